@@ -1,0 +1,177 @@
+"""URL helpers: telling http(s) URLs apart and reducing a URL to one canonical spelling.
+
+Canonical URLs let the store recognise the same article reached through different links
+(a feed link with `utm_source`, a shared link with `fbclid`, `HTTP://Example.com:80/a#top`).
+
+The canonical form is deliberately conservative: it only applies rewrites that cannot point
+to a different resource on any reasonable server.
+
+Done:
+- scheme and host lowercased, a trailing dot on the host dropped, default ports (80, 443) dropped;
+- the fragment dropped (browsers never send it), except hashbang fragments (`#!/story/1`) that
+  old single-page sites use as the real address;
+- an empty path becomes "/"; "." and ".." segments resolved (RFC 3986 section 5.2.4);
+- percent-escapes normalised: hex digits uppercased, escaped unreserved characters decoded;
+- tracking parameters removed (see TRACKING_PARAMS / TRACKING_PARAM_PREFIXES); the remaining
+  parameters sorted by name, keeping the relative order of repeated names, which some servers
+  rely on. Parameters are kept byte for byte otherwise (no `+` / `%20` rewriting).
+
+Not done, because either can change the resource on real servers:
+- `www.` is kept: `www.example.com` and `example.com` may serve different sites;
+- trailing slashes are kept: `/news` and `/news/` are different paths to many servers;
+- path case is kept, and user info is kept.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import SplitResult, urlsplit, urlunsplit
+
+HTTP_SCHEMES = frozenset({"http", "https"})
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+# Compared lowercased. Only names that no site uses for content: campaign, click and share trackers.
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "gclsrc",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "yclid",
+        "twclid",
+        "ttclid",
+        "li_fat_id",
+        "igshid",
+        "igsh",
+        "mc_cid",
+        "mc_eid",
+        "mkt_tok",
+        "_ga",
+        "_gl",
+        "_hsenc",
+        "_hsmi",
+        "hsctatracking",
+        "ocid",
+        "cmpid",
+        "ref_src",
+        "ref_url",
+        "s_cid",
+        "smid",
+        "smtyp",
+        "sr_share",
+        "wt.mc_id",
+        "at_medium",
+        "at_campaign",
+        "at_custom1",
+        "at_custom2",
+        "at_custom3",
+        "at_custom4",
+        "vero_id",
+        "oly_enc_id",
+        "oly_anon_id",
+        "rb_clickid",
+        "__twitter_impression",
+    }
+)
+TRACKING_PARAM_PREFIXES = ("utm_",)
+
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+_PERCENT_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
+
+
+def is_http_url(url: str) -> bool:
+    """True for an absolute http:// or https:// URL with a host."""
+    try:
+        parts = urlsplit(url.strip())
+        _ = parts.port  # raises ValueError on a malformed port
+    except ValueError:
+        return False
+    return parts.scheme.lower() in HTTP_SCHEMES and bool(parts.hostname)
+
+
+def canonicalize_url(url: str) -> str:
+    """The canonical spelling of an http(s) URL (see the module docstring for the rules).
+
+    Anything that is not a well-formed http(s) URL is returned stripped of surrounding
+    whitespace but otherwise unchanged, so callers can canonicalize whatever a feed gives them.
+    """
+    url = url.strip()
+    if not is_http_url(url):
+        return url
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return urlunsplit(
+        (
+            scheme,
+            _canonical_netloc(parts, scheme),
+            _canonical_path(parts.path),
+            _canonical_query(parts.query),
+            parts.fragment if parts.fragment.startswith("!") else "",
+        )
+    )
+
+
+def is_tracking_param(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PARAM_PREFIXES)
+
+
+def _canonical_netloc(parts: SplitResult, scheme: str) -> str:
+    host = (parts.hostname or "").rstrip(".")  # hostname is already lowercased by urlsplit
+    if ":" in host:
+        host = f"[{host}]"
+    port = parts.port
+    netloc = host if port is None or port == DEFAULT_PORTS[scheme] else f"{host}:{port}"
+    userinfo, at, _ = parts.netloc.rpartition("@")
+    return f"{userinfo}{at}{netloc}"
+
+
+def _canonical_path(path: str) -> str:
+    return _remove_dot_segments(_normalize_escapes(path)) or "/"
+
+
+def _canonical_query(query: str) -> str:
+    pairs = [pair for pair in query.split("&") if pair]
+    kept = [pair for pair in pairs if not is_tracking_param(_param_name(pair))]
+    # sorted() is stable, so repeated names keep their order (a=2&a=1 stays as it is).
+    kept.sort(key=_param_name)
+    return "&".join(_normalize_escapes(pair) for pair in kept)
+
+
+def _param_name(pair: str) -> str:
+    name = pair.partition("=")[0]
+    return _PERCENT_ESCAPE.sub(lambda match: chr(int(match.group(1), 16)), name)
+
+
+def _normalize_escapes(text: str) -> str:
+    def normalize(match: re.Match[str]) -> str:
+        char = chr(int(match.group(1), 16))
+        return char if char in _UNRESERVED else f"%{match.group(1).upper()}"
+
+    return _PERCENT_ESCAPE.sub(normalize, text)
+
+
+def _remove_dot_segments(path: str) -> str:
+    if "." not in path:
+        return path
+    output: list[str] = []
+    segments = path.split("/")
+    for index, segment in enumerate(segments):
+        is_last = index == len(segments) - 1
+        if segment == ".":
+            if is_last:
+                output.append("")
+        elif segment == "..":
+            if len(output) > 1:
+                output.pop()
+            if is_last:
+                output.append("")
+        else:
+            output.append(segment)
+    result = "/".join(output)
+    if path.startswith("/") and not result.startswith("/"):
+        result = "/" + result
+    return result
