@@ -1,0 +1,163 @@
+"""Settings and sources: `config/newsbrief.toml`, `config/sources.toml`, `NEWSBRIEF_*` variables.
+
+Environment variables override the TOML file. Relative paths written in a TOML file are taken
+relative to that file, so the shipped defaults work from any working directory.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from bot.models import SourceKind, SourceSpec
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG_DIR = PROJECT_ROOT / "config"
+_PATH_KEYS = ("data_dir", "sources_file")
+
+
+class ConfigError(Exception):
+    """A setting or a source definition is wrong; the message names it and says why."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NEWSBRIEF_", extra="forbid", validate_default=True)
+
+    data_dir: Path = Field(Path("data"), description="where the SQLite file and other state live")
+    database_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite in data_dir")
+    sources_file: Path = Field(DEFAULT_CONFIG_DIR / "sources.toml")
+
+    summary_sentences: int = Field(3, ge=1, le=10)
+    story_window_hours: float = Field(72.0, gt=0)
+    digest_max_items: int = Field(10, ge=1, le=50)
+
+    poll_interval_minutes: float = Field(15.0, gt=0)
+    pause_after_failures: int = Field(10, ge=1)
+    backoff_base_seconds: float = Field(60.0, gt=0)
+    backoff_max_seconds: float = Field(6 * 3600.0, gt=0)
+
+    fetch_connect_timeout_seconds: float = Field(10.0, gt=0)
+    fetch_timeout_seconds: float = Field(20.0, gt=0)
+    fetch_max_body_mb: float = Field(5.0, gt=0)
+    fetch_max_redirects: int = Field(5, ge=0, le=20)
+    fetch_max_connections: int = Field(64, ge=1)
+    fetch_max_per_host: int = Field(4, ge=1)
+    allow_private_addresses: bool = False
+    allowed_addresses: list[str] = Field(default_factory=list)
+
+    discord_api_base: str = "https://discord.com/api/v10"
+    discord_gateway_url: str | None = None
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("use sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER@HOST/DB")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The TOML file arrives as init values; the environment must win over it.
+        return (env_settings, init_settings)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'newsbrief.db').resolve()}"
+
+
+def _config_file() -> Path:
+    explicit = os.environ.get("NEWSBRIEF_CONFIG")
+    if explicit:
+        return Path(explicit)
+    local = Path.cwd() / "config" / "newsbrief.toml"
+    return local if local.is_file() else DEFAULT_CONFIG_DIR / "newsbrief.toml"
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: file not found") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+
+
+def _describe(exc: ValidationError, origin: Path | None) -> str:
+    lines = []
+    for error in exc.errors():
+        key = ".".join(str(part) for part in error["loc"]) or "(settings)"
+        where = f"NEWSBRIEF_{key.upper()}" + (f" or '{key}' in {origin}" if origin else "")
+        lines.append(f"bad setting {where}: {error['msg']}")
+    return "\n".join(lines)
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Read settings; raise ConfigError naming the bad setting."""
+    path = config_file or _config_file()
+    values: dict[str, Any] = {}
+    if path.is_file() or config_file is not None:
+        values = _read_toml(path)
+        for key in _PATH_KEYS:
+            if isinstance(values.get(key), str):
+                values[key] = (path.parent / values[key]).resolve()
+    values.update(overrides)
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path if path.is_file() else None)) from exc
+
+
+@dataclass(frozen=True, slots=True)
+class _SourceEntry:
+    name: str
+    location: str
+    kind: str | None
+
+
+def _guess_kind(location: str) -> SourceKind:
+    if "://" not in location:
+        return SourceKind.LOCAL
+    return SourceKind.FEED
+
+
+def load_sources(path: Path) -> list[SourceSpec]:
+    """Sources from a TOML file of `[[source]]` tables: name, location (URL or path), kind."""
+    data = _read_toml(path)
+    entries = data.get("source", [])
+    if not isinstance(entries, list):
+        raise ConfigError(f"{path}: 'source' must be a list of [[source]] tables")
+    specs: list[SourceSpec] = []
+    for index, raw in enumerate(entries, start=1):
+        if not isinstance(raw, dict) or not isinstance(raw.get("location"), str):
+            raise ConfigError(f"{path}: source #{index} needs a 'location' (a URL or a path)")
+        entry = _SourceEntry(
+            name=str(raw.get("name") or raw["location"]), location=raw["location"], kind=raw.get("kind")
+        )
+        try:
+            kind = SourceKind(entry.kind) if entry.kind else _guess_kind(entry.location)
+        except ValueError:
+            choices = ", ".join(k.value for k in SourceKind)
+            raise ConfigError(f"{path}: source '{entry.name}': kind must be one of {choices}") from None
+        location = entry.location
+        if kind is SourceKind.LOCAL:
+            location = str((path.parent / location).resolve())
+        elif not location.startswith(("http://", "https://")):
+            raise ConfigError(f"{path}: source '{entry.name}': a {kind.value} source needs an http(s) URL")
+        specs.append(SourceSpec(name=entry.name, location=location, kind=kind))
+    return specs
