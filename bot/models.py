@@ -61,6 +61,8 @@ class ParsedFeed:
     title: str | None
     link: str | None
     entries: tuple[FeedEntry, ...]
+    author: str | None = None  # the feed's own author/owner; entries without one are left None
+    updated: datetime | None = None  # the feed's last-updated date, UTC
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +102,9 @@ class Quote:
     kind: QuoteKind = QuoteKind.STATEMENT
     start: int = 0  # character offsets of the quoted words in the article text
     end: int = 0
+    # (start, end) of each quoted piece, when the quote runs over several paragraphs or is
+    # interrupted by its attribution ("My hope," he said, "is that ..."); () means (start, end).
+    spans: tuple[tuple[int, int], ...] = ()
 
 
 class ChangeKind(enum.StrEnum):
@@ -174,6 +179,7 @@ class StoryArticle:
     title: str | None
     text: str
     seen_at: datetime
+    story_id: int | None = None  # the story it already belongs to (the store fills it in)
 
 
 @dataclass(frozen=True, slots=True)
