@@ -1,28 +1,212 @@
 """Sentence splitting and word tokenizing of our own, so nothing needs NLTK data at run time.
 
-BASELINE — to be replaced by the text/summary work.
+The splitter is rule-based and tuned for news copy: it finds every candidate end mark with one
+precompiled regex and decides per candidate, from the token before it and the word after it,
+whether it really ends a sentence. Sentences never span paragraphs.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
-_SENTENCE_END = re.compile(r"(?<=[.!?][\"”’')\]]?)\s+(?=[\"“‘'(\[]?[A-Z0-9])")
-_WORD = re.compile(r"[\w][\w'’\-]*", re.UNICODE)
+# A paragraph break is a blank line. A single newline is a break too (extractors and feeds put
+# one paragraph per line), unless the line looks hard-wrapped: see `_is_wrapped_line`.
+_BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n\s*")
+_LINE = re.compile(r"[^\n]+")
+_WHITESPACE = re.compile(r"\s+")
+
+_CLOSERS = "\"'”’)]»"
+_OPENERS = "\"'“‘([«"
+_CLOSERS_CLASS = re.escape(_CLOSERS)
+_OPENERS_CLASS = re.escape(_OPENERS)
+# A candidate end: a run of end marks right after a token, then closing quotes/brackets, then
+# whitespace or the end of the text. Anchored at a token start so `tok` is the whole token.
+_CANDIDATE = re.compile(r"(?<!\S)(?P<tok>\S*?)(?P<mark>[.!?…]+)(?P<close>[" + _CLOSERS_CLASS + r"]*)(?=\s|$)")
+_NEXT_WORD = re.compile(r"\s*[" + _OPENERS_CLASS + r"]*(?P<word>[^\s" + _CLOSERS_CLASS + r"]*)")
+# "Why me?" Smith asked. -- a question or exclamation inside a quote, then its attribution.
+_ATTRIBUTION_AFTER = re.compile(
+    r"\s*(?:[A-Z][\w'’.-]*\s+){1,3}(?:said|says|asked|asks|added|adds|told|tells|shouted|yelled|"
+    r"screamed|wrote|writes|replied|replies|explained|continued|recalled|insisted|cried|joked)\b"
+)
+_DOTTED_ACRONYM = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]")
+_LINE_END_PUNCT = re.compile(r"[.!?…:;" + _CLOSERS_CLASS + r"]\s*$")
+
+
+def _word_set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+# Titles that precede a name: never the end of a sentence.
+_TITLES = _word_set(
+    "mr mrs ms messrs mme mlle dr prof sen sens rep reps gov gen lt col capt cpt sgt maj cmdr "
+    "cdr adm brig rev fr hon pres supt det insp cpl pvt sec atty gov't rt amb mgr"
+)
+# Abbreviations that precede a number ("No. 10", "Jan. 5"); elsewhere they may be plain words.
+_BEFORE_NUMBER = _word_set(
+    "no nos vol vols art fig figs pp p para ch " + "jan feb mar apr jun jul aug sep sept oct nov dec"
+)
+_MONTHS = _word_set("jan feb mar apr jun jul aug sep sept oct nov dec")
+# Never the end of a sentence.
+_NEVER_FINAL = _word_set("e.g i.e vs v cf approx ca viz")
+# Abbreviations that can end a sentence; we split after them only before a typical sentence opener.
+_MAYBE_FINAL = _word_set(
+    "etc inc corp ltd co jr sr bros assn ave blvd rd st mt ft dept univ est al plc llc cos a.m "
+    "p.m u.s u.k u.n d.c u.s.a e.u"
+)
+# Words that typically open a sentence, so after "U.S." or "a.m." they signal a new sentence.
+_SENTENCE_OPENERS = _word_set(
+    "the a an he she it they we i you his her its their our my this that these those there here "
+    "but and or so yet however meanwhile in on at as after before when while if although though "
+    "since because what who why how where no not some many most all one two three police "
+    "officials authorities now then later earlier still also last next"
+)
+
+
+def _is_wrapped_line(line: str, next_line: str) -> bool:
+    """True when `line` continues on `next_line` (hard-wrapped plain text), not a new paragraph."""
+    if not next_line or _LINE_END_PUNCT.search(line):
+        return False
+    first = next_line.lstrip()[:1]
+    # A lowercase start cannot open a paragraph; a long unpunctuated line is not a heading.
+    return first.islower() or first.isdigit() or len(line.strip()) >= 60
+
+
+def _paragraph_spans(text: str) -> Iterator[tuple[int, int]]:
+    """Spans of the paragraphs of `text`, stripped of surrounding whitespace."""
+    block_start = 0
+    blocks: list[tuple[int, int]] = []
+    for blank in _BLANK_LINE.finditer(text):
+        blocks.append((block_start, blank.start()))
+        block_start = blank.end()
+    blocks.append((block_start, len(text)))
+    for start, end in blocks:
+        lines = [(m.start(), m.end()) for m in _LINE.finditer(text, start, end) if not m.group().isspace()]
+        para_start: int | None = None
+        for index, (line_start, line_end) in enumerate(lines):
+            if para_start is None:
+                para_start = line_start
+            line = text[line_start:line_end]
+            following = text[lines[index + 1][0] : lines[index + 1][1]] if index + 1 < len(lines) else ""
+            if not _is_wrapped_line(line, following):
+                yield _strip_span(text, para_start, line_end)
+                para_start = None
+
+
+def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _starts_sentence(word: str) -> bool:
+    """Whether the word after an end mark may open a new sentence (by its first character)."""
+    if not word:
+        return True
+    first = word[0]
+    if first.islower():
+        # "iPhone", "eBay": brand names that open sentences in lowercase.
+        return len(word) > 1 and any(c.isupper() for c in word[1:3])
+    return True
+
+
+def _is_sentence_end(text: str, match: re.Match[str], paragraph_start: int) -> bool:
+    mark = match.group("mark")
+    next_word = _NEXT_WORD.match(text, match.end())
+    word = next_word.group("word") if next_word else ""
+    if not _starts_sentence(word):
+        return False
+    if "?" in mark or "!" in mark:
+        # A question or exclamation inside quotes followed by its speaker ends no sentence.
+        return not (match.group("close") and _ATTRIBUTION_AFTER.match(text, match.end()))
+    token = match.group("tok").lstrip(_OPENERS)
+    if len(mark) > 1 or mark == "…":
+        # An ellipsis before a capital ends the sentence, unless it opens one ('"... A woman').
+        return bool(token)
+    return not _is_abbreviation(token, word, at_paragraph_start=match.start() == paragraph_start)
+
+
+def _is_abbreviation(token: str, next_word: str, *, at_paragraph_start: bool) -> bool:
+    """Whether `token` followed by a period and `next_word` is an abbreviation inside a sentence."""
+    lower = token.lower()
+    opener = next_word.lower().strip(_CLOSERS + ",;:") in _SENTENCE_OPENERS
+    if not token:
+        return False
+    if at_paragraph_start and (token.isdigit() or len(token) == 1):
+        return True  # a list marker: "1. Introduction", "A. Background"
+    if lower in _TITLES or lower in _NEVER_FINAL:
+        return True
+    if lower in _BEFORE_NUMBER and next_word[:1].isdigit():
+        return True
+    if lower in _MONTHS:
+        return not opener
+    if lower in _MAYBE_FINAL or _DOTTED_ACRONYM.fullmatch(token):
+        return not opener
+    if len(token) == 1 and token.isalpha():
+        # An initial ("J. K. Rowling", "George W. Bush"), unless a sentence plainly follows.
+        return not opener
+    return False
+
+
+def _sentence_spans_in(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    sentence_start = start
+    for match in _CANDIDATE.finditer(text, start, end):
+        if match.end() >= end:
+            break
+        if _is_sentence_end(text, match, start):
+            yield sentence_start, match.end()
+            sentence_start = match.end()
+            while sentence_start < end and text[sentence_start].isspace():
+                sentence_start += 1
+    if sentence_start < end:
+        yield _strip_span(text, sentence_start, end)
 
 
 def split_paragraphs(text: str) -> list[str]:
-    return [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+    """The paragraphs of `text`, each with its whitespace collapsed to single spaces."""
+    return [_collapse(text[start:end]) for start, end in _paragraph_spans(text)]
+
+
+def split_sentences_with_offsets(text: str) -> list[tuple[int, int]]:
+    """Character spans `(start, end)` of the sentences of `text`, in order; none spans paragraphs."""
+    spans: list[tuple[int, int]] = []
+    for para_start, para_end in _paragraph_spans(text):
+        spans.extend(span for span in _sentence_spans_in(text, para_start, para_end) if span[1] > span[0])
+    return spans
 
 
 def split_sentences(text: str) -> list[str]:
-    sentences: list[str] = []
-    for paragraph in split_paragraphs(text):
-        for part in _SENTENCE_END.split(" ".join(paragraph.split())):
-            if part.strip():
-                sentences.append(part.strip())
-    return sentences
+    """The sentences of `text`, each with its whitespace collapsed to single spaces."""
+    return [_collapse(text[start:end]) for start, end in split_sentences_with_offsets(text)]
+
+
+def _collapse(text: str) -> str:
+    return _WHITESPACE.sub(" ", text).strip()
+
+
+# Words: letters/digits with inner apostrophes, hyphens, and the dots/commas of numbers and acronyms.
+_WORD = re.compile(r"(?<!\w)(?:[A-Za-z]\.){2,}|\w+(?:[’'\-]\w+|[.,]\d+)*")
 
 
 def tokenize_words(text: str) -> list[str]:
+    """The words of `text` ("don't", "well-known", "3.5", "1,000", "U.S." stay one word); no punctuation."""
     return _WORD.findall(text)
+
+
+class SumyTokenizer:
+    """A tokenizer for sumy's parsers and summarizers built on our splitter: needs no NLTK data."""
+
+    def __init__(self, language: str = "english") -> None:
+        self._language = language
+
+    @property
+    def language(self) -> str:
+        return self._language
+
+    def to_sentences(self, paragraph: str) -> tuple[str, ...]:
+        return tuple(split_sentences(paragraph))
+
+    def to_words(self, sentence: str) -> tuple[str, ...]:
+        return tuple(tokenize_words(sentence))

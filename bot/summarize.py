@@ -1,0 +1,301 @@
+"""The summary and the headline of a brief: which sentences carry the story.
+
+News puts the story in its lead, so a sentence's score mixes a position prior with how densely it
+uses the article's key words (sumy's Luhn score over our own sentence split) and, when there is a
+title, its overlap with the title. On the dev set Luhn beat LexRank, TextRank and LSA as that second
+signal, and costs far less than the graph methods.
+Boilerplate (bylines, "Click here", photo credits, share bars) and sentences that cannot stand on
+their own (too short, too long, questions) are kept out, and near-duplicates of a chosen sentence
+are skipped, since captions often repeat the lead word for word.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from typing import Any
+
+from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
+from sumy.nlp.stemmers import Stemmer
+from sumy.summarizers.luhn import LuhnSummarizer
+from sumy.utils import get_stop_words
+
+from bot.text import SumyTokenizer, split_sentences, tokenize_words
+
+LANGUAGE = "english"
+
+
+@dataclass(frozen=True, slots=True)
+class RankingWeights:
+    """The knobs of the ranking; the defaults were tuned on a news dev set (see bench/summaries.py)."""
+
+    position_decay: float = 0.2  # prior = 1 / (1 + decay * index): how fast the lead's edge fades
+    keywords: float = 0.35  # sumy's Luhn score (dense runs of the article's frequent words), max = 1
+    title: float = 0.5  # share of the title's content words found in the sentence
+    max_candidates: int = 30  # only the first K sentences compete: the story is told by then
+    max_sentences_read: int = 200  # Luhn's word counts come from at most this many sentences
+    min_words: int = 6
+    max_words: int = 60
+    max_overlap: float = 0.7  # skip a sentence sharing this share of its content words with a chosen one
+
+
+DEFAULT_WEIGHTS = RankingWeights()
+
+# Boilerplate that is never part of the story, wherever it appears in the sentence.
+_JUNK = re.compile(
+    r"\bclick here\b|\bscroll down\b|\bshare this\b|\bsign up (?:for|to|now)\b|\bsubscribe (?:to|now|here)\b|"
+    r"\bfollow us\b|\bfollow @|\bread more\s*:|\ball rights reserved\b|\bcopyright\s*(?:©|\(c\)|\d{4})|"
+    r"\bphoto(?:graph)?s?\s*(?:by\b|:|credit)|\bimage (?:copyright|caption)\b|\bgetty images\b|"
+    r"\bdownload (?:the|our) [\w ]{0,20}app\b|\bmedia playback is (?:not supported|unsupported)\b|"
+    r"^\s*(?:by|published|updated|last updated|posted)\b[^.]*(?:\d{4}|gmt|est|bst|\|)|"
+    r"^\s*by [A-Z][\w'’-]+ [A-Z][\w'’-]+\s*$",
+    re.IGNORECASE,
+)
+_TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$")
+
+
+@cache
+def stop_words() -> frozenset[str]:
+    return frozenset(get_stop_words(LANGUAGE))
+
+
+@cache
+def _snowball() -> Stemmer:
+    return Stemmer(LANGUAGE)
+
+
+@lru_cache(maxsize=1 << 16)
+def stem(word: str) -> str:
+    """sumy's (Snowball) English stem of a lowercased word, memoized: stemming dominated the cost."""
+    return str(_snowball()(word))
+
+
+@cache
+def _luhn() -> LuhnSummarizer:
+    # Built once: setting sumy's stop words normalizes the whole list each time.
+    summarizer = LuhnSummarizer(stem)
+    summarizer.stop_words = stop_words()
+    return summarizer
+
+
+def content_stems(text: str) -> frozenset[str]:
+    """The stemmed, lowercased words of `text` that are not stop words."""
+    stops = stop_words()
+    return frozenset(stem(w) for w in (t.lower() for t in tokenize_words(text)) if w not in stops)
+
+
+def is_junk(sentence: str) -> bool:
+    """Boilerplate that is not part of any story: bylines, share bars, credits, calls to click."""
+    return bool(_JUNK.search(sentence))
+
+
+def _fits(sentence: str, weights: RankingWeights) -> bool:
+    """Whether a sentence can stand in a summary on its own."""
+    words = len(sentence.split())
+    if not weights.min_words <= words <= weights.max_words:
+        return False
+    # Questions tease rather than tell; a missing end mark means a caption or a heading.
+    return not sentence.rstrip("\"'”’)]").endswith("?") and bool(_TERMINAL.search(sentence))
+
+
+def sumy_document(sentences: Sequence[str]) -> Any:
+    """A sumy document of one paragraph holding `sentences` as split by us."""
+    tokenizer = SumyTokenizer(LANGUAGE)
+    return ObjectDocumentModel([Paragraph([Sentence(s, tokenizer) for s in sentences])])
+
+
+def sumy_ratings(summarizer: Any, document: Any) -> list[float]:
+    """The rating a sumy summarizer gives each sentence of `document`, in document order.
+
+    sumy's summarizers accept a callable as the sentence count and hand it every sentence with its
+    rating and order; we keep them all instead of choosing, which the public API allows.
+    """
+    ratings = [0.0] * len(document.sentences)
+
+    def keep_all(infos: Sequence[Any]) -> Sequence[Any]:
+        for info in infos:
+            ratings[info.order] = float(info.rating)
+        return infos
+
+    summarizer(document, keep_all)
+    return ratings
+
+
+def luhn_scores(sentences: Sequence[str]) -> list[float]:
+    """sumy's Luhn score of each sentence, in the given order."""
+    if not sentences:
+        return []
+    return sumy_ratings(_luhn(), sumy_document(sentences))
+
+
+def _scaled(values: Sequence[float]) -> list[float]:
+    top = max(values, default=0.0)
+    if not math.isfinite(top) or top <= 0:
+        return [0.0] * len(values)
+    return [v / top for v in values]
+
+
+def score_sentences(
+    sentences: Sequence[str],
+    *,
+    title: str | None = None,
+    weights: RankingWeights = DEFAULT_WEIGHTS,
+) -> list[float]:
+    """How much each sentence carries the story (higher is better); 0 for the ones left out."""
+    story = [i for i, s in enumerate(sentences[: weights.max_sentences_read]) if not is_junk(s)]
+    candidates = [i for i in story if i < weights.max_candidates and _fits(sentences[i], weights)]
+    scores = [0.0] * len(sentences)
+    if not candidates:
+        return scores
+    # Luhn reads the whole story for its frequent words but only the candidates compete.
+    luhn = dict(zip(story, luhn_scores([sentences[i] for i in story]), strict=True))
+    keywords = dict(zip(candidates, _scaled([luhn[i] for i in candidates]), strict=True))
+    title_stems = content_stems(title) if title else frozenset()
+    for index in candidates:
+        score = 1.0 / (1.0 + weights.position_decay * index) + weights.keywords * keywords[index]
+        if title_stems:
+            shared = title_stems & content_stems(sentences[index])
+            score += weights.title * len(shared) / len(title_stems)
+        scores[index] = score
+    return scores
+
+
+def _overlap(words: frozenset[str], chosen: Sequence[frozenset[str]]) -> float:
+    if not words:
+        return 1.0
+    return max((len(words & other) / len(words) for other in chosen), default=0.0)
+
+
+def select_sentences(
+    sentences: Sequence[str],
+    count: int,
+    *,
+    title: str | None = None,
+    weights: RankingWeights = DEFAULT_WEIGHTS,
+) -> list[int]:
+    """Indices (in article order) of the `count` sentences that best carry the story."""
+    if count <= 0 or not sentences:
+        return []
+    scores = score_sentences(sentences, title=title, weights=weights)
+    ranked = sorted((i for i, s in enumerate(scores) if s > 0), key=lambda i: (-scores[i], i))
+    chosen: list[int] = []
+    chosen_words: list[frozenset[str]] = []
+    for index in ranked:
+        words = content_stems(sentences[index])
+        if _overlap(words, chosen_words) >= weights.max_overlap:
+            continue
+        chosen.append(index)
+        chosen_words.append(words)
+        if len(chosen) == count:
+            break
+    if len(chosen) < count:
+        # A short or odd text: rather the leading non-boilerplate sentences than too few.
+        spare = [i for i, s in enumerate(sentences) if i not in chosen and not is_junk(s)]
+        chosen.extend(spare[: count - len(chosen)])
+    return sorted(chosen)
+
+
+def summarize(text: str, sentences: int = 3, *, title: str | None = None) -> list[str]:
+    """The `sentences` sentences that carry the story, in article order (fewer if the text is short)."""
+    split = split_sentences(text)
+    return [split[i] for i in select_sentences(split, sentences, title=title)]
+
+
+# Clause boundaries to shorten a long lead at, best first; a cut must keep half the room.
+_CLAUSE_BREAKS = (
+    re.compile(r"\s[-–—]\s"),
+    re.compile(r"[;:]\s"),
+    re.compile(
+        r",\s(?=(?:and|but|while|as|after|when|which|who|where|because|although|though|before|"
+        r"despite|saying|according|amid|with)\b)"
+    ),
+    re.compile(r",\s"),
+)
+# "(CNN)", "LONDON (Reuters) -", "WASHINGTON —": datelines open a lead but make a poor headline.
+_DATELINE = re.compile(r"^(?:\(\w+\)\s*|[A-Z][A-Z .,'’-]{1,40}(?:\([\w .]+\))?\s+[-–—]\s+)")
+_ELLIPSIS = "…"
+
+
+def make_headline(text: str, max_chars: int = 100) -> str:
+    """A headline for a text without a title: its lead sentence, shortened at a clause or word boundary.
+
+    The result has at most `max_chars` characters; "…" marks a cut, which is always at a word boundary.
+    """
+    split = split_sentences(text)
+    lead = next((s for s in split if not is_junk(s) and len(s.split()) >= 3), split[0] if split else "")
+    lead = _DATELINE.sub("", lead).strip() or lead
+    if len(lead) <= max_chars:
+        return _drop_final_period(lead)
+    return _shorten(lead, max_chars)
+
+
+def _drop_final_period(sentence: str) -> str:
+    # Headlines carry no final period, but keep "?" / "!" and the period of "U.S." or "...".
+    if sentence.endswith(".") and not sentence.endswith("..") and not _ACRONYM_END.search(sentence):
+        return sentence[:-1]
+    return sentence
+
+
+_ACRONYM_END = re.compile(r"\b\w\.\w\.$")
+
+
+def _shorten(sentence: str, max_chars: int) -> str:
+    """Cut `sentence` to at most `max_chars` characters, "…" included."""
+    room = max_chars - len(_ELLIPSIS)
+    if room <= 0:
+        return _ELLIPSIS[:max_chars]
+    head = sentence[: room + 1]  # one more: a break right after the room still counts
+    for pattern in _CLAUSE_BREAKS:
+        cuts = [m.start() for m in pattern.finditer(head) if m.start() <= room]
+        if cuts and cuts[-1] >= room // 2:
+            return sentence[: cuts[-1]].rstrip(_TRAILING) + _ELLIPSIS
+    spaces = [i for i, c in enumerate(head) if c == " " and i <= room]
+    if not spaces:
+        return sentence[:room].rstrip() + _ELLIPSIS  # one giant word: no boundary to honour
+    # Before a word that opens a phrase ("after", "with", "and") the cut leaves a whole phrase.
+    phrase_cuts = [i for i in spaces if _PHRASE_OPENER.match(sentence, i + 1)]
+    if phrase_cuts and phrase_cuts[-1] >= room // 2:
+        return sentence[: phrase_cuts[-1]].rstrip(_TRAILING) + _ELLIPSIS
+    body = sentence[: spaces[-1]].rstrip(_TRAILING)
+    # Never end on a dangling "the" or "of".
+    while (last := body.rfind(" ")) > room // 2 and body[last + 1 :].lower() in _DANGLING:
+        body = body[:last].rstrip(_TRAILING)
+    return body + _ELLIPSIS
+
+
+_PHRASE_OPENER = re.compile(
+    r"(?:after|as|when|while|and|but|or|because|with|amid|despite|following|before|since|which|who|"
+    r"where|than|that|to|in|on|at|for|from|over|under|into|during|by)\b",
+    re.IGNORECASE,
+)
+_DANGLING = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "from",
+        "by",
+        "with",
+        "and",
+        "or",
+        "but",
+        "as",
+        "that",
+        "which",
+        "who",
+        "its",
+        "his",
+        "her",
+        "their",
+    ]
+)
+_TRAILING = " ,;:-–—"

@@ -1,0 +1,194 @@
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.summarize import is_junk, make_headline, select_sentences, summarize
+from bot.text import split_sentences
+
+ARTICLE = """By Jane Reporter
+
+Floodwater swept through the town of Riverton on Monday, forcing hundreds of families from their homes.
+
+The River Wend burst its banks after three days of heavy rain, the Environment Agency said.
+
+Click here to sign up for our weather newsletter.
+
+Rescue teams used boats to reach residents trapped in the flooded streets near the river.
+
+Is this the new normal?
+
+The mayor of Riverton said the flooding was the worst the town had seen in forty years.
+
+Schools and shops stayed closed, and the main road into the town was under water.
+
+Forecasters expect more rain later in the week, and warnings remain in place.
+
+A local bakery handed out free bread to volunteers filling sandbags.
+"""
+
+
+def test_summary_has_n_sentences_in_article_order() -> None:
+    sentences = split_sentences(ARTICLE)
+    for count in (1, 2, 3, 5):
+        summary = summarize(ARTICLE, count)
+        assert len(summary) == count
+        positions = [sentences.index(s) for s in summary]
+        assert positions == sorted(positions)
+
+
+def test_summary_starts_with_the_lead_and_skips_junk() -> None:
+    summary = summarize(ARTICLE)
+    assert summary[0].startswith("Floodwater swept through the town of Riverton")
+    joined = " ".join(summary)
+    assert "Click here" not in joined
+    assert "By Jane Reporter" not in joined
+    assert "new normal?" not in joined
+
+
+def test_default_is_three_sentences() -> None:
+    assert len(summarize(ARTICLE)) == 3
+
+
+def test_short_text_gives_all_its_sentences() -> None:
+    text = "The council approved the new budget on Tuesday night. Taxes will rise by two per cent."
+    assert summarize(text, 3) == split_sentences(text)
+    assert summarize("Markets fell.", 3) == ["Markets fell."]
+
+
+def test_empty_text_and_zero_sentences() -> None:
+    assert summarize("") == []
+    assert summarize("   \n\n ") == []
+    assert summarize(ARTICLE, 0) == []
+
+
+def test_near_duplicate_caption_is_not_chosen_twice() -> None:
+    text = (
+        "Floodwater swept through the town of Riverton on Monday, forcing hundreds of families out.\n"
+        "Floodwater swept through the town of Riverton on Monday, forcing hundreds of families out.\n"
+        "Rescue teams used boats to reach residents trapped in the flooded streets near the river.\n"
+        "The mayor said the flooding was the worst the town had seen in forty years.\n"
+    )
+    summary = summarize(text, 2)
+    assert len(summary) == 2
+    assert summary[0] != summary[1]
+
+
+def test_title_pulls_in_the_sentence_it_matches() -> None:
+    without_title = summarize(ARTICLE, 2)
+    with_title = summarize(ARTICLE, 2, title="Bakery hands out free bread to sandbag volunteers")
+    bakery = "A local bakery handed out free bread to volunteers filling sandbags."
+    assert bakery not in without_title
+    assert bakery in with_title
+
+
+def test_select_sentences_returns_sorted_indices() -> None:
+    sentences = split_sentences(ARTICLE)
+    chosen = select_sentences(sentences, 3)
+    assert chosen == sorted(chosen)
+    assert len(set(chosen)) == 3
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Click here to read the full report.",
+        "Scroll down for video.",
+        "Photo: Getty Images.",
+        "All rights reserved.",
+        "PUBLISHED: 12:01 GMT, 3 March 2015 | UPDATED: 14:02 GMT, 3 March 2015.",
+        "By John Smith",
+        "Media playback is not supported on this device.",
+    ],
+)
+def test_boilerplate_is_junk(sentence: str) -> None:
+    assert is_junk(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Netflix subscribers rose by two million in the quarter.",
+        "The mayor stood by the decision made in 2015.",
+    ],
+)
+def test_story_sentences_are_not_junk(sentence: str) -> None:
+    assert not is_junk(sentence)
+
+
+LONG_LEAD = (
+    "Floodwater swept through the historic market town of Riverton on Monday morning after the River Wend "
+    "burst its banks, forcing hundreds of families from their homes. It kept raining."
+)
+
+
+def _cut_at_word_boundary(headline: str, source: str) -> bool:
+    body = headline.removesuffix("…")
+    if not source.startswith(body):
+        return False
+    rest = source[len(body) :]
+    return rest == "" or not (rest[0].isalnum() and body[-1:].isalnum())
+
+
+def test_headline_is_short_and_cut_at_a_word_boundary() -> None:
+    headline = make_headline(LONG_LEAD)
+    assert len(headline) <= 100
+    assert headline.endswith("…")
+    assert _cut_at_word_boundary(headline, LONG_LEAD)
+    # No clause break fits, so the cut falls before the phrase "after the River Wend ...".
+    assert headline == "Floodwater swept through the historic market town of Riverton on Monday morning…"
+
+
+@pytest.mark.parametrize("limit", [20, 40, 60, 100])
+def test_headline_respects_any_limit(limit: int) -> None:
+    headline = make_headline(LONG_LEAD, limit)
+    assert len(headline) <= limit
+    assert _cut_at_word_boundary(headline, LONG_LEAD)
+
+
+def test_headline_from_a_short_lead_is_the_sentence_without_its_period() -> None:
+    assert (
+        make_headline("Markets fell sharply on Friday. Traders blamed rates.")
+        == "Markets fell sharply on Friday"
+    )
+    assert make_headline("Is the recession over? Economists disagree.") == "Is the recession over?"
+    assert make_headline("Troops left the U.S. The reason is unclear.") == "Troops left the U.S."
+
+
+def test_headline_skips_bylines_and_datelines() -> None:
+    assert (
+        make_headline("By John Smith\n\nLONDON (Reuters) - Oil prices rose on Monday.")
+        == "Oil prices rose on Monday"
+    )
+    assert make_headline("(CNN)A new law bans the practice.") == "A new law bans the practice"
+
+
+def test_headline_of_empty_text_is_empty() -> None:
+    assert make_headline("") == ""
+
+
+def test_headline_of_one_giant_word_is_cut_with_an_ellipsis() -> None:
+    headline = make_headline("x" * 300)
+    assert len(headline) == 100
+    assert headline.endswith("…")
+
+
+def test_dev_articles_give_valid_briefs(shared_dir: Path) -> None:
+    """Every summary sentence comes from the article, and every headline fits, on real news text."""
+    path = shared_dir / "eval" / "summ" / "dev.jsonl"
+    if not path.is_file():
+        pytest.skip(f"{path} is missing")
+    with path.open(encoding="utf-8") as lines:
+        rows = [json.loads(line) for line in lines]
+    assert rows
+    for row in rows:
+        sentences = split_sentences(row["article"])
+        summary = summarize(row["article"])
+        assert len(summary) == min(3, len(sentences)) or len(summary) < 3
+        assert all(s in sentences for s in summary)
+        headline = make_headline(row["article"])
+        assert 0 < len(headline) <= 100
+        assert not re.search(r"\s…$", headline)
