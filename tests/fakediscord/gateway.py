@@ -1,0 +1,169 @@
+"""The fake gateway: a websocket that speaks enough of Discord's gateway v10 for discord.py.
+
+Frames go out as text (JSON), so the client needs no zlib even though it asks for zlib-stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from .world import FakeWorld, JsonDict
+
+log = logging.getLogger(__name__)
+
+OP_DISPATCH = 0
+OP_HEARTBEAT = 1
+OP_IDENTIFY = 2
+OP_RESUME = 6
+OP_INVALID_SESSION = 9
+OP_HELLO = 10
+OP_HEARTBEAT_ACK = 11
+
+CLOSE_AUTHENTICATION_FAILED = 4004
+# Long enough that no heartbeat is due during a test; discord.py still sends one right after HELLO.
+HEARTBEAT_INTERVAL_MS = 41_250
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayFrame:
+    """A frame the client sent (op and payload), kept for assertions."""
+
+    session_id: str | None
+    op: int
+    data: Any
+
+
+@dataclass(slots=True)
+class GatewaySession:
+    websocket: web.WebSocketResponse
+    session_id: str
+    sequence: int = 0
+    identified: bool = False
+    intents: int | None = None
+    shard: list[int] | None = None
+
+    def next_sequence(self) -> int:
+        self.sequence += 1
+        return self.sequence
+
+
+@dataclass(slots=True)
+class Gateway:
+    world: FakeWorld
+    resume_url: str = ""  # the fake's ws URL, filled once the server has a port
+    frames: list[GatewayFrame] = field(default_factory=list)
+    sessions: list[GatewaySession] = field(default_factory=list)
+    known_sessions: dict[str, GatewaySession] = field(default_factory=dict)
+    changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+    @property
+    def live_sessions(self) -> list[GatewaySession]:
+        return [session for session in self.sessions if session.identified and not session.websocket.closed]
+
+    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+        websocket = web.WebSocketResponse(autoping=True)
+        await websocket.prepare(request)
+        session = GatewaySession(websocket=websocket, session_id=uuid.uuid4().hex)
+        self.sessions.append(session)
+        await self._send(session, {"op": OP_HELLO, "d": {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}})
+        try:
+            async for message in websocket:
+                if message.type != WSMsgType.TEXT:
+                    continue
+                frame = json.loads(message.data)
+                await self._on_frame(session, frame)
+        finally:
+            async with self.changed:
+                self.changed.notify_all()
+        return websocket
+
+    async def _on_frame(self, session: GatewaySession, frame: JsonDict) -> None:
+        op, data = frame.get("op"), frame.get("d")
+        self.frames.append(
+            GatewayFrame(session.session_id if session.identified else None, int(op or 0), data)
+        )
+        if op == OP_HEARTBEAT:
+            await self._send(session, {"op": OP_HEARTBEAT_ACK, "d": None})
+        elif op == OP_IDENTIFY:
+            await self._identify(session, data)
+        elif op == OP_RESUME:
+            await self._resume(session, data)
+        else:
+            log.debug("fake gateway ignores op %s", op)
+        async with self.changed:
+            self.changed.notify_all()
+
+    async def _identify(self, session: GatewaySession, data: Any) -> None:
+        if not isinstance(data, dict) or data.get("token") != self.world.bot_token:
+            await session.websocket.close(code=CLOSE_AUTHENTICATION_FAILED, message=b"Authentication failed.")
+            return
+        session.identified = True
+        session.intents = data.get("intents")
+        session.shard = data.get("shard")
+        self.known_sessions[session.session_id] = session
+        ready: JsonDict = {
+            "v": 10,
+            "user": self.world.bot_user.to_json(),
+            "guilds": [{"id": guild.id, "unavailable": True} for guild in self.world.guilds],
+            "session_id": session.session_id,
+            "resume_gateway_url": self.resume_url,
+            "application": {"id": self.world.application.id, "flags": self.world.application.flags},
+            "private_channels": [],
+            "relationships": [],
+            "presences": [],
+            "user_settings": {},
+            "session_type": "normal",
+            "geo_ordered_rtc_regions": [],
+        }
+        if session.shard is not None:
+            ready["shard"] = session.shard
+        await self._dispatch_to(session, "READY", ready)
+        for guild in self.world.guilds:
+            await self._dispatch_to(session, "GUILD_CREATE", guild.to_json())
+
+    async def _resume(self, session: GatewaySession, data: Any) -> None:
+        if not isinstance(data, dict):
+            data = {}
+        previous = self.known_sessions.get(str(data.get("session_id")))
+        if previous is None or data.get("token") != self.world.bot_token:
+            await self._send(session, {"op": OP_INVALID_SESSION, "d": False})
+            return
+        # The resumed connection carries on the old session's id and sequence; nothing was missed.
+        session.session_id = previous.session_id
+        session.sequence = previous.sequence
+        session.identified = True
+        session.intents = previous.intents
+        self.known_sessions[session.session_id] = session
+        await self._dispatch_to(session, "RESUMED", {})
+
+    async def _send(self, session: GatewaySession, payload: JsonDict) -> None:
+        if not session.websocket.closed:
+            await session.websocket.send_str(json.dumps(payload))
+
+    async def _dispatch_to(self, session: GatewaySession, event: str, data: JsonDict) -> None:
+        await self._send(session, {"op": OP_DISPATCH, "t": event, "s": session.next_sequence(), "d": data})
+
+    async def dispatch(self, event: str, data: JsonDict) -> int:
+        """Sends a dispatch event to every identified session; returns how many got it."""
+        sessions = self.live_sessions
+        for session in sessions:
+            await self._dispatch_to(session, event, data)
+        return len(sessions)
+
+    async def wait_identified(self) -> GatewaySession:
+        """The first identified session; wrap in asyncio.timeout() as a safety net."""
+        async with self.changed:
+            await self.changed.wait_for(lambda: bool(self.live_sessions))
+        return self.live_sessions[0]
+
+    async def close_all(self) -> None:
+        for session in self.sessions:
+            if not session.websocket.closed:
+                await session.websocket.close()

@@ -1,0 +1,1013 @@
+"""A fake Discord REST API v10 (aiohttp, 127.0.0.1, random port) plus the fake gateway.
+
+It records every request, checks each body against Discord's documented limits and (when given)
+Discord's OpenAPI description, answers a broken request with 400 like Discord and keeps it as a
+violation, and can be told to fail (403 channels, 429 with Retry-After, 5xx once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from yarl import URL
+
+from bot import limits
+
+from .gateway import Gateway
+from .validate import (
+    CALLBACK_AUTOCOMPLETE_RESULT,
+    CALLBACK_CHANNEL_MESSAGE,
+    CALLBACK_DEFERRED_CHANNEL_MESSAGE,
+    CALLBACK_DEFERRED_UPDATE_MESSAGE,
+    CALLBACK_UPDATE_MESSAGE,
+    OpenApiIndex,
+    Problem,
+    RouteKey,
+    check_interaction_callback,
+    check_limits,
+    describe,
+    errors_body,
+)
+from .world import (
+    FakeChannel,
+    FakeGuild,
+    FakeMember,
+    FakeWorld,
+    JsonDict,
+    SnowflakeSource,
+    default_world,
+    iso_now,
+)
+
+log = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v10"
+GATEWAY_PATH = "/gateway-ws/"
+DEFAULT_WAIT = 5.0  # seconds; a safety net for awaits in tests, never a timing device
+
+INTERACTION_APPLICATION_COMMAND = 2
+INTERACTION_MESSAGE_COMPONENT = 3
+INTERACTION_AUTOCOMPLETE = 4
+MESSAGE_TYPE_DEFAULT = 0
+MESSAGE_TYPE_CHAT_INPUT_COMMAND = 20
+ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
+
+OPTION_TYPE_SUB_COMMAND = 1
+OPTION_TYPE_SUB_COMMAND_GROUP = 2
+OPTION_TYPE_USER = 6
+OPTION_TYPE_CHANNEL = 7
+OPTION_TYPE_ROLE = 8
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """A request that passed the checks, with its body already read."""
+
+    request: web.Request
+    body: Any  # parsed JSON (or multipart payload_json); None without a body
+    files: tuple[str, ...]  # names of uploaded files
+
+    @property
+    def params(self) -> Mapping[str, str]:
+        return self.request.match_info
+
+    @property
+    def query(self) -> Mapping[str, str]:
+        return self.request.query
+
+
+Endpoint = Callable[[Call], Awaitable[web.StreamResponse]]
+
+
+def json_response(data: object, status: int = 200, headers: Mapping[str, str] | None = None) -> web.Response:
+    # discord.py parses a body as JSON only when Content-Type is exactly application/json (no charset).
+    all_headers = {"Content-Type": "application/json", **(headers or {})}
+    return web.Response(body=json.dumps(data).encode(), status=status, headers=all_headers)
+
+
+def error_response(
+    status: int, message: str, code: int = 0, headers: Mapping[str, str] | None = None
+) -> web.Response:
+    return json_response({"message": message, "code": code}, status, headers)
+
+
+def no_content() -> web.Response:
+    return web.Response(status=204)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedRequest:
+    """One request the fake answered. `body` is the JSON body (or multipart payload_json)."""
+
+    method: str
+    path: str  # under /api/v10, e.g. /channels/123/messages
+    route: str | None  # Discord's path template, e.g. /channels/{channel_id}/messages
+    query: dict[str, str]
+    body: Any
+    files: tuple[str, ...]
+    status: int
+    authorized: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """A request that broke Discord's limits or schema, or hit a route the fake does not know."""
+
+    method: str
+    path: str
+    route: str | None
+    problems: tuple[Problem, ...]
+    body: Any
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}: {describe(self.problems)}"
+
+
+@dataclass(slots=True)
+class ScriptedFailure:
+    """Answer the next `times` requests matching method + path (concrete or template) with `status`."""
+
+    method: str
+    path: str
+    status: int
+    times: int = 1
+    retry_after: float = 0.0  # for 429: seconds, in the body and (rounded up) in Retry-After
+    via: bool = True  # discord.py retries a 429 only when a Via header is present (else it is Cloudflare)
+    is_global: bool = False
+
+    def matches(self, method: str, path: str, route: str | None) -> bool:
+        return self.times > 0 and self.method == method and self.path in (path, route)
+
+    def response(self) -> web.Response:
+        if self.status == 429:
+            headers = {"Retry-After": str(max(1, int(self.retry_after + 0.999)))}
+            if self.via:
+                headers["Via"] = "1.1 google"
+            body = {
+                "message": "You are being rate limited.",
+                "retry_after": self.retry_after,
+                "global": self.is_global,
+            }
+            return json_response(body, 429, headers)
+        if self.status == 403:
+            return error_response(403, "Missing Permissions", 50013)
+        return error_response(self.status, f"{self.status}: fake failure")
+
+
+@dataclass(slots=True)
+class InteractionRecord:
+    """One injected interaction and everything the bot did with it."""
+
+    id: str
+    token: str
+    type: int
+    payload: JsonDict
+    created_at: float
+    channel_id: str | None
+    guild_id: str | None
+    callback: JsonDict | None = None
+    original: JsonDict | None = None  # the response message, kept current through edits
+    followups: list[JsonDict] = field(default_factory=list)
+    original_deleted: bool = False
+    expired: bool = False
+
+
+class InteractionHandle:
+    """What a test holds after injecting an interaction: await the bot's answers through it."""
+
+    def __init__(self, fake: FakeDiscord, record: InteractionRecord) -> None:
+        self._fake = fake
+        self.record = record
+
+    @property
+    def id(self) -> str:
+        return self.record.id
+
+    @property
+    def token(self) -> str:
+        return self.record.token
+
+    @property
+    def payload(self) -> JsonDict:
+        return self.record.payload
+
+    async def callback(self) -> JsonDict:
+        """The interaction response body (type + data) once the bot has sent it."""
+        await self._fake.wait_until(lambda: self.record.callback is not None)
+        assert self.record.callback is not None
+        return self.record.callback
+
+    async def original(self) -> JsonDict:
+        """The response message once it is no longer 'thinking' (a direct reply, or an edited deferral)."""
+
+        def settled() -> bool:
+            message = self.record.original
+            return message is not None and not int(message.get("flags") or 0) & limits.FLAG_LOADING
+
+        await self._fake.wait_until(settled)
+        assert self.record.original is not None
+        return self.record.original
+
+    async def followup(self, index: int = 0) -> JsonDict:
+        """The `index`-th follow-up message (0 = first)."""
+        await self._fake.wait_until(lambda: len(self.record.followups) > index)
+        return self.record.followups[index]
+
+    def expire(self) -> None:
+        """Pretend the 15-minute token lifetime has passed: webhooks now answer 401 Invalid Webhook Token."""
+        self.record.expired = True
+
+
+def _message_fields(body: Mapping[str, Any]) -> JsonDict:
+    return {key: body[key] for key in ("content", "embeds", "components", "flags", "tts") if key in body}
+
+
+class FakeDiscord:
+    """The fake. `async with FakeDiscord() as fake:` or `await fake.start()` / `await fake.close()`."""
+
+    def __init__(
+        self,
+        world: FakeWorld | None = None,
+        *,
+        openapi: OpenApiIndex | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        safety_timeout: float = DEFAULT_WAIT,
+    ) -> None:
+        self.world = world or default_world()
+        self.openapi = openapi
+        self.clock = clock  # tests swap it to move time past the 3 s / 15 min interaction limits
+        self.safety_timeout = safety_timeout
+        self.requests: list[RecordedRequest] = []
+        self.violations: list[Violation] = []
+        self.failures: list[ScriptedFailure] = []
+        self.messages: dict[str, list[JsonDict]] = {
+            channel.id: [] for guild in self.world.guilds for channel in guild.channels
+        }
+        self.commands: dict[str | None, list[JsonDict]] = {None: []}  # by guild id; None = global
+        self.interactions: dict[str, InteractionRecord] = {}  # by token
+        self.gateway = Gateway(self.world)
+        self._ids = SnowflakeSource()
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.base_url = ""
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    async def start(self) -> FakeDiscord:
+        app = web.Application(middlewares=[self._unknown_routes])
+        self._add_routes(app)
+        self._runner = web.AppRunner(app, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = self._runner.addresses[0][:2]
+        self.base_url = f"http://{host}:{port}"
+        self.gateway.resume_url = self.gateway_url
+        return self
+
+    async def close(self) -> None:
+        await self.gateway.close_all()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> FakeDiscord:
+        return await self.start()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    @property
+    def api_base(self) -> str:
+        """What discord.http.Route.BASE must become."""
+        return self.base_url + API_PREFIX
+
+    @property
+    def gateway_url(self) -> str:
+        """What discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY must become."""
+        return str(URL(self.base_url.replace("http://", "ws://", 1) + GATEWAY_PATH))
+
+    # -- assertions and waiting -----------------------------------------------------------------
+
+    async def wait_until(self, predicate: Callable[[], bool]) -> None:
+        """Waits until `predicate()` holds after some request; gives up after `safety_timeout` seconds."""
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(predicate), self.safety_timeout)
+
+    async def wait_for_request(self, method: str, route: str, *, after: int = 0) -> RecordedRequest:
+        """The first recorded request (from index `after`) with this method and route template."""
+
+        def matching() -> list[RecordedRequest]:
+            return [r for r in self.requests[after:] if r.method == method and r.route == route]
+
+        await self.wait_until(lambda: bool(matching()))
+        return matching()[0]
+
+    def requests_to(self, method: str, route: str) -> list[RecordedRequest]:
+        return [r for r in self.requests if r.method == method and r.route == route]
+
+    def channel_messages(self, channel_id: str) -> list[JsonDict]:
+        """Messages in a channel, oldest first (deleted ones left out)."""
+        return list(self.messages.get(channel_id, []))
+
+    def take_violations(self) -> list[Violation]:
+        """Returns and forgets the violations, for tests that provoke one on purpose."""
+        taken, self.violations = self.violations, []
+        return taken
+
+    def fail_next(
+        self,
+        method: str,
+        path: str,
+        status: int,
+        *,
+        times: int = 1,
+        retry_after: float = 0.0,
+        via: bool = True,
+        is_global: bool = False,
+    ) -> ScriptedFailure:
+        failure = ScriptedFailure(method, path, status, times, retry_after, via, is_global)
+        self.failures.append(failure)
+        return failure
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    # -- every request: parse, check, fail on purpose, answer, record --------------------------
+
+    @web.middleware
+    async def _unknown_routes(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Routes the fake lacks are violations too: the bot called a wrong URL, or the fake needs it."""
+        if request.match_info.http_exception is None:
+            return await handler(request)
+        path = request.path.removeprefix(API_PREFIX)
+        body, files, _ = await self._read_body(request)
+        problem = Problem((), "the fake Discord has no such route (add it, or the bot called a wrong URL)")
+        self.violations.append(Violation(request.method, path, None, (problem,), body))
+        response = error_response(404, "404: Not Found")
+        await self._record(request, None, body, files, response.status)
+        return response
+
+    def _endpoint(self, answer: Endpoint) -> Handler:
+        async def serve(request: web.Request) -> web.StreamResponse:
+            return await self._serve(request, answer)
+
+        return serve
+
+    async def _serve(self, request: web.Request, answer: Endpoint) -> web.StreamResponse:
+        path = request.path.removeprefix(API_PREFIX)
+        resource = request.match_info.route.resource
+        route = resource.canonical.removeprefix(API_PREFIX) if resource is not None else path
+        body, files, problems = await self._read_body(request)
+        problems += self._check(request.method, route, path, body, files)
+        response: web.StreamResponse
+        if problems:
+            self.violations.append(Violation(request.method, path, route, tuple(problems), body))
+            log.warning("fake Discord: %s %s violates: %s", request.method, path, describe(problems))
+            response = json_response(errors_body(problems), 400)
+        elif not self._authorized(request, route):
+            response = error_response(401, "401: Unauthorized")
+        else:
+            failure = next((f for f in self.failures if f.matches(request.method, path, route)), None)
+            if failure is not None:
+                failure.times -= 1
+                response = failure.response()
+            else:
+                response = await answer(Call(request, body, files))
+        await self._record(request, route, body, files, response.status)
+        return response
+
+    async def _record(
+        self, request: web.Request, route: str | None, body: Any, files: tuple[str, ...], status: int
+    ) -> None:
+        path = request.path.removeprefix(API_PREFIX)
+        authorized = self._authorized(request, route)
+        self.requests.append(
+            RecordedRequest(request.method, path, route, dict(request.query), body, files, status, authorized)
+        )
+        await self._notify()
+
+    async def _read_body(self, request: web.Request) -> tuple[Any, tuple[str, ...], list[Problem]]:
+        if not request.can_read_body:
+            return None, (), []
+        if request.content_type == "multipart/form-data":
+            form = await request.post()
+            files = tuple(
+                str(getattr(value, "filename", "")) for key, value in form.items() if key != "payload_json"
+            )
+            raw = form.get("payload_json")
+            try:
+                return (json.loads(str(raw)) if raw is not None else None), files, []
+            except json.JSONDecodeError as error:
+                return None, files, [Problem(("payload_json",), f"not JSON: {error}")]
+        text = await request.text()
+        if request.content_type != "application/json":
+            return text, (), [Problem((), f"body sent as {request.content_type!r}, not application/json")]
+        try:
+            return json.loads(text), (), []
+        except json.JSONDecodeError as error:
+            return None, (), [Problem((), f"not JSON: {error}")]
+
+    def _authorized(self, request: web.Request, route: str | None) -> bool:
+        if route is not None and (route.startswith("/webhooks/") or route.startswith("/interactions/")):
+            return True  # the interaction token in the URL is the credential
+        return request.headers.get("Authorization") == f"Bot {self.world.bot_token}"
+
+    def _check(self, method: str, route: str, path: str, body: Any, files: tuple[str, ...]) -> list[Problem]:
+        route_key: RouteKey = (method, route)
+        problems = check_limits(route_key, body, has_files=bool(files))
+        if route == "/interactions/{interaction_id}/{interaction_token}/callback":
+            record = self.interactions.get(path.split("/")[3])
+            problems += check_interaction_callback(body, record.type if record else None)
+        if self.openapi is not None:
+            if not self.openapi.has_operation(route_key):
+                problems.append(Problem((), f"{method} {route} is not in Discord's OpenAPI", "openapi"))
+            elif body is not None and method in ("POST", "PUT", "PATCH"):
+                problems += self.openapi.check_body(route_key, body)
+        return problems
+
+    # -- routes -----------------------------------------------------------------------------------
+
+    def _add_routes(self, app: web.Application) -> None:
+        app.router.add_get(GATEWAY_PATH, self.gateway.handle)
+        routes: list[tuple[str, str, Endpoint]] = [
+            ("GET", "/users/@me", self._get_me),
+            ("GET", "/oauth2/applications/@me", self._get_application),
+            ("GET", "/applications/@me", self._get_application),
+            ("GET", "/gateway", self._get_gateway),
+            ("GET", "/gateway/bot", self._get_gateway_bot),
+            ("GET", "/applications/{application_id}/commands", self._get_commands),
+            ("PUT", "/applications/{application_id}/commands", self._put_commands),
+            ("POST", "/applications/{application_id}/commands", self._post_command),
+            ("DELETE", "/applications/{application_id}/commands/{command_id}", self._delete_command),
+            ("GET", "/applications/{application_id}/guilds/{guild_id}/commands", self._get_commands),
+            ("PUT", "/applications/{application_id}/guilds/{guild_id}/commands", self._put_commands),
+            ("POST", "/applications/{application_id}/guilds/{guild_id}/commands", self._post_command),
+            (
+                "DELETE",
+                "/applications/{application_id}/guilds/{guild_id}/commands/{command_id}",
+                self._delete_command,
+            ),
+            ("GET", "/channels/{channel_id}", self._get_channel),
+            ("GET", "/channels/{channel_id}/messages", self._get_messages),
+            ("POST", "/channels/{channel_id}/messages", self._post_message),
+            ("GET", "/channels/{channel_id}/messages/{message_id}", self._get_message),
+            ("PATCH", "/channels/{channel_id}/messages/{message_id}", self._patch_message),
+            ("DELETE", "/channels/{channel_id}/messages/{message_id}", self._delete_message),
+            ("POST", "/interactions/{interaction_id}/{interaction_token}/callback", self._post_callback),
+            ("POST", "/webhooks/{webhook_id}/{webhook_token}", self._post_followup),
+            ("GET", "/webhooks/{webhook_id}/{webhook_token}/messages/@original", self._get_webhook_message),
+            (
+                "PATCH",
+                "/webhooks/{webhook_id}/{webhook_token}/messages/@original",
+                self._patch_webhook_message,
+            ),
+            (
+                "DELETE",
+                "/webhooks/{webhook_id}/{webhook_token}/messages/@original",
+                self._delete_webhook_message,
+            ),
+            (
+                "GET",
+                "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}",
+                self._get_webhook_message,
+            ),
+            (
+                "PATCH",
+                "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}",
+                self._patch_webhook_message,
+            ),
+            (
+                "DELETE",
+                "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}",
+                self._delete_webhook_message,
+            ),
+        ]
+        for method, route, handler in routes:
+            app.router.add_route(method, API_PREFIX + route, self._endpoint(handler))
+
+    # -- identity -----------------------------------------------------------------------------------
+
+    async def _get_me(self, call: Call) -> web.StreamResponse:
+        me = self.world.bot_user.to_json() | {"mfa_enabled": False, "verified": True, "locale": "en-US"}
+        return json_response(me)
+
+    async def _get_application(self, call: Call) -> web.StreamResponse:
+        return json_response(self.world.application.to_json(self.world.owner, self.world.bot_user))
+
+    async def _get_gateway(self, call: Call) -> web.StreamResponse:
+        return json_response({"url": self.gateway_url})
+
+    async def _get_gateway_bot(self, call: Call) -> web.StreamResponse:
+        limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
+        return json_response({"url": self.gateway_url, "shards": 1, "session_start_limit": limit})
+
+    # -- application commands -------------------------------------------------------------------
+
+    def _command_scope(self, call: Call) -> str | web.Response | None:
+        if call.params["application_id"] != self.world.application.id:
+            return error_response(403, "Missing Access", 50001)
+        guild_id = call.params.get("guild_id")
+        if guild_id is not None:
+            try:
+                self.world.guild(guild_id)
+            except LookupError:
+                return error_response(403, "Missing Access", 50001)
+        return guild_id
+
+    def _stored_command(
+        self, body: Mapping[str, Any], guild_id: str | None, known: list[JsonDict]
+    ) -> JsonDict:
+        command_type = body.get("type", 1)
+        previous = next(
+            (c for c in known if c["name"] == body.get("name") and c["type"] == command_type), None
+        )
+        command: JsonDict = {
+            "id": previous["id"] if previous else self._ids.next(),
+            "application_id": self.world.application.id,
+            "version": self._ids.next(),
+            "type": command_type,
+            "name": body.get("name"),
+            "description": body.get("description", ""),
+            "options": body.get("options") or [],
+            "default_member_permissions": body.get("default_member_permissions"),
+            "nsfw": bool(body.get("nsfw", False)),
+            "name_localizations": body.get("name_localizations"),
+            "description_localizations": body.get("description_localizations"),
+        }
+        if guild_id is not None:
+            command["guild_id"] = guild_id
+        else:
+            command["contexts"] = body.get("contexts")
+            command["integration_types"] = body.get("integration_types") or [0]
+        return command
+
+    async def _get_commands(self, call: Call) -> web.StreamResponse:
+        scope = self._command_scope(call)
+        if isinstance(scope, web.Response):
+            return scope
+        return json_response(self.commands.get(scope, []))
+
+    async def _put_commands(self, call: Call) -> web.StreamResponse:
+        scope = self._command_scope(call)
+        if isinstance(scope, web.Response):
+            return scope
+        known = self.commands.get(scope, [])
+        self.commands[scope] = [self._stored_command(body, scope, known) for body in call.body or []]
+        return json_response(self.commands[scope])
+
+    async def _post_command(self, call: Call) -> web.StreamResponse:
+        scope = self._command_scope(call)
+        if isinstance(scope, web.Response):
+            return scope
+        known = self.commands.setdefault(scope, [])
+        command = self._stored_command(call.body, scope, known)
+        existed = any(c["id"] == command["id"] for c in known)
+        self.commands[scope] = [c for c in known if c["id"] != command["id"]] + [command]
+        return json_response(command, 200 if existed else 201)
+
+    async def _delete_command(self, call: Call) -> web.StreamResponse:
+        scope = self._command_scope(call)
+        if isinstance(scope, web.Response):
+            return scope
+        known = self.commands.get(scope, [])
+        command_id = call.params["command_id"]
+        if not any(c["id"] == command_id for c in known):
+            return error_response(404, "Unknown application command", 10063)
+        self.commands[scope] = [c for c in known if c["id"] != command_id]
+        return no_content()
+
+    def registered_command(self, name: str, guild_id: str | None) -> JsonDict | None:
+        """The command named `name` as registered for the guild, or globally."""
+        for scope in (guild_id, None) if guild_id is not None else (None,):
+            for command in self.commands.get(scope, []):
+                if command["name"] == name and command["type"] == 1:
+                    return command
+        return None
+
+    # -- channels and messages ------------------------------------------------------------------
+
+    def _channel(self, call: Call) -> FakeChannel | web.Response:
+        channel = self.world.channel(call.params["channel_id"])
+        return channel if channel is not None else error_response(404, "Unknown Channel", 10003)
+
+    def _new_message(
+        self,
+        channel_id: str,
+        body: Mapping[str, Any],
+        files: tuple[str, ...],
+        *,
+        message_type: int = MESSAGE_TYPE_DEFAULT,
+        interaction: InteractionRecord | None = None,
+    ) -> JsonDict:
+        channel = self.world.channel(channel_id)
+        message: JsonDict = {
+            "id": self._ids.next(),
+            "channel_id": channel_id,
+            "author": self.world.bot_user.to_json(),
+            "content": body.get("content") or "",
+            "timestamp": iso_now(),
+            "edited_timestamp": None,
+            "tts": bool(body.get("tts", False)),
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [
+                {"id": self._ids.next(), "filename": name, "size": 0, "url": "", "proxy_url": ""}
+                for name in files
+            ],
+            "embeds": body.get("embeds") or [],
+            "components": body.get("components") or [],
+            "pinned": False,
+            "type": message_type,
+            "flags": int(body.get("flags") or 0),
+        }
+        if channel is not None:
+            message["guild_id"] = channel.guild_id
+        if interaction is not None:
+            message["webhook_id"] = self.world.application.id
+            message["application_id"] = self.world.application.id
+            message["interaction_metadata"] = {
+                "id": interaction.id,
+                "type": interaction.type,
+                "user": interaction.payload["member"]["user"] if "member" in interaction.payload else {},
+                "authorizing_integration_owners": {},
+            }
+        return message
+
+    def _store(self, message: JsonDict) -> None:
+        if not int(message.get("flags") or 0) & limits.FLAG_EPHEMERAL:
+            self.messages.setdefault(message["channel_id"], []).append(message)
+
+    def _find_message(self, channel_id: str, message_id: str) -> JsonDict | None:
+        return next((m for m in self.messages.get(channel_id, []) if m["id"] == message_id), None)
+
+    @staticmethod
+    def _edit(message: JsonDict, body: Mapping[str, Any]) -> None:
+        for key, value in _message_fields(body).items():
+            if key == "flags":
+                # Editing can only toggle SUPPRESS_EMBEDS; ephemeral and loading stay as they were.
+                kept = int(message.get("flags") or 0) & (limits.FLAG_EPHEMERAL | limits.FLAG_LOADING)
+                message["flags"] = kept | (int(value or 0) & limits.FLAG_SUPPRESS_EMBEDS)
+            else:
+                message[key] = value if value is not None else ([] if key in ("embeds", "components") else "")
+        message["edited_timestamp"] = iso_now()
+
+    async def _get_channel(self, call: Call) -> web.StreamResponse:
+        channel = self._channel(call)
+        return channel if isinstance(channel, web.Response) else json_response(channel.to_json())
+
+    async def _get_messages(self, call: Call) -> web.StreamResponse:
+        channel = self._channel(call)
+        if isinstance(channel, web.Response):
+            return channel
+        limit = int(call.query.get("limit", "50"))
+        return json_response(list(reversed(self.messages.get(channel.id, [])))[:limit])
+
+    async def _post_message(self, call: Call) -> web.StreamResponse:
+        channel = self._channel(call)
+        if isinstance(channel, web.Response):
+            return channel
+        if channel.bot_forbidden:
+            return error_response(403, "Missing Permissions", 50013)
+        message = self._new_message(channel.id, call.body or {}, call.files)
+        self._store(message)
+        # Discord echoes the bot's own message on the gateway, with a partial member (no user).
+        member = self.world.guild(channel.guild_id).member(self.world.bot_user.id).to_json()
+        member.pop("user")
+        await self.gateway.dispatch("MESSAGE_CREATE", message | {"member": member})
+        return json_response(message)
+
+    async def _get_message(self, call: Call) -> web.StreamResponse:
+        message = self._find_message(call.params["channel_id"], call.params["message_id"])
+        return json_response(message) if message else error_response(404, "Unknown Message", 10008)
+
+    async def _patch_message(self, call: Call) -> web.StreamResponse:
+        message = self._find_message(call.params["channel_id"], call.params["message_id"])
+        if message is None:
+            return error_response(404, "Unknown Message", 10008)
+        if message["author"]["id"] != self.world.bot_user.id:
+            return error_response(403, "Cannot edit a message authored by another user", 50005)
+        self._edit(message, call.body or {})
+        return json_response(message)
+
+    async def _delete_message(self, call: Call) -> web.StreamResponse:
+        channel_id, message_id = call.params["channel_id"], call.params["message_id"]
+        message = self._find_message(channel_id, message_id)
+        if message is None:
+            return error_response(404, "Unknown Message", 10008)
+        self.messages[channel_id].remove(message)
+        return no_content()
+
+    # -- interactions ---------------------------------------------------------------------------
+
+    async def _post_callback(self, call: Call) -> web.StreamResponse:
+        record = self.interactions.get(call.params["interaction_token"])
+        if record is None or record.id != call.params["interaction_id"]:
+            return error_response(404, "Unknown interaction", 10062)
+        if self.clock() - record.created_at > limits.INTERACTION_RESPONSE_DEADLINE.total_seconds():
+            return error_response(404, "Unknown interaction", 10062)
+        if record.callback is not None:
+            return error_response(400, "Interaction has already been acknowledged.", 40060)
+        body: JsonDict = call.body or {}
+        record.callback = body
+        callback_type = body.get("type")
+        data: Mapping[str, Any] = body.get("data") or {}
+        message: JsonDict | None = None
+        if callback_type in (CALLBACK_CHANNEL_MESSAGE, CALLBACK_DEFERRED_CHANNEL_MESSAGE):
+            message = self._new_message(
+                record.channel_id or "0",
+                data if callback_type == CALLBACK_CHANNEL_MESSAGE else {"flags": data.get("flags")},
+                call.files,
+                message_type=MESSAGE_TYPE_CHAT_INPUT_COMMAND,
+                interaction=record,
+            )
+            if callback_type == CALLBACK_DEFERRED_CHANNEL_MESSAGE:
+                message["flags"] = int(message["flags"]) | limits.FLAG_LOADING
+            record.original = message
+            self._store(message)
+        elif callback_type in (CALLBACK_UPDATE_MESSAGE, CALLBACK_DEFERRED_UPDATE_MESSAGE):
+            message = self._component_message(record)
+            if message is not None and callback_type == CALLBACK_UPDATE_MESSAGE:
+                self._edit(message, data)
+        if call.query.get("with_response") not in ("1", "true", "True"):
+            return no_content()
+        summary: JsonDict = {"id": record.id, "type": record.type}
+        if message is not None:
+            flags = int(message.get("flags") or 0)
+            summary |= {
+                "response_message_id": message["id"],
+                "response_message_loading": bool(flags & limits.FLAG_LOADING),
+                "response_message_ephemeral": bool(flags & limits.FLAG_EPHEMERAL),
+            }
+        callback_response: JsonDict = {"interaction": summary}
+        if message is not None and callback_type != CALLBACK_AUTOCOMPLETE_RESULT:
+            callback_response["resource"] = {"type": callback_type, "message": message}
+        elif callback_type is not None:
+            callback_response["resource"] = {"type": callback_type}
+        return json_response(callback_response)
+
+    def _component_message(self, record: InteractionRecord) -> JsonDict | None:
+        clicked = record.payload.get("message") or {}
+        return self._find_message(str(clicked.get("channel_id")), str(clicked.get("id")))
+
+    def _webhook_interaction(self, call: Call) -> InteractionRecord | web.Response:
+        record = self.interactions.get(call.params["webhook_token"])
+        if record is None or call.params["webhook_id"] != self.world.application.id:
+            return error_response(404, "Unknown Webhook", 10015)
+        if (
+            record.expired
+            or self.clock() - record.created_at > limits.INTERACTION_TOKEN_LIFETIME.total_seconds()
+        ):
+            return error_response(401, "Invalid Webhook Token", 50027)
+        if record.callback is None:
+            # Discord has no webhook for an interaction that was never acknowledged.
+            return error_response(404, "Unknown Webhook", 10015)
+        return record
+
+    def _webhook_message(self, record: InteractionRecord, message_id: str) -> JsonDict | None:
+        if message_id == "@original":
+            if record.original_deleted:
+                return None
+            return record.original or self._component_message(record)
+        return next((m for m in record.followups if m["id"] == message_id), None)
+
+    async def _post_followup(self, call: Call) -> web.StreamResponse:
+        record = self._webhook_interaction(call)
+        if isinstance(record, web.Response):
+            return record
+        message = self._new_message(record.channel_id or "0", call.body or {}, call.files, interaction=record)
+        record.followups.append(message)
+        self._store(message)
+        return json_response(message) if call.query.get("wait") in ("1", "true", "True") else no_content()
+
+    async def _get_webhook_message(self, call: Call) -> web.StreamResponse:
+        record = self._webhook_interaction(call)
+        if isinstance(record, web.Response):
+            return record
+        message = self._webhook_message(record, call.params.get("message_id", "@original"))
+        return (
+            json_response(message) if message is not None else error_response(404, "Unknown Message", 10008)
+        )
+
+    async def _patch_webhook_message(self, call: Call) -> web.StreamResponse:
+        record = self._webhook_interaction(call)
+        if isinstance(record, web.Response):
+            return record
+        message = self._webhook_message(record, call.params.get("message_id", "@original"))
+        if message is None:
+            return error_response(404, "Unknown Message", 10008)
+        self._edit(message, call.body or {})
+        message["flags"] = int(message.get("flags") or 0) & ~limits.FLAG_LOADING
+        return json_response(message)
+
+    async def _delete_webhook_message(self, call: Call) -> web.StreamResponse:
+        record = self._webhook_interaction(call)
+        if isinstance(record, web.Response):
+            return record
+        message_id = call.params.get("message_id", "@original")
+        message = self._webhook_message(record, message_id)
+        if message is None:
+            return error_response(404, "Unknown Message", 10008)
+        if message_id == "@original":
+            record.original_deleted = True
+        channel_messages = self.messages.get(message["channel_id"], [])
+        if message in channel_messages:
+            channel_messages.remove(message)
+        return no_content()
+
+    # -- injecting interactions ------------------------------------------------------------------
+
+    def _place(
+        self, guild_id: str | None, channel_id: str | None, user_id: str | None
+    ) -> tuple[FakeGuild, FakeChannel, FakeMember]:
+        guild = self.world.guild(guild_id) if guild_id else self.world.guilds[0]
+        channel = next(
+            (c for c in guild.channels if (c.id == channel_id if channel_id else not c.bot_forbidden)), None
+        )
+        if channel is None:
+            raise LookupError(f"no channel {channel_id} in guild {guild.id}")
+        if user_id is not None:
+            member = guild.member(user_id)
+        else:
+            member = next(m for m in guild.members if not m.user.bot)
+        return guild, channel, member
+
+    def _resolved(self, guild: FakeGuild, option_type: int, value: object) -> JsonDict:
+        if option_type == OPTION_TYPE_CHANNEL:
+            channel = self.world.channel(str(value))
+            if channel is None:
+                raise LookupError(f"no channel {value}")
+            return {"channels": {channel.id: channel.to_json() | {"permissions": str(1 << 11)}}}
+        if option_type == OPTION_TYPE_USER:
+            member = guild.member(str(value))
+            member_json = member.to_json(with_permissions=True)
+            member_json.pop("user")
+            return {
+                "users": {member.user.id: member.user.to_json()},
+                "members": {member.user.id: member_json},
+            }
+        if option_type == OPTION_TYPE_ROLE:
+            role = next(r for r in guild.roles if r.id == str(value))
+            return {"roles": {role.id: role.to_json()}}
+        return {}
+
+    def _option_payload(
+        self,
+        guild: FakeGuild,
+        declared: list[JsonDict],
+        values: Mapping[str, object],
+        focused: str | None,
+        resolved: JsonDict,
+    ) -> list[JsonDict]:
+        options = []
+        for name, value in values.items():
+            spec = next((o for o in declared if o.get("name") == name), None)
+            if spec is None:
+                raise LookupError(
+                    f"option {name!r} is not registered; registered: {[o.get('name') for o in declared]}"
+                )
+            option: JsonDict = {"name": name, "type": spec["type"], "value": value}
+            if name == focused:
+                option["focused"] = True
+            for kind, entries in self._resolved(guild, spec["type"], value).items():
+                resolved.setdefault(kind, {}).update(entries)
+            options.append(option)
+        return options
+
+    def _command_data(
+        self,
+        path: str,
+        values: Mapping[str, object],
+        guild: FakeGuild,
+        focused: str | None,
+    ) -> JsonDict:
+        name, *subcommands = path.split()
+        command = self.registered_command(name, guild.id)
+        if command is None:
+            raise LookupError(f"/{name} is not registered with the fake (did the bot sync its command tree?)")
+        resolved: JsonDict = {}
+        declared: list[JsonDict] = command.get("options") or []
+        nested: list[JsonDict] = []
+        container = nested
+        for subcommand in subcommands:
+            spec = next((o for o in declared if o.get("name") == subcommand), None)
+            if spec is None or spec.get("type") not in (
+                OPTION_TYPE_SUB_COMMAND,
+                OPTION_TYPE_SUB_COMMAND_GROUP,
+            ):
+                raise LookupError(f"/{name} has no subcommand {subcommand!r}")
+            entry: JsonDict = {"name": subcommand, "type": spec["type"], "options": []}
+            container.append(entry)
+            container = entry["options"]
+            declared = spec.get("options") or []
+        container.extend(self._option_payload(guild, declared, values, focused, resolved))
+        data: JsonDict = {"id": command["id"], "name": name, "type": 1, "options": nested}
+        if "guild_id" in command:
+            data["guild_id"] = command["guild_id"]
+        if resolved:
+            data["resolved"] = resolved
+        return data
+
+    async def _inject(
+        self,
+        interaction_type: int,
+        data: JsonDict,
+        guild: FakeGuild,
+        channel: FakeChannel,
+        member: FakeMember,
+        message: JsonDict | None = None,
+    ) -> InteractionHandle:
+        interaction_id, token = self._ids.next(), f"fake-interaction-token-{self._ids.next()}"
+        payload: JsonDict = {
+            "id": interaction_id,
+            "application_id": self.world.application.id,
+            "type": interaction_type,
+            "data": data,
+            "guild_id": guild.id,
+            "guild": {"id": guild.id, "locale": "en-US", "features": []},
+            "channel_id": channel.id,
+            "channel": channel.to_json(),
+            "member": member.to_json(with_permissions=True),
+            "token": token,
+            "version": 1,
+            "app_permissions": str(guild.member(self.world.bot_user.id).permissions),
+            "locale": "en-US",
+            "guild_locale": "en-US",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": guild.id},
+            "context": 0,
+            "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
+        }
+        if message is not None:
+            payload["message"] = message
+        record = InteractionRecord(
+            interaction_id, token, interaction_type, payload, self.clock(), channel.id, guild.id
+        )
+        self.interactions[token] = record
+        if not await self.gateway.dispatch("INTERACTION_CREATE", payload):
+            raise RuntimeError("no identified gateway session to send the interaction to")
+        return InteractionHandle(self, record)
+
+    async def inject_slash_command(
+        self,
+        command: str,
+        options: Mapping[str, object] | None = None,
+        *,
+        guild_id: str | None = None,
+        channel_id: str | None = None,
+        user_id: str | None = None,
+    ) -> InteractionHandle:
+        """Someone runs `/command` ("brief" or "sources add" for a subcommand) with these option values.
+
+        Option types, the command id and data.guild_id come from what the bot registered.
+        """
+        guild, channel, member = self._place(guild_id, channel_id, user_id)
+        data = self._command_data(command, options or {}, guild, focused=None)
+        return await self._inject(INTERACTION_APPLICATION_COMMAND, data, guild, channel, member)
+
+    async def inject_autocomplete(
+        self,
+        command: str,
+        options: Mapping[str, object],
+        focused: str,
+        *,
+        guild_id: str | None = None,
+        channel_id: str | None = None,
+        user_id: str | None = None,
+    ) -> InteractionHandle:
+        """Someone is typing into option `focused` of `/command`; the bot should answer with choices."""
+        if focused not in options:
+            raise ValueError(f"the focused option {focused!r} needs a (partial) value in options")
+        guild, channel, member = self._place(guild_id, channel_id, user_id)
+        data = self._command_data(command, options, guild, focused=focused)
+        return await self._inject(INTERACTION_AUTOCOMPLETE, data, guild, channel, member)
+
+    async def inject_button_click(
+        self, message: Mapping[str, Any], custom_id: str, *, user_id: str | None = None
+    ) -> InteractionHandle:
+        """Someone clicks the button `custom_id` on a message the bot sent (as recorded by the fake)."""
+        buttons = [
+            child
+            for row in message.get("components") or []
+            for child in row.get("components") or []
+            if child.get("type") == 2
+        ]
+        if not any(button.get("custom_id") == custom_id for button in buttons):
+            raise LookupError(f"message {message.get('id')} has no button {custom_id!r}")
+        channel = self.world.channel(str(message["channel_id"]))
+        if channel is None:
+            raise LookupError(f"no channel {message['channel_id']}")
+        guild, channel, member = self._place(channel.guild_id, channel.id, user_id)
+        data: JsonDict = {"custom_id": custom_id, "component_type": 2}
+        return await self._inject(INTERACTION_MESSAGE_COMPONENT, data, guild, channel, member, dict(message))
