@@ -215,6 +215,10 @@ def _parse_xml_feed(body: bytes, url: str | None) -> ParsedFeed:
             raise FeedError(f"not a feed: broken XML ({_describe_xml_error(problem)})")
         if not result.get("version"):
             raise FeedError("not a feed: XML without an RSS, Atom or RDF root")
+    elif problem is not None and not isinstance(problem, _HARMLESS_BOZO) and not _has_closing_root(body):
+        # A document cut off part-way is half a feed: storing its entries would store half of
+        # what the publisher sent, so refuse it and try again at the next poll.
+        raise FeedError(f"not a feed: broken XML, the document ends early ({_describe_xml_error(problem)})")
     elif problem is not None:
         log.info("feed %s is malformed but usable: %s", url or "<body>", problem)
     return ParsedFeed(
@@ -224,6 +228,13 @@ def _parse_xml_feed(body: bytes, url: str | None) -> ParsedFeed:
         author=_person_name(channel),
         updated=_struct_to_datetime(_own(channel, "updated_parsed") or _own(channel, "published_parsed")),
     )
+
+
+_CLOSING_ROOT: Final = re.compile(rb"</(?:[\w.\-]+:)?(?:rss|feed|RDF)\s*>")
+
+
+def _has_closing_root(body: bytes) -> bool:
+    return _CLOSING_ROOT.search(body[-4096:]) is not None
 
 
 # Encoding guesses and media-type complaints say nothing about whether the XML itself is usable.

@@ -11,7 +11,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_shipped_defaults_use_sqlite_and_the_seeds(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("NEWSBRIEF_DATABASE_URL", "NEWSBRIEF_DATA_DIR", "NEWSBRIEF_SOURCES_FILE", "NEWSBRIEF_CONFIG"):
+    for name in (
+        "NEWSBRIEF_DATABASE_URL",
+        "NEWSBRIEF_DATA_DIR",
+        "NEWSBRIEF_SOURCES_FILE",
+        "NEWSBRIEF_CONFIG",
+    ):
         monkeypatch.delenv(name, raising=False)
     settings = load_settings(ROOT / "config" / "newsbrief.toml")
     assert settings.resolved_database_url.startswith("sqlite+aiosqlite:///")

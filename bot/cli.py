@@ -1,0 +1,301 @@
+"""The `newsbrief` command line: poll, brief, digest, sources, search, run."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Callable, Coroutine, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from bot import __version__
+from bot.brief import ArticleText, BriefContext, build_brief
+from bot.config import ConfigError, Settings, load_settings, load_sources
+from bot.engine import Engine, PollReport, SourceReport, fetch_settings
+from bot.fetch import Fetcher
+from bot.render import render_brief_text, render_digest_text
+from bot.serialize import brief_to_dict
+from bot.sources import SourceError, article_from_body, fetch_or_fail
+
+log = logging.getLogger("newsbrief")
+
+
+Handler = Callable[[Settings, argparse.Namespace, Console], Coroutine[Any, Any, int]]
+
+
+class UsageError(Exception):
+    """Bad input on the command line; the message says what to do instead."""
+
+
+# ---- poll ----------------------------------------------------------------------------------
+
+
+def poll_table(report: PollReport) -> Table:
+    table = Table(title="Poll", title_justify="left")
+    for column in ("source", "new", "updated", "unchanged", "failed", "status"):
+        table.add_column(
+            column, justify="right" if column in ("new", "updated", "unchanged", "failed") else "left"
+        )
+    for source in report.sources:
+        table.add_row(
+            source.name,
+            str(source.new),
+            str(source.updated),
+            str(source.unchanged),
+            str(source.failed),
+            _status(source),
+        )
+    return table
+
+
+def _status(source: SourceReport) -> str:
+    if source.error:
+        return f"failed: {source.error}"
+    if source.skipped:
+        return f"skipped: {source.skipped}"
+    if source.failures:
+        return "; ".join(f"{f.where}: {f.reason}" for f in source.failures[:3]) + (
+            f" (+{len(source.failures) - 3} more)" if len(source.failures) > 3 else ""
+        )
+    return "ok (not modified)" if source.not_modified else "ok"
+
+
+async def _poll(engine: Engine, console: Console, *, force: bool) -> PollReport:
+    specs = load_sources(engine.settings.sources_file)
+    await engine.sync_sources(specs)
+    if not console.is_terminal:
+        return await engine.poll(force=force)
+    with Progress(
+        TextColumn("polling"), BarColumn(), MofNCompleteColumn(), console=console, transient=True
+    ) as progress:
+        task = progress.add_task("poll", total=len(await engine.store.list_sources()))
+        return await engine.poll(force=force, on_source_done=lambda _: progress.advance(task))
+
+
+async def cmd_poll(settings: Settings, args: argparse.Namespace, console: Console) -> int:
+    async with Engine.open(settings) as engine:
+        report = await _poll(engine, console, force=True)
+    console.print(poll_table(report))
+    return 0
+
+
+# ---- digest --------------------------------------------------------------------------------
+
+
+async def cmd_digest(settings: Settings, args: argparse.Namespace, console: Console) -> int:
+    if not args.dry_run:
+        raise UsageError(
+            "posting a digest needs the Discord bot (`newsbrief run`); "
+            "use `newsbrief digest --dry-run` to print it here"
+        )
+    async with Engine.open(settings) as engine:
+        report = await _poll(engine, console, force=True)
+        digest = await engine.digest(max_items=args.max_items)
+    failing = [s for s in report.sources if s.error]
+    for source in failing:
+        console.print(f"[yellow]source {source.name!r} failed: {source.error}[/yellow]", highlight=False)
+    console.print(render_digest_text(digest), highlight=False, markup=False, soft_wrap=True)
+    return 0
+
+
+# ---- brief ---------------------------------------------------------------------------------
+
+
+async def _read_target(target: str, settings: Settings) -> tuple[ArticleText, str | None]:
+    if target == "-":
+        body = sys.stdin.buffer.read()
+        page = article_from_body(body, url="stdin.txt")
+        return ArticleText(page.text, page.title), None
+    if target.startswith(("http://", "https://")):
+        async with Fetcher(fetch_settings(settings)) as fetcher:
+            result = await fetch_or_fail(fetcher, target)
+        page = article_from_body(result.body or b"", url=result.url, content_type=result.content_type)
+        return ArticleText(page.text, page.title), page.canonical_url or target
+    return await asyncio.to_thread(_read_file, Path(target)), None
+
+
+def _read_file(path: Path) -> ArticleText:
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file (give a path, an http(s) URL, or - for standard input)")
+    page = article_from_body(path.read_bytes(), url=path.resolve().as_uri())
+    return ArticleText(page.text, page.title)
+
+
+def _jsonl_brief(line: str, number: int, sentences: int) -> dict[str, Any]:
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return {"id": None, "error": f"line {number}: not JSON ({exc.msg})"}
+    if not isinstance(item, dict):
+        return {"id": None, "error": f"line {number}: expected a JSON object"}
+    item_id = item.get("id")
+    if isinstance(item.get("text"), str):
+        text, title = item["text"], item.get("title")
+    elif isinstance(item.get("html"), str):
+        try:
+            page = article_from_body(
+                item["html"].encode(), url=item.get("url") or "item.html", content_type="text/html"
+            )
+        except SourceError as exc:
+            return {"id": item_id, "error": exc.reason}
+        text, title = page.text, item.get("title") or page.title
+    else:
+        return {"id": item_id, "error": f"line {number}: needs 'text' or 'html'"}
+    context = BriefContext(id=None if item_id is None else str(item_id), url=item.get("url"))
+    brief = build_brief(ArticleText(text, title), context, sentences=sentences)
+    out = brief_to_dict(brief)
+    out["id"] = item_id
+    return out
+
+
+def run_jsonl(stdin: IO[str], stdout: IO[str], sentences: int) -> int:
+    """One JSON brief per input line, in order; a bad line gets an error object, not a crash."""
+    for number, line in enumerate(stdin, start=1):
+        if not line.strip():
+            continue
+        stdout.write(json.dumps(_jsonl_brief(line, number, sentences), ensure_ascii=False) + "\n")
+    stdout.flush()
+    return 0
+
+
+async def cmd_brief(settings: Settings, args: argparse.Namespace, console: Console) -> int:
+    sentences = args.sentences or settings.summary_sentences
+    if args.jsonl:
+        return run_jsonl(sys.stdin, sys.stdout, sentences)
+    if not args.target:
+        raise UsageError("give a PATH, an http(s) URL, or - (or --jsonl to read JSON Lines)")
+    article, url = await _read_target(args.target, settings)
+    previous = None
+    if args.previous:
+        previous, _ = await _read_target(args.previous, settings)
+    brief = build_brief(article, BriefContext(url=url, previous=previous), sentences=sentences)
+    if args.json:
+        sys.stdout.write(json.dumps(brief_to_dict(brief), ensure_ascii=False) + "\n")
+    else:
+        console.print(render_brief_text(brief), highlight=False, markup=False, soft_wrap=True)
+    return 0
+
+
+# ---- sources and search --------------------------------------------------------------------
+
+
+async def cmd_sources(settings: Settings, args: argparse.Namespace, console: Console) -> int:
+    async with Engine.open(settings) as engine:
+        await engine.sync_sources(load_sources(settings.sources_file))
+        records = await engine.store.list_sources()
+    table = Table(title="Sources", title_justify="left")
+    for column in ("id", "name", "kind", "last success", "failures", "last error", "state"):
+        table.add_column(column)
+    for s in records:
+        table.add_row(
+            str(s.id),
+            s.name,
+            s.kind.value,
+            f"{s.last_success_at:%Y-%m-%d %H:%M}" if s.last_success_at else "never",
+            str(s.consecutive_failures),
+            s.last_error or "",
+            f"paused: {s.pause_reason}" if s.paused else "active",
+        )
+    console.print(table)
+    return 0
+
+
+async def cmd_search(settings: Settings, args: argparse.Namespace, console: Console) -> int:
+    async with Engine.open(settings) as engine:
+        hits = await engine.store.search(" ".join(args.query), limit=args.limit)
+    if not hits:
+        console.print("no stored article matches")
+    for hit in hits:
+        console.print(
+            f"• {hit.title or '(untitled)'} — {hit.url or ''}\n    {hit.snippet}",
+            highlight=False,
+            markup=False,
+        )
+    return 0
+
+
+async def cmd_run(settings: Settings, args: argparse.Namespace, console: Console) -> int:
+    import os
+
+    if not os.environ.get("DISCORD_TOKEN"):
+        console.print(
+            "DISCORD_TOKEN is not set: the Discord bot cannot start. "
+            "To see what it would post, run `newsbrief digest --dry-run`.",
+            highlight=False,
+            markup=False,
+        )
+        return 2
+    raise UsageError("the Discord bot is not built yet; `newsbrief digest --dry-run` prints the digest")
+
+
+# ---- entry point ---------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsbrief", description="Newsbrief: the news, briefly.")
+    parser.add_argument("--version", action="version", version=f"newsbrief {__version__}")
+    parser.add_argument("--config", type=Path, help="settings file (default: config/newsbrief.toml)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what the engine does")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("poll", help="fetch every source once and store what is new")
+    p.set_defaults(handler=cmd_poll)
+
+    p = sub.add_parser("brief", help="print the brief of one article")
+    p.add_argument("target", nargs="?", help="a file, an http(s) URL, or - for standard input")
+    p.add_argument("--previous", help="an earlier version of the article, to show what changed")
+    p.add_argument("--sentences", type=int, choices=range(1, 11), metavar="N", help="summary length")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--json", action="store_true", help="print the brief as one JSON object")
+    mode.add_argument("--jsonl", action="store_true", help="read JSON Lines articles on stdin, write briefs")
+    p.set_defaults(handler=cmd_brief)
+
+    p = sub.add_parser("digest", help="poll, then show the digest")
+    p.add_argument("--dry-run", action="store_true", help="print the digest here instead of posting it")
+    p.add_argument("--max-items", type=int, choices=range(1, 51), metavar="N", help="items in the digest")
+    p.set_defaults(handler=cmd_digest)
+
+    p = sub.add_parser("sources", help="list sources with their health")
+    p.set_defaults(handler=cmd_sources)
+
+    p = sub.add_parser("search", help="full-text search over stored articles")
+    p.add_argument("query", nargs="+")
+    p.add_argument("--limit", type=int, default=10)
+    p.set_defaults(handler=cmd_search)
+
+    p = sub.add_parser("run", help="start the Discord bot (needs DISCORD_TOKEN)")
+    p.set_defaults(handler=cmd_run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    console = Console()
+    errors = Console(stderr=True)
+    try:
+        settings = load_settings(args.config)
+        handler: Handler = args.handler
+        return asyncio.run(handler(settings, args, console))
+    except (ConfigError, UsageError) as exc:
+        errors.print(f"newsbrief: {exc}", highlight=False, markup=False)
+        return 2
+    except SourceError as exc:
+        errors.print(f"newsbrief: {exc.reason}", highlight=False, markup=False)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

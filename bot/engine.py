@@ -1,0 +1,385 @@
+"""The engine: polls sources, stores what is new or changed, and briefs every new version.
+
+It ties the stages together (sources -> extract -> store -> brief) and owns the schedule
+rules: backoff after failures, pausing after too many, and re-checking article pages for edits
+(recent articles more often than old ones). It knows nothing about Discord.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+
+from bot.brief import ArticleText, BriefContext, build_brief, same_story
+from bot.config import Settings
+from bot.digest import build_digest
+from bot.extract import text_fingerprint
+from bot.fetch import Fetcher, FetchSettings
+from bot.models import ArticleDraft, Brief, Digest, FeedEntry, SourceKind, SourceSpec
+from bot.sources import (
+    Candidate,
+    ItemFailure,
+    SourceError,
+    SourceRead,
+    Validators,
+    canonical,
+    page_reader,
+    read_feed_url,
+    read_local,
+    read_page_url,
+)
+from bot.store import ArticleRecord, SourceRecord, Store
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+_UNDATED = datetime.max.replace(tzinfo=UTC)  # undated articles sort after dated ones
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Outcome(enum.StrEnum):
+    NEW = "new"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    FAILED = "failed"
+
+
+@dataclass(slots=True)
+class SourceReport:
+    """What one poll did with one source: counts, and the reasons for what failed."""
+
+    source_id: int
+    name: str
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    error: str | None = None  # the whole source failed
+    skipped: str | None = None  # not polled: paused, or waiting out a backoff
+    not_modified: bool = False  # 304, or the same bytes as last time: nothing was parsed
+    failures: list[ItemFailure] = field(default_factory=list)
+    briefs: list[Brief] = field(default_factory=list)
+
+    def count(self, outcome: Outcome) -> None:
+        setattr(self, outcome.value, getattr(self, outcome.value) + 1)
+
+
+@dataclass(frozen=True, slots=True)
+class PollReport:
+    sources: tuple[SourceReport, ...]
+
+    @property
+    def briefs(self) -> list[Brief]:
+        return [b for s in self.sources for b in s.briefs]
+
+
+def backoff_delay(failures: int, *, base: float, cap: float) -> timedelta:
+    """Exponential backoff: base, 2*base, 4*base, ... never more than cap."""
+    return timedelta(seconds=min(cap, base * 2 ** max(0, failures - 1)))
+
+
+def next_page_check(first_seen: datetime, published: datetime | None, now: datetime) -> datetime | None:
+    """When to look at an article page again: often while the story is fresh, rarely later.
+
+    Edits cluster in the first hours after publication, so recent articles are re-fetched
+    every half hour and old ones every few days; after two months we stop watching.
+    """
+    age = now - min(first_seen, published or first_seen)
+    for limit, every in (
+        (timedelta(days=1), timedelta(minutes=30)),
+        (timedelta(days=3), timedelta(hours=2)),
+        (timedelta(days=14), timedelta(hours=12)),
+        (timedelta(days=60), timedelta(days=3)),
+    ):
+        if age < limit:
+            return now + every
+    return None
+
+
+class Engine:
+    def __init__(self, settings: Settings, store: Store, fetcher: Fetcher, *, clock: Clock = utc_now) -> None:
+        self.settings = settings
+        self.store = store
+        self.fetcher = fetcher
+        self.clock = clock
+
+    @classmethod
+    @asynccontextmanager
+    async def open(cls, settings: Settings, *, clock: Clock = utc_now) -> AsyncIterator[Engine]:
+        store = await Store.open(settings.resolved_database_url)
+        try:
+            async with Fetcher(fetch_settings(settings)) as fetcher:
+                yield cls(settings, store, fetcher, clock=clock)
+        finally:
+            await store.close()
+
+    # ---- sources ---------------------------------------------------------------------
+
+    async def sync_sources(self, specs: list[SourceSpec]) -> list[SourceRecord]:
+        return [await self.store.upsert_source(spec) for spec in specs]
+
+    # ---- polling ---------------------------------------------------------------------
+
+    async def poll(
+        self,
+        *,
+        force: bool = False,
+        on_source_done: Callable[[SourceReport], None] | None = None,
+    ) -> PollReport:
+        """Poll every source once. `force` ignores backoff waits (not pauses)."""
+        sources = await self.store.list_sources()
+
+        async def one(source: SourceRecord) -> SourceReport:
+            report = await self.poll_source(source, force=force)
+            if on_source_done:
+                on_source_done(report)
+            return report
+
+        reports = await asyncio.gather(*(one(s) for s in sources))
+        await self.check_pages()
+        return PollReport(tuple(reports))
+
+    async def poll_source(self, source: SourceRecord, *, force: bool = False) -> SourceReport:
+        report = SourceReport(source.id, source.name)
+        now = self.clock()
+        if source.paused:
+            report.skipped = f"paused: {source.pause_reason or 'by a moderator'}"
+            return report
+        if not force and source.next_attempt_at and source.next_attempt_at > now:
+            report.skipped = f"waiting until {source.next_attempt_at:%H:%M} UTC after: {source.last_error}"
+            return report
+        try:
+            read = await self._read(source)
+        except SourceError as exc:
+            report.error = exc.reason
+            await self._record_failure(source, exc.reason, now)
+            return report
+        except Exception:  # a bug must not stop the other sources; it is logged with its trace
+            log.exception("reading source %s failed", source.location)
+            report.error = "internal error while reading the source (see the bot's log)"
+            await self._record_failure(source, report.error, now)
+            return report
+        report.not_modified = read.not_modified
+        report.failures.extend(read.failures)
+        report.failed += len(read.failures)
+        await self._store_read(source, read, report)
+        await self.store.record_fetch_success(
+            source.id,
+            at=now,
+            etag=read.etag,
+            last_modified=read.last_modified,
+            body_hash=read.body_hash,
+            next_attempt_at=None,
+        )
+        return report
+
+    async def _read(self, source: SourceRecord) -> SourceRead:
+        last = Validators(source.etag, source.last_modified, source.body_hash)
+        if source.kind is SourceKind.FEED:
+            return await read_feed_url(self.fetcher, source.location, last)
+        if source.kind is SourceKind.PAGE:
+            return await read_page_url(self.fetcher, source.location, last)
+        # Local files are cheap to read and have no validators: read them every time.
+        return await asyncio.to_thread(read_local, source.location)
+
+    async def _record_failure(self, source: SourceRecord, reason: str, now: datetime) -> None:
+        delay = backoff_delay(
+            source.consecutive_failures + 1,
+            base=self.settings.backoff_base_seconds,
+            cap=self.settings.backoff_max_seconds,
+        )
+        updated = await self.store.record_fetch_failure(
+            source.id,
+            at=now,
+            error=reason,
+            next_attempt_at=now + delay,
+            pause_after=self.settings.pause_after_failures,
+        )
+        if updated.paused and not source.paused:
+            log.warning("source %r paused: %s", source.name, updated.pause_reason)
+
+    async def _store_read(self, source: SourceRecord, read: SourceRead, report: SourceReport) -> None:
+        if read.not_modified:
+            return
+        reader = page_reader(self.fetcher, allow_local=source.kind is SourceKind.LOCAL)
+
+        async def resolve(entry: FeedEntry) -> Candidate | None:
+            known = await self.store.find_article(
+                source_id=source.id, canonical_url=canonical(entry.url), guid=entry.guid, text_hash=None
+            )
+            if known is not None:
+                # Its page is already stored and watched for edits on its own schedule.
+                await self.store.touch_article(
+                    known.id, seen_at=self.clock(), guid=entry.guid, next_check_at=known.next_check_at
+                )
+                report.count(Outcome.UNCHANGED)
+                return None
+            try:
+                return await reader(entry)
+            except SourceError as exc:
+                report.failures.append(ItemFailure(entry.url or entry.guid or "entry", exc.reason))
+                report.count(Outcome.FAILED)
+                return None
+
+        # Teaser pages are fetched concurrently; the fetcher's per-host limit keeps that polite.
+        resolved = await asyncio.gather(*(resolve(entry) for entry in read.pending))
+        candidates = [*read.candidates, *(c for c in resolved if c is not None)]
+        # Oldest first, so a later article on a story is compared with the earlier ones.
+        candidates.sort(key=lambda c: c.published or c.updated or _UNDATED)
+        for candidate in candidates:
+            await self._store_candidate(source, candidate, report)
+
+    async def _store_candidate(
+        self, source: SourceRecord, candidate: Candidate, report: SourceReport
+    ) -> None:
+        if not candidate.text.strip():
+            report.failures.append(ItemFailure(candidate.canonical_url or "entry", "no article text"))
+            report.count(Outcome.FAILED)
+            return
+        outcome, brief = await self.store_article(source, candidate)
+        report.count(outcome)
+        if brief is not None:
+            report.briefs.append(brief)
+
+    async def store_article(self, source: SourceRecord, candidate: Candidate) -> tuple[Outcome, Brief | None]:
+        """Store one article as seen now: a new article, a new version, or nothing new."""
+        now = self.clock()
+        text_hash = text_fingerprint(candidate.text)
+        existing = await self.store.find_article(
+            source_id=source.id,
+            canonical_url=candidate.canonical_url,
+            guid=candidate.guid,
+            text_hash=text_hash,
+        )
+        article = ArticleText(candidate.text, candidate.title)
+        context = BriefContext(
+            url=candidate.canonical_url,
+            source=source.name,
+            published=candidate.published,
+            updated=candidate.updated,
+        )
+        story_id: int | None = None
+        if existing is not None:
+            latest = await self.store.latest_version(existing.id)
+            if (
+                latest is not None
+                and latest.text_hash == text_hash
+                and _same_title(latest.title, candidate.title)
+            ):
+                await self.store.touch_article(
+                    existing.id, seen_at=now, guid=candidate.guid, next_check_at=existing.next_check_at
+                )
+                return Outcome.UNCHANGED, None
+            if latest is not None:
+                context = replace(
+                    context,
+                    url=existing.canonical_url or candidate.canonical_url,
+                    previous=ArticleText(latest.text, latest.title),
+                )
+        else:
+            window = now - timedelta(hours=self.settings.story_window_hours)
+            story = same_story(article, await self.store.recent_articles(since=window))
+            if story:
+                context = replace(context, story=story)
+                earlier = await self.store.get_article(story[0].article_id)
+                story_id = earlier.story_id if earlier else None
+        brief = build_brief(article, context, sentences=self.settings.summary_sentences)
+        draft = ArticleDraft(
+            source_id=source.id,
+            canonical_url=candidate.canonical_url,
+            guid=candidate.guid,
+            title=candidate.title,
+            text=candidate.text,
+            author=candidate.author,
+            published=candidate.published,
+            updated=candidate.updated,
+        )
+        first_seen = existing.first_seen_at if existing else now
+        record, version = await self.store.save_version(
+            draft,
+            text_hash=text_hash,
+            brief=brief,
+            article_id=existing.id if existing else None,
+            story_id=story_id,
+            seen_at=now,
+            next_check_at=_watch_schedule(candidate.canonical_url, first_seen, candidate.published, now),
+        )
+        stored = replace(brief, article_id=record.id, version_id=version.id)
+        return (Outcome.UPDATED if existing else Outcome.NEW), stored
+
+    # ---- watching pages for edits ----------------------------------------------------
+
+    async def check_pages(self) -> list[tuple[ArticleRecord, Outcome]]:
+        """Re-fetch article pages that are due, storing a new version when the text changed."""
+        now = self.clock()
+        results: list[tuple[ArticleRecord, Outcome]] = []
+        reader = page_reader(self.fetcher, allow_local=False)
+        for article in await self.store.articles_due(now):
+            source = await self.store.get_source(article.source_id)
+            if source is None or source.paused or not article.canonical_url:
+                continue
+            entry = FeedEntry(
+                guid=article.guid,
+                url=article.canonical_url,
+                title=article.title,
+                author=article.author,
+                published=article.published,
+            )
+            try:
+                candidate = await reader(entry)
+            except SourceError as exc:
+                log.info("re-checking %s failed: %s", article.canonical_url, exc.reason)
+                await self.store.touch_article(
+                    article.id,
+                    seen_at=article.last_seen_at,
+                    guid=None,
+                    next_check_at=_watch_schedule(
+                        article.canonical_url, article.first_seen_at, article.published, now
+                    ),
+                )
+                results.append((article, Outcome.FAILED))
+                continue
+            candidate = replace(candidate, canonical_url=article.canonical_url)
+            outcome, _ = await self.store_article(source, candidate)
+            results.append((article, outcome))
+        return results
+
+    # ---- digest ----------------------------------------------------------------------
+
+    async def digest(self, since: datetime | None = None, *, max_items: int | None = None) -> Digest:
+        limit = max_items or self.settings.digest_max_items
+        rows = await self.store.briefs_since(since, limit=limit * 20)
+        return build_digest(rows, max_items=limit, now=self.clock())
+
+
+def _same_title(old: str | None, new: str | None) -> bool:
+    return " ".join((old or "").split()) == " ".join((new or "").split()) or not new
+
+
+def _watch_schedule(
+    url: str | None, first_seen: datetime, published: datetime | None, now: datetime
+) -> datetime | None:
+    if not url or not url.startswith(("http://", "https://")):
+        return None
+    return next_page_check(first_seen, published, now)
+
+
+def fetch_settings(settings: Settings) -> FetchSettings:
+    return FetchSettings(
+        max_body_bytes=int(settings.fetch_max_body_mb * 1024 * 1024),
+        connect_timeout_s=settings.fetch_connect_timeout_seconds,
+        total_timeout_s=settings.fetch_timeout_seconds,
+        max_redirects=settings.fetch_max_redirects,
+        max_connections=settings.fetch_max_connections,
+        max_per_host=settings.fetch_max_per_host,
+        allow_private=settings.allow_private_addresses,
+        allowed_addresses=tuple(settings.allowed_addresses),
+    )

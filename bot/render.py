@@ -1,0 +1,117 @@
+"""The render stage for people at a terminal: briefs and digests as readable plain text.
+
+Discord rendering (embeds within Discord's limits) lives beside the bot; both read the same
+`Brief`, so what a moderator previews offline is what a channel gets.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from datetime import datetime
+
+from bot.models import Brief, Change, ChangeBasis, ChangeKind, Changes, Digest, WordOp
+
+_WIDTH = 96
+
+
+def format_time(value: datetime | None) -> str | None:
+    return f"{value:%d %b %Y %H:%M} UTC" if value else None
+
+
+def mark_words(change: Change) -> str:
+    """An edit with its changed words marked: [-removed-] {+added+}."""
+    if not change.words:
+        return f"{change.before} → {change.after}"
+    parts = []
+    for part in change.words:
+        if part.op is WordOp.DELETED:
+            parts.append(f"[-{part.text}-]")
+        elif part.op is WordOp.INSERTED:
+            parts.append(f"{{+{part.text}+}}")
+        else:
+            parts.append(part.text)
+    return " ".join(p for p in parts if p)
+
+
+_CHANGE_LABELS = {
+    ChangeKind.SENTENCE_ADDED: "added",
+    ChangeKind.SENTENCE_REMOVED: "removed",
+    ChangeKind.SENTENCE_EDITED: "edited",
+    ChangeKind.HEADLINE_CHANGED: "headline",
+    ChangeKind.QUOTE_ADDED: "quote added",
+    ChangeKind.QUOTE_REMOVED: "quote removed",
+    ChangeKind.NUMBER_CHANGED: "number",
+    ChangeKind.NEW_IN_STORY: "new",
+}
+
+
+def describe_change(change: Change) -> str:
+    label = _CHANGE_LABELS[change.kind]
+    if change.kind in (ChangeKind.SENTENCE_EDITED, ChangeKind.HEADLINE_CHANGED):
+        return f"{label}: {mark_words(change)}"
+    if change.kind is ChangeKind.NUMBER_CHANGED:
+        return f"{label}: {change.before} → {change.after}"
+    if change.kind in (ChangeKind.SENTENCE_REMOVED, ChangeKind.QUOTE_REMOVED):
+        return f"{label}: {change.before}"
+    return f"{label}: {change.after}"
+
+
+def describe_changes(changes: Changes) -> list[str]:
+    """What changed, one line a change; a first report or a story with nothing new says so."""
+    if changes.basis is ChangeBasis.FIRST_REPORT:
+        return ["first report"]
+    if not changes.items:
+        if changes.basis is ChangeBasis.STORY:
+            return [f"nothing new since earlier coverage ({len(changes.against)} article(s))"]
+        return ["no change in the text"]
+    return [describe_change(c) for c in changes.items]
+
+
+def _wrapped(text: str, indent: str, bullet: str = "") -> str:
+    return textwrap.fill(
+        text, width=_WIDTH, initial_indent=indent + bullet, subsequent_indent=indent + " " * len(bullet)
+    )
+
+
+def brief_byline(brief: Brief) -> str:
+    return " · ".join(
+        x for x in (brief.source, format_time(brief.updated or brief.published), brief.url) if x
+    )
+
+
+def render_brief_text(brief: Brief, *, max_quotes: int = 5) -> str:
+    byline = brief_byline(brief)
+    lines = [brief.headline, *([byline] if byline else []), ""]
+    if brief.summary:
+        lines.append("Summary")
+        lines.extend(_wrapped(s, "  ", "• ") for s in brief.summary)
+    if brief.quotes:
+        lines.append("Quotes")
+        for quote in brief.quotes[:max_quotes]:
+            lines.append(_wrapped(f"“{quote.text}” — {quote.speaker or 'unattributed'}", "  ", "• "))
+        if len(brief.quotes) > max_quotes:
+            lines.append(f"  … and {len(brief.quotes) - max_quotes} more")
+    lines.append("What changed")
+    lines.extend(_wrapped(line, "  ", "• ") for line in describe_changes(brief.changes))
+    return "\n".join(line for line in lines if line is not None).rstrip() + "\n"
+
+
+def render_digest_text(digest: Digest, *, sentences: int = 2) -> str:
+    if not digest.stories:
+        return "Nothing new since the last digest.\n"
+    out = [f"Newsbrief digest — {digest.items_total} article(s) in {len(digest.stories)} story(ies)", ""]
+    for number, story in enumerate(digest.stories, start=1):
+        out.append(f"Story {number}")
+        for item in story:
+            brief = item.brief
+            out.append(_wrapped(brief.headline, "  ", "■ "))
+            out.append("    " + brief_byline(brief))
+            out.extend(_wrapped(s, "    ") for s in brief.summary[:sentences])
+            if brief.quotes:
+                top = brief.quotes[0]
+                out.append(_wrapped(f"“{top.text}” — {top.speaker or 'unattributed'}", "    "))
+            out.append(_wrapped("What changed: " + "; ".join(describe_changes(brief.changes)[:3]), "    "))
+            out.append("")
+    if digest.more:
+        out.append(f"… and {digest.more} more (find them with search)")
+    return "\n".join(out).rstrip() + "\n"

@@ -1,0 +1,305 @@
+"""Reading sources: a feed URL, a watched page, or a local file or folder.
+
+Each reader turns what it read into `Candidate`s (an article as seen now, with no store ids) or
+raises `SourceError` with words a moderator understands. Nothing here writes to the store, so a
+source that fails part-way stores nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from bot.extract import ExtractError, extract_article, html_fragment_to_text, text_article
+from bot.feeds import FeedError, entry_needs_page, parse_feed, sniff
+from bot.fetch import Fetcher, FetchError
+from bot.models import ExtractedArticle, FeedEntry, FetchResult, ParsedFeed
+from bot.urls import canonicalize_url
+
+log = logging.getLogger(__name__)
+
+# Files in a local folder that are never articles.
+_SKIPPED_NAMES = ("readme", "license", ".")
+_ARTICLE_SUFFIXES = {".txt", ".text", ".md", ".html", ".htm"}
+_FEED_SUFFIXES = {".xml", ".rss", ".atom", ".json", ".feed"}
+
+
+class SourceError(Exception):
+    """The whole source failed; `reason` is shown to moderators as it is."""
+
+    def __init__(self, reason: str, *, retryable: bool = True) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retryable = retryable
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One article as a source shows it now."""
+
+    canonical_url: str | None
+    guid: str | None
+    title: str | None
+    text: str
+    author: str | None = None
+    published: datetime | None = None
+    updated: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ItemFailure:
+    """One entry of a source that could not be read; the rest of the source still counts."""
+
+    where: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRead:
+    candidates: tuple[Candidate, ...] = ()
+    pending: tuple[FeedEntry, ...] = ()  # teaser entries whose pages are still to be read
+    failures: tuple[ItemFailure, ...] = ()
+    not_modified: bool = False  # 304, or the very same bytes as last time
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+
+
+def body_hash(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+def canonical(url: str | None) -> str | None:
+    if not url:
+        return None
+    if url.startswith(("http://", "https://")):
+        return canonicalize_url(url)
+    return url
+
+
+def _page_candidate(page: ExtractedArticle, url: str, entry: FeedEntry | None) -> Candidate:
+    # Honour the page's rel=canonical only when it is a web address: a page must not be able
+    # to claim to be a local file or some other scheme.
+    canonical_url = canonical(page.canonical_url) if (page.canonical_url or "").startswith("http") else None
+    return Candidate(
+        canonical_url=canonical_url or canonical(url),
+        guid=entry.guid if entry else None,
+        title=(entry.title if entry and entry.title else None) or page.title,
+        text=page.text,
+        author=(entry.author if entry else None) or page.author,
+        published=(entry.published if entry else None) or page.published,
+        updated=entry.updated if entry else None,
+    )
+
+
+def _entry_candidate(entry: FeedEntry) -> Candidate:
+    html = entry.content_html or entry.summary_html or ""
+    return Candidate(
+        canonical_url=canonical(entry.url),
+        guid=entry.guid,
+        title=entry.title,
+        text=html_fragment_to_text(html),
+        author=entry.author,
+        published=entry.published,
+        updated=entry.updated,
+    )
+
+
+def split_entries(feed: ParsedFeed) -> tuple[list[Candidate], list[FeedEntry]]:
+    """Entries that carry their full text become candidates; teasers wait for their page."""
+    full: list[Candidate] = []
+    teasers: list[FeedEntry] = []
+    for entry in feed.entries:
+        if entry_needs_page(entry) and entry.url:
+            teasers.append(entry)
+        else:
+            candidate = _entry_candidate(entry)
+            if candidate.text.strip():
+                full.append(candidate)
+    return full, teasers
+
+
+def article_from_body(body: bytes, *, url: str, content_type: str | None = None) -> ExtractedArticle:
+    """Text and metadata of one article, from an HTML page or a plain-text body."""
+    kind = sniff(body, content_type=content_type, filename=urlsplit(url).path)
+    if kind in ("feed", "json_feed"):
+        raise SourceError("expected an article page but got a feed: add it as a feed source instead")
+    try:
+        if kind == "text":
+            return text_article(body.decode("utf-8", errors="replace"))
+        return extract_article(body, url=url)
+    except ExtractError as exc:
+        raise SourceError(exc.reason, retryable=False) from exc
+
+
+# ---- web sources -------------------------------------------------------------------------
+
+
+async def fetch_or_fail(fetcher: Fetcher, url: str, **conditional: str | None) -> FetchResult:
+    try:
+        return await fetcher.fetch(url, **conditional)
+    except FetchError as exc:
+        raise SourceError(exc.reason, retryable=exc.retryable) from exc
+
+
+@dataclass(frozen=True, slots=True)
+class Validators:
+    """What tells us next time whether a URL changed: its ETag, Last-Modified and body hash."""
+
+    etag: str | None
+    last_modified: str | None
+    body_hash: str | None
+
+
+async def _fetch_if_changed(
+    fetcher: Fetcher, url: str, last: Validators
+) -> tuple[FetchResult | None, Validators]:
+    """The response, or None when it is a 304 or the very same bytes as last time."""
+    result = await fetch_or_fail(fetcher, url, etag=last.etag, last_modified=last.last_modified)
+    if result.not_modified or result.body is None:
+        return None, last
+    now = Validators(result.etag, result.last_modified, body_hash(result.body))
+    return (None if now.body_hash == last.body_hash else result), now
+
+
+def _unchanged(validators: Validators) -> SourceRead:
+    return SourceRead(
+        not_modified=True,
+        etag=validators.etag,
+        last_modified=validators.last_modified,
+        body_hash=validators.body_hash,
+    )
+
+
+async def read_feed_url(fetcher: Fetcher, url: str, last: Validators) -> SourceRead:
+    result, now = await _fetch_if_changed(fetcher, url, last)
+    if result is None or result.body is None:
+        return _unchanged(now)
+    try:
+        feed = parse_feed(result.body, url=result.url, content_type=result.content_type)
+    except FeedError as exc:
+        raise SourceError(exc.reason, retryable=False) from exc
+    full, teasers = split_entries(feed)
+    return SourceRead(
+        candidates=tuple(full),
+        pending=tuple(teasers),
+        etag=now.etag,
+        last_modified=now.last_modified,
+        body_hash=now.body_hash,
+    )
+
+
+async def read_page_url(fetcher: Fetcher, url: str, last: Validators) -> SourceRead:
+    result, now = await _fetch_if_changed(fetcher, url, last)
+    if result is None or result.body is None:
+        return _unchanged(now)
+    page = article_from_body(result.body, url=result.url, content_type=result.content_type)
+    # A watched page is known by the URL the moderator gave, whatever it redirects to.
+    candidate = replace(_page_candidate(page, url, None), canonical_url=canonical(url))
+    return SourceRead(
+        candidates=(candidate,), etag=now.etag, last_modified=now.last_modified, body_hash=now.body_hash
+    )
+
+
+# ---- local sources -----------------------------------------------------------------------
+
+
+def _local_path(url: str) -> Path:
+    return Path(unquote(urlsplit(url).path))
+
+
+def _is_article_file(path: Path) -> bool:
+    name = path.name.lower()
+    return path.is_file() and not name.startswith(_SKIPPED_NAMES)
+
+
+def read_local_file(path: Path) -> ExtractedArticle:
+    try:
+        body = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(f"cannot read {path.name}: {exc.strerror or exc}") from exc
+    return article_from_body(body, url=path.as_uri())
+
+
+def _read_local_feed(path: Path, body: bytes, read: SourceReadBuilder) -> None:
+    try:
+        feed = parse_feed(body, url=path.as_uri())
+    except FeedError as exc:
+        read.failures.append(ItemFailure(path.name, exc.reason))
+        return
+    full, teasers = split_entries(feed)
+    read.candidates.extend(full)
+    read.pending.extend(teasers)
+
+
+@dataclass(slots=True)
+class SourceReadBuilder:
+    candidates: list[Candidate]
+    pending: list[FeedEntry]
+    failures: list[ItemFailure]
+
+    def freeze(self) -> SourceRead:
+        return SourceRead(tuple(self.candidates), tuple(self.pending), tuple(self.failures))
+
+
+def read_local(location: str) -> SourceRead:
+    """A local file or folder. Feeds are read first, so their titles and dates win."""
+    root = Path(location)
+    if not root.exists():
+        raise SourceError(f"not found: {root}", retryable=False)
+    files = sorted(p for p in root.iterdir() if _is_article_file(p)) if root.is_dir() else [root]
+    read = SourceReadBuilder([], [], [])
+    feeds, articles = [], []
+    for path in files:
+        suffix = path.suffix.lower()
+        if suffix in _FEED_SUFFIXES:
+            feeds.append(path)
+        elif suffix in _ARTICLE_SUFFIXES or not root.is_dir():
+            articles.append(path)
+    for path in feeds:
+        try:
+            _read_local_feed(path, path.read_bytes(), read)
+        except OSError as exc:
+            read.failures.append(ItemFailure(path.name, f"cannot read: {exc.strerror or exc}"))
+    # A file a local feed links to is read through that entry, with the feed's title and dates.
+    linked = {entry.url for entry in read.pending}
+    for path in articles:
+        if path.as_uri() in linked:
+            continue
+        try:
+            page = read_local_file(path)
+        except SourceError as exc:
+            read.failures.append(ItemFailure(path.name, exc.reason))
+            continue
+        read.candidates.append(_page_candidate(page, path.as_uri(), None))
+    if root.is_file() and not read.candidates and not read.pending and read.failures:
+        raise SourceError(read.failures[0].reason, retryable=False)
+    return read.freeze()
+
+
+# ---- pages behind feed teasers -----------------------------------------------------------
+
+PageReader = Callable[[FeedEntry], Awaitable[Candidate]]
+
+
+def page_reader(fetcher: Fetcher, *, allow_local: bool) -> PageReader:
+    """Reads the page a teaser links to. Only a local source may link to local files."""
+
+    async def read(entry: FeedEntry) -> Candidate:
+        url = entry.url or ""
+        if url.startswith("file:"):
+            if not allow_local:
+                raise SourceError("refused: a web feed may not point at local files", retryable=False)
+            return _page_candidate(read_local_file(_local_path(url)), url, entry)
+        result = await fetch_or_fail(fetcher, url)
+        body = result.body or b""
+        return _page_candidate(
+            article_from_body(body, url=result.url, content_type=result.content_type), url, entry
+        )
+
+    return read

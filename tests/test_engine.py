@@ -1,0 +1,382 @@
+"""The engine end to end: real sources served on 127.0.0.1, a real store, real briefs."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from bot.config import Settings, load_settings
+from bot.engine import Engine, Outcome, backoff_delay, next_page_check
+from bot.models import ChangeBasis, ChangeKind, SourceKind, SourceSpec
+from tests.httpserver import LocalServer, never_answer, redirect, respond
+
+ROOT = Path(__file__).resolve().parent.parent
+
+ARTICLE = """The town of Elmsworth will close its only public pool in March for repairs, the council said on Monday.
+
+The repairs will cost $850,000 and take about eight months, according to the council's parks officer, Lena Marsh.
+
+"The pool is forty years old and the pipes are failing," Marsh said. "We would rather close it for a season than lose it for good."
+
+Swimmers will be able to use the pool in nearby Tull Green during the closure.
+
+The council will hold a public meeting about the plans on February 3."""
+
+
+def rss(items: list[tuple[str, str, str, str]]) -> str:
+    """A small RSS 2.0 feed: (guid, link, title, html description) per item."""
+    body = "".join(
+        f"<item><guid isPermaLink='false'>{guid}</guid><link>{link}</link><title>{title}</title>"
+        f"<pubDate>Mon, 23 Nov 2026 10:00:00 GMT</pubDate><description><![CDATA[{html}]]></description></item>"
+        for guid, link, title, html in items
+    )
+    return (
+        "<?xml version='1.0'?><rss version='2.0'><channel><title>Elmsworth Echo</title>"
+        f"<link>https://elmsworth.example/</link><description>d</description>{body}</channel></rss>"
+    )
+
+
+def as_html(text: str, title: str) -> str:
+    paragraphs = "".join(f"<p>{p}</p>" for p in text.split("\n\n"))
+    return f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>{paragraphs}</article></body></html>"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[LocalServer]:
+    async with LocalServer() as s:
+        yield s
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return load_settings(
+        ROOT / "config" / "newsbrief.toml",
+        data_dir=tmp_path,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'test.db'}",
+        allowed_addresses=["127.0.0.1"],
+        fetch_timeout_seconds=0.5,
+        pause_after_failures=3,
+    )
+
+
+@pytest.fixture
+async def engine(settings: Settings) -> AsyncIterator[Engine]:
+    async with Engine.open(settings, clock=Clock()) as e:
+        yield e
+
+
+async def add_feed(engine: Engine, url: str, name: str = "Echo") -> int:
+    [record] = await engine.sync_sources([SourceSpec(name=name, location=url, kind=SourceKind.FEED)])
+    return record.id
+
+
+async def poll_one(engine: Engine, source_id: int):  # type: ignore[no-untyped-def]
+    source = await engine.store.get_source(source_id)
+    assert source is not None
+    return await engine.poll_source(source, force=True)
+
+
+async def test_a_feed_with_full_text_is_stored_and_briefed(engine: Engine, server: LocalServer) -> None:
+    html = "".join(f"<p>{p}</p>" for p in ARTICLE.split("\n\n"))
+    server.add(
+        "/feed.xml",
+        respond(
+            rss([("g1", "https://elmsworth.example/pool", "Pool to close", html)]),
+            content_type="application/rss+xml",
+        ),
+    )
+    source_id = await add_feed(engine, server.url("/feed.xml"))
+    report = await poll_one(engine, source_id)
+    assert (report.new, report.failed, report.error) == (1, 0, None)
+    [brief] = report.briefs
+    assert brief.headline == "Pool to close"
+    assert brief.source == "Echo"
+    assert brief.url == "https://elmsworth.example/pool"
+    assert brief.changes.basis is ChangeBasis.FIRST_REPORT
+    assert any(
+        q.speaker == "Lena Marsh" and q.text.startswith("The pool is forty years old") for q in brief.quotes
+    )
+    assert len(brief.summary) == 3
+    stored = await engine.store.get_brief(brief.version_id or 0)
+    assert stored is not None and stored.headline == "Pool to close"
+
+
+async def test_a_teaser_entry_fetches_the_linked_page(engine: Engine, server: LocalServer) -> None:
+    server.add("/pool", respond(as_html(ARTICLE, "Elmsworth pool to close for repairs")))
+    server.add(
+        "/feed.xml",
+        respond(
+            rss([("g1", server.url("/pool") + "?utm_source=rss", "Pool to close", "The council said...")]),
+            content_type="application/rss+xml",
+        ),
+    )
+    source_id = await add_feed(engine, server.url("/feed.xml"))
+    report = await poll_one(engine, source_id)
+    assert (report.new, report.failed) == (1, 0), report.failures
+    [brief] = report.briefs
+    assert brief.headline == "Pool to close"  # the feed's title is kept
+    assert brief.url == server.url("/pool")  # tracking parameters stripped
+    assert "eight months" in " ".join(brief.summary) or "$850,000" in " ".join(brief.summary)
+    # A second poll does not fetch the page again: it is watched on its own schedule.
+    await poll_one(engine, source_id)
+    assert len(server.requests_to("/pool")) == 1
+
+
+async def test_a_feed_that_rewrites_guids_and_dates_yields_no_duplicate(
+    engine: Engine, server: LocalServer
+) -> None:
+    html = "".join(f"<p>{p}</p>" for p in ARTICLE.split("\n\n"))
+    feeds = [
+        rss([("guid-A", "https://elmsworth.example/pool", "Pool to close", html)]),
+        rss([("guid-B-rewritten", "https://elmsworth.example/pool?utm_medium=feed", "Pool to close", html)]),
+        rss([("guid-C", "https://elmsworth.example/pool-renamed", "Pool to close", html)]),
+    ]
+    state = {"n": 0}
+
+    async def rotating(request: web.Request) -> web.StreamResponse:
+        body = feeds[min(state["n"], len(feeds) - 1)]
+        state["n"] += 1
+        return web.Response(text=body, content_type="application/rss+xml")
+
+    server.add("/feed.xml", rotating)
+    source_id = await add_feed(engine, server.url("/feed.xml"))
+    outcomes = []
+    for _ in feeds:
+        report = await poll_one(engine, source_id)
+        outcomes.append((report.new, report.updated, report.unchanged))
+    assert outcomes == [(1, 0, 0), (0, 0, 1), (0, 0, 1)]
+    assert (await engine.store.counts())["articles"] == 1
+
+
+async def test_an_edited_article_yields_exactly_its_changes(engine: Engine, server: LocalServer) -> None:
+    edited = (
+        ARTICLE.replace("take about eight months", "take about ten months")
+        .replace('"The pool is forty years old and the pipes are failing," Marsh said. ', "")
+        .replace(
+            "The council will hold a public meeting about the plans on February 3.",
+            "The council will hold a public meeting about the plans on February 3.\n\n"
+            "A petition to keep the pool open has gathered 2,000 signatures.",
+        )
+    )
+    versions = [as_html(ARTICLE, "Pool to close"), as_html(edited, "Pool to close")]
+    state = {"n": 0}
+
+    async def page(request: web.Request) -> web.StreamResponse:
+        body = versions[min(state["n"], 1)]
+        state["n"] += 1
+        return web.Response(text=body, content_type="text/html")
+
+    server.add("/pool", page)
+    [record] = await engine.sync_sources([SourceSpec("Echo page", server.url("/pool"), SourceKind.PAGE)])
+    first = await poll_one(engine, record.id)
+    assert first.new == 1
+    second = await poll_one(engine, record.id)
+    assert second.updated == 1, (second.error, second.failures)
+    [brief] = second.briefs
+    assert brief.changes.basis is ChangeBasis.PREVIOUS_VERSION
+    kinds = sorted(c.kind for c in brief.changes.items)
+    assert len(brief.changes.items) == 3, brief.changes.items
+    assert ChangeKind.SENTENCE_ADDED in kinds
+    assert ChangeKind.QUOTE_REMOVED in kinds
+    assert {ChangeKind.SENTENCE_EDITED, ChangeKind.NUMBER_CHANGED} & set(kinds)
+    versions_stored = await engine.store.list_versions(brief.article_id or 0)
+    assert [v.number for v in versions_stored] == [1, 2]
+    # The same page again: the same bytes are not even parsed, and there is no third version.
+    third = await poll_one(engine, record.id)
+    assert third.not_modified and (third.new, third.updated, third.error) == (0, 0, None)
+    assert len(await engine.store.list_versions(brief.article_id or 0)) == 2
+
+
+@pytest.mark.parametrize(
+    ("make_handler", "reason"),
+    [
+        (
+            lambda: respond(
+                "<?xml version='1.0'?><rss><channel><item><title>x</titl", content_type="application/rss+xml"
+            ),
+            "not a feed",
+        ),
+        (
+            lambda: respond(
+                "<!DOCTYPE html><html><head><title>Home</title></head><body><p>Welcome</p></body></html>",
+                content_type="application/rss+xml",
+            ),
+            "got an HTML page",
+        ),
+        (
+            lambda: respond(
+                gzip.compress(rss([]).encode() * 50)[:-40],
+                content_type="application/rss+xml",
+                headers={"Content-Encoding": "gzip"},
+            ),
+            "gzip",
+        ),
+        (lambda: redirect("http://169.254.169.254/latest/meta-data/"), "169.254.169.254"),
+        (lambda: respond("gone", status=404), "HTTP 404"),
+    ],
+    ids=["broken-xml", "html-as-feed", "truncated-gzip", "redirect-to-metadata", "404"],
+)
+async def test_broken_sources_give_clear_errors_and_store_nothing(
+    engine: Engine, server: LocalServer, make_handler: Callable[[], object], reason: str
+) -> None:
+    server.add("/feed.xml", make_handler())  # type: ignore[arg-type]
+    source_id = await add_feed(engine, server.url("/feed.xml"))
+    report = await poll_one(engine, source_id)
+    assert report.error is not None and reason in report.error, report.error
+    assert (report.new, report.updated) == (0, 0)
+    assert (await engine.store.counts())["articles"] == 0
+    source = await engine.store.get_source(source_id)
+    assert source is not None
+    assert source.consecutive_failures == 1 and source.last_error == report.error
+
+
+async def test_a_50_mb_body_is_cut_off(engine: Engine, server: LocalServer) -> None:
+    chunk = b"<item>" + b"x" * 65530 + b"</item>\n"
+
+    async def huge(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "application/rss+xml"})
+        await response.prepare(request)
+        try:
+            for _ in range(50 * 1024 * 1024 // len(chunk)):
+                await response.write(chunk)
+        except (ConnectionResetError, asyncio.CancelledError):
+            pass
+        return response
+
+    server.add("/feed.xml", huge)
+    source_id = await add_feed(engine, server.url("/feed.xml"))
+    report = await poll_one(engine, source_id)
+    assert report.error is not None and "too large" in report.error
+    assert (await engine.store.counts())["articles"] == 0
+
+
+async def test_a_server_that_never_answers_times_out(engine: Engine, server: LocalServer) -> None:
+    server.add("/feed.xml", never_answer(asyncio.Event()))
+    source_id = await add_feed(engine, server.url("/feed.xml"))
+    report = await poll_one(engine, source_id)
+    assert report.error is not None and "timed out" in report.error
+    assert (await engine.store.counts())["articles"] == 0
+
+
+async def test_a_304_is_not_parsed(engine: Engine, server: LocalServer) -> None:
+    html = "".join(f"<p>{p}</p>" for p in ARTICLE.split("\n\n"))
+    body = rss([("g1", "https://elmsworth.example/pool", "Pool to close", html)])
+
+    async def conditional(request: web.Request) -> web.StreamResponse:
+        if request.headers.get("If-None-Match") == '"v1"':
+            return web.Response(status=304, headers={"ETag": '"v1"'})
+        return web.Response(text=body, content_type="application/rss+xml", headers={"ETag": '"v1"'})
+
+    server.add("/feed.xml", conditional)
+    source_id = await add_feed(engine, server.url("/feed.xml"))
+    assert (await poll_one(engine, source_id)).new == 1
+    # Break the feed's body: if the 304 were parsed (or the old body re-parsed) we would see it.
+    report = await poll_one(engine, source_id)
+    assert report.not_modified
+    assert (report.new, report.updated, report.unchanged, report.error) == (0, 0, 0, None)
+    assert server.requests_to("/feed.xml")[-1].headers.get("If-None-Match") == '"v1"'
+
+
+async def test_failures_back_off_then_pause_visibly(engine: Engine, server: LocalServer) -> None:
+    server.add("/feed.xml", respond("nope", status=500))
+    source_id = await add_feed(engine, server.url("/feed.xml"))
+    for expected in (1, 2, 3):
+        await poll_one(engine, source_id)
+        source = await engine.store.get_source(source_id)
+        assert source is not None and source.consecutive_failures == expected
+    assert source is not None and source.paused and source.pause_reason is not None and "HTTP 500" in source.pause_reason
+    report = await poll_one(engine, source_id)
+    assert report.skipped is not None and report.skipped.startswith("paused")
+    assert len(server.requests_to("/feed.xml")) == 3
+
+
+async def test_a_new_article_on_a_known_story_says_what_it_adds(engine: Engine, server: LocalServer) -> None:
+    follow_up = (
+        "Elmsworth council confirmed on Tuesday that the public pool will close in March for repairs "
+        "costing $850,000.\n\n"
+        "The repairs will take about eight months, the council's parks officer Lena Marsh said.\n\n"
+        "A group of swimmers has started a petition asking the council to keep the pool open until June.\n\n"
+        '"We train there every morning," said Colm Reyes, who started the petition.'
+    )
+    html1 = "".join(f"<p>{p}</p>" for p in ARTICLE.split("\n\n"))
+    server.add(
+        "/a.xml",
+        respond(
+            rss([("a1", "https://echo.example/pool", "Pool to close", html1)]),
+            content_type="application/rss+xml",
+        ),
+    )
+    # The second feed carries only a teaser: its article is read from the linked page.
+    server.add("/petition", respond(as_html(follow_up, "Swimmers petition to keep Elmsworth pool open")))
+    server.add(
+        "/b.xml",
+        respond(
+            rss(
+                [
+                    (
+                        "b1",
+                        server.url("/petition"),
+                        "Swimmers petition to keep Elmsworth pool open",
+                        "Swimmers…",
+                    )
+                ]
+            ),
+            content_type="application/rss+xml",
+        ),
+    )
+    a = await add_feed(engine, server.url("/a.xml"), "Echo")
+    b = await add_feed(engine, server.url("/b.xml"), "Gazette")
+    await poll_one(engine, a)
+    report = await poll_one(engine, b)
+    [brief] = report.briefs
+    assert brief.changes.basis is ChangeBasis.STORY
+    new_sentences = " ".join(c.after or "" for c in brief.changes.items)
+    assert "petition" in new_sentences
+    assert "eight months" not in new_sentences
+    digest = await engine.digest()
+    assert len(digest.stories) == 1 and len(digest.stories[0]) == 2
+
+
+async def test_the_seed_folder_polls_offline(settings: Settings) -> None:
+    async with Engine.open(settings, clock=Clock()) as engine:
+        specs = [SourceSpec("Seeds", str(ROOT / "seeds"), SourceKind.LOCAL)]
+        await engine.sync_sources(specs)
+        report = await engine.poll(force=True)
+        [seeds] = report.sources
+        assert seeds.error is None and seeds.failed == 0, seeds.failures
+        article_files = [p for p in (ROOT / "seeds").iterdir() if p.suffix in (".txt", ".html")]
+        # Each article is stored once, whether reached through the feed or as a file.
+        assert seeds.new == len(article_files)
+        again = await engine.poll(force=True)
+        assert (again.sources[0].new, again.sources[0].updated) == (0, 0)
+        digest = await engine.digest()
+        assert digest.items_total == len(article_files)
+
+
+def test_backoff_and_page_schedule() -> None:
+    assert backoff_delay(1, base=60, cap=3600) == timedelta(seconds=60)
+    assert backoff_delay(3, base=60, cap=3600) == timedelta(seconds=240)
+    assert backoff_delay(30, base=60, cap=3600) == timedelta(seconds=3600)
+    now = datetime(2026, 11, 29, tzinfo=UTC)
+    fresh = next_page_check(now - timedelta(hours=1), None, now)
+    week = next_page_check(now - timedelta(days=7), None, now)
+    assert fresh is not None and week is not None and fresh - now < week - now
+    assert next_page_check(now - timedelta(days=90), None, now) is None
+
+
+def test_outcome_names_match_report_fields() -> None:
+    assert {o.value for o in Outcome} == {"new", "updated", "unchanged", "failed"}
