@@ -230,6 +230,7 @@ async def cmd_run(settings: Settings, args: argparse.Namespace, console: Console
             "To see what it would post, run `newsbrief digest --dry-run`.",
             highlight=False,
             markup=False,
+            soft_wrap=True,
         )
         return 2
     raise UsageError("the Discord bot is not built yet; `newsbrief digest --dry-run` prints the digest")
