@@ -45,8 +45,13 @@ _CHANGE_LABELS = {
 }
 
 
+def change_label(kind: ChangeKind) -> str:
+    """The word a change is listed under ("added", "edited", ...), shared with the Discord renderer."""
+    return _CHANGE_LABELS[kind]
+
+
 def describe_change(change: Change) -> str:
-    label = _CHANGE_LABELS[change.kind]
+    label = change_label(change.kind)
     if change.kind in (ChangeKind.SENTENCE_EDITED, ChangeKind.HEADLINE_CHANGED):
         return f"{label}: {mark_words(change)}"
     if change.kind is ChangeKind.NUMBER_CHANGED:
