@@ -1,0 +1,176 @@
+"""The database tables, as SQLAlchemy Core metadata.
+
+Migrations in bot/migrations/versions create these tables; this module describes them for
+building queries (and for `alembic revision --autogenerate`). tests/test_store.py checks the two
+agree.
+
+Layout, and why:
+- `sources` are keyed by `location`, and articles are shared between sources (an article two
+  sources point at is stored once). A later per-guild subscription table can therefore point at
+  sources without any of these tables changing.
+- Every version of every article is kept (`versions`); `articles.latest_version_id` is a
+  denormalised pointer to the newest one, so listing and search never scan old versions.
+- `article_urls` / `article_guids` record every URL and GUID an article was ever seen under, so
+  a feed that changes an item's link or GUID still finds the stored article.
+- Full-text search is dialect specific: an FTS5 virtual table on SQLite (created by raw SQL in the
+  migration, so it is not in this metadata) and the `article_search` tsvector table on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
+from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+# SQLite's FTS5 table over `versions` (external content, rowid = versions.id). Only the latest
+# version of each article is in it.
+SQLITE_FTS_TABLE = "version_fts"
+# Tables that exist only on one dialect, for migration comparison / autogenerate filters.
+POSTGRESQL_ONLY_TABLES = frozenset({"article_search"})
+# Text search configuration for PostgreSQL (stemming, like FTS5's porter tokenizer on SQLite).
+POSTGRESQL_TS_CONFIG = "english"
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes in and out.
+
+    SQLite has no time zone support, so times are stored there as naive UTC; PostgreSQL gets
+    `timestamptz`. Naive datetimes are refused on the way in: guessing their zone hides bugs.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: the store takes timezone-aware datetimes")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise TypeError(f"expected a datetime from the database, got {type(value).__name__}")
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# Explicit constraint names keep migrations portable (SQLite batch mode needs names to alter).
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("location", Text, nullable=False, unique=True),
+    Column("paused", Boolean, nullable=False, server_default=false()),
+    Column("pause_reason", Text),
+    Column("last_success_at", UtcDateTime),
+    Column("last_error", Text),
+    Column("last_error_at", UtcDateTime),
+    Column("consecutive_failures", Integer, nullable=False, server_default=text("0")),
+    Column("next_attempt_at", UtcDateTime),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("body_hash", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    # Removal is soft: articles keep pointing at their source, and re-adding the same location
+    # revives the same row (so GUID lookups keep working).
+    Column("removed_at", UtcDateTime),
+)
+
+articles = Table(
+    "articles",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source_id", Integer, ForeignKey("sources.id"), nullable=False, index=True),
+    Column("canonical_url", Text),
+    Column("guid", Text),
+    Column("title", Text),
+    Column("author", Text),
+    Column("published", UtcDateTime),
+    Column("updated", UtcDateTime),
+    Column("first_seen_at", UtcDateTime, nullable=False),
+    Column("last_seen_at", UtcDateTime, nullable=False),
+    Column("next_check_at", UtcDateTime, index=True),
+    # Nullable only because a new story's id is the article's own id, known after the INSERT;
+    # the store sets it in the same transaction.
+    Column("story_id", Integer, index=True),
+    # No foreign key: articles <-> versions would be a cycle. The store keeps it consistent.
+    Column("latest_version_id", Integer, index=True),
+)
+
+article_urls = Table(
+    "article_urls",
+    metadata,
+    Column("url", Text, primary_key=True),
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False, index=True),
+)
+
+article_guids = Table(
+    "article_guids",
+    metadata,
+    Column("source_id", Integer, ForeignKey("sources.id"), primary_key=True),
+    Column("guid", Text, primary_key=True),
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False, index=True),
+)
+
+versions = Table(
+    "versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("seen_at", UtcDateTime, nullable=False, index=True),
+    Column("title", Text),
+    Column("text", Text, nullable=False),
+    Column("text_hash", Text, nullable=False, index=True),
+    UniqueConstraint("article_id", "number"),
+)
+
+briefs = Table(
+    "briefs",
+    metadata,
+    Column("version_id", Integer, ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True),
+    Column("brief_json", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+# PostgreSQL only: one row per article, the latest version's weighted tsvector.
+article_search = Table(
+    "article_search",
+    metadata,
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("version_id", Integer, ForeignKey("versions.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("document", TSVECTOR, nullable=False),
+    Index("ix_article_search_document", "document", postgresql_using="gin"),
+)
