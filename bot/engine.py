@@ -218,7 +218,11 @@ class Engine:
             if known is not None:
                 # Its page is already stored and watched for edits on its own schedule.
                 await self.store.touch_article(
-                    known.id, seen_at=self.clock(), guid=entry.guid, next_check_at=known.next_check_at
+                    known.id,
+                    seen_at=self.clock(),
+                    guid=entry.guid,
+                    next_check_at=known.next_check_at,
+                    source_id=source.id,
                 )
                 report.count(Outcome.UNCHANGED)
                 return None
@@ -275,7 +279,11 @@ class Engine:
                 and _same_title(latest.title, candidate.title)
             ):
                 await self.store.touch_article(
-                    existing.id, seen_at=now, guid=candidate.guid, next_check_at=existing.next_check_at
+                    existing.id,
+                    seen_at=now,
+                    guid=candidate.guid,
+                    next_check_at=existing.next_check_at,
+                    source_id=source.id,
                 )
                 return Outcome.UNCHANGED, None
             if latest is not None:
@@ -289,8 +297,7 @@ class Engine:
             story = same_story(article, await self.store.recent_articles(since=window))
             if story:
                 context = replace(context, story=story)
-                earlier = await self.store.get_article(story[0].article_id)
-                story_id = earlier.story_id if earlier else None
+                story_id = story[0].story_id
         brief = build_brief(article, context, sentences=self.settings.summary_sentences)
         draft = ArticleDraft(
             source_id=source.id,
