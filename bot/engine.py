@@ -19,15 +19,19 @@ from bot.brief import ArticleText, BriefContext, build_brief, same_story
 from bot.config import Settings
 from bot.digest import build_digest
 from bot.extract import text_fingerprint
+from bot.feeds import sniff
 from bot.fetch import Fetcher, FetchSettings
-from bot.models import ArticleDraft, Brief, Digest, FeedEntry, SourceKind, SourceSpec
+from bot.models import ArticleDraft, Brief, Digest, ExtractedArticle, FeedEntry, SourceKind, SourceSpec
 from bot.sources import (
     Candidate,
     ItemFailure,
     SourceError,
     SourceRead,
     Validators,
+    article_from_body,
     canonical,
+    fetch_or_fail,
+    page_candidate,
     page_reader,
     read_feed_url,
     read_local,
@@ -38,6 +42,7 @@ from bot.store import ArticleRecord, SourceRecord, Store
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+REQUESTED_LOCATION = "newsbrief:requested"  # the one source of articles fetched on request
 _UNDATED = datetime.max.replace(tzinfo=UTC)  # undated articles sort after dated ones
 
 
@@ -135,7 +140,7 @@ class Engine:
         on_source_done: Callable[[SourceReport], None] | None = None,
     ) -> PollReport:
         """Poll every source once. `force` ignores backoff waits (not pauses)."""
-        sources = await self.store.list_sources()
+        sources = [s for s in await self.store.list_sources() if s.kind is not SourceKind.REQUESTED]
 
         async def one(source: SourceRecord) -> SourceReport:
             report = await self.poll_source(source, force=force)
@@ -359,12 +364,83 @@ class Engine:
             results.append((article, outcome))
         return results
 
+    # ---- on request --------------------------------------------------------------------
+
+    async def requested_source(self) -> SourceRecord:
+        """The source that articles fetched on a user's request are stored under."""
+        spec = SourceSpec(name="Fetched on request", location=REQUESTED_LOCATION, kind=SourceKind.REQUESTED)
+        return await self.store.upsert_source(spec)
+
+    async def fetch_article(self, url: str) -> tuple[ArticleRecord, Brief]:
+        """Fetch one article page through the guarded fetcher, store it, and return its brief.
+
+        An article already stored is compared with what the page says now, like any re-check.
+        Raises SourceError with a reason a user can act on.
+        """
+        if not url.startswith(("http://", "https://")):
+            raise SourceError("only http and https URLs can be fetched", retryable=False)
+        source = await self.requested_source()
+        result = await fetch_or_fail(self.fetcher, url)
+        page = article_from_body(result.body or b"", url=result.url, content_type=result.content_type)
+        candidate = _page_candidate_for(page, url)
+        if not candidate.text.strip():
+            raise SourceError("no article text found on the page", retryable=False)
+        _, brief = await self.store_article(source, candidate)
+        article = await self.store.find_article(
+            source_id=source.id,
+            canonical_url=candidate.canonical_url,
+            guid=None,
+            text_hash=text_fingerprint(candidate.text),
+        )
+        if article is None:  # stored a moment ago; only a concurrent removal gets here
+            raise SourceError("the article could not be stored", retryable=True)
+        if brief is None:
+            version = await self.store.latest_version(article.id)
+            brief = await self.store.get_brief(version.id) if version else None
+        if brief is None:
+            raise SourceError("the article could not be briefed", retryable=True)
+        return article, brief
+
+    async def preview_source(self, url: str, *, limit: int = 3) -> tuple[SourceKind, list[Brief]]:
+        """What a source would give now: its kind and the briefs of its first articles. Stores nothing."""
+        if not url.startswith(("http://", "https://")):
+            raise SourceError("a source must be an http or https URL", retryable=False)
+        result = await fetch_or_fail(self.fetcher, url)
+        body = result.body or b""
+        kind = sniff(body, content_type=result.content_type, filename=result.url)
+        if kind in ("feed", "json_feed"):
+            read = await read_feed_url(self.fetcher, url, Validators(None, None, None))
+            reader = page_reader(self.fetcher, allow_local=False)
+            candidates = list(read.candidates[:limit])
+            for entry in read.pending[: max(0, limit - len(candidates))]:
+                try:
+                    candidates.append(await reader(entry))
+                except SourceError as exc:
+                    log.info("preview of %s: entry %s failed: %s", url, entry.url, exc.reason)
+            briefs = [self._preview_brief(c) for c in candidates]
+            return SourceKind.FEED, briefs
+        page = article_from_body(body, url=result.url, content_type=result.content_type)
+        return SourceKind.PAGE, [self._preview_brief(_page_candidate_for(page, url))]
+
+    def _preview_brief(self, candidate: Candidate) -> Brief:
+        context = BriefContext(
+            url=candidate.canonical_url, published=candidate.published, updated=candidate.updated
+        )
+        return build_brief(
+            ArticleText(candidate.text, candidate.title), context, sentences=self.settings.summary_sentences
+        )
+
     # ---- digest ----------------------------------------------------------------------
 
     async def digest(self, since: datetime | None = None, *, max_items: int | None = None) -> Digest:
         limit = max_items or self.settings.digest_max_items
         rows = await self.store.briefs_since(since, limit=limit * 20)
         return build_digest(rows, max_items=limit, now=self.clock())
+
+
+def _page_candidate_for(page: ExtractedArticle, url: str) -> Candidate:
+    # An article asked for by URL is known by that URL (canonicalised), whatever it redirects to.
+    return replace(page_candidate(page, url, None), canonical_url=canonical(url))
 
 
 def _same_title(old: str | None, new: str | None) -> bool:

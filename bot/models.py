@@ -15,6 +15,7 @@ class SourceKind(enum.StrEnum):
     FEED = "feed"  # RSS / Atom / JSON Feed URL
     PAGE = "page"  # one article page, re-fetched to catch edits
     LOCAL = "local"  # a local file or folder (text, HTML or a feed file)
+    REQUESTED = "requested"  # articles fetched on a user's request (/summarize URL); never polled
 
 
 @dataclass(frozen=True, slots=True)

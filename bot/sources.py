@@ -82,7 +82,7 @@ def canonical(url: str | None) -> str | None:
     return url
 
 
-def _page_candidate(page: ExtractedArticle, url: str, entry: FeedEntry | None) -> Candidate:
+def page_candidate(page: ExtractedArticle, url: str, entry: FeedEntry | None) -> Candidate:
     # Honour the page's rel=canonical only when it is a web address: a page must not be able
     # to claim to be a local file or some other scheme.
     canonical_url = canonical(page.canonical_url) if (page.canonical_url or "").startswith("http") else None
@@ -200,7 +200,7 @@ async def read_page_url(fetcher: Fetcher, url: str, last: Validators) -> SourceR
         return _unchanged(now)
     page = article_from_body(result.body, url=result.url, content_type=result.content_type)
     # A watched page is known by the URL the moderator gave, whatever it redirects to.
-    candidate = replace(_page_candidate(page, url, None), canonical_url=canonical(url))
+    candidate = replace(page_candidate(page, url, None), canonical_url=canonical(url))
     return SourceRead(
         candidates=(candidate,), etag=now.etag, last_modified=now.last_modified, body_hash=now.body_hash
     )
@@ -276,7 +276,7 @@ def read_local(location: str) -> SourceRead:
         except SourceError as exc:
             read.failures.append(ItemFailure(path.name, exc.reason))
             continue
-        read.candidates.append(_page_candidate(page, path.as_uri(), None))
+        read.candidates.append(page_candidate(page, path.as_uri(), None))
     if root.is_file() and not read.candidates and not read.pending and read.failures:
         raise SourceError(read.failures[0].reason, retryable=False)
     return read.freeze()
@@ -295,10 +295,10 @@ def page_reader(fetcher: Fetcher, *, allow_local: bool) -> PageReader:
         if url.startswith("file:"):
             if not allow_local:
                 raise SourceError("refused: a web feed may not point at local files", retryable=False)
-            return _page_candidate(read_local_file(_local_path(url)), url, entry)
+            return page_candidate(read_local_file(_local_path(url)), url, entry)
         result = await fetch_or_fail(fetcher, url)
         body = result.body or b""
-        return _page_candidate(
+        return page_candidate(
             article_from_body(body, url=result.url, content_type=result.content_type), url, entry
         )
 
