@@ -14,6 +14,13 @@ Layout, and why:
   a feed that changes an item's link or GUID still finds the stored article.
 - Full-text search is dialect specific: an FTS5 virtual table on SQLite (created by raw SQL in the
   migration, so it is not in this metadata) and the `article_search` tsvector table on PostgreSQL.
+- Guilds (0002): a guild subscribes to sources (`guild_sources`); a URL several guilds follow is
+  still one source, polled once. An article is visible to a guild when it is linked
+  (`article_sources`) to a source the guild subscribes to, or granted to it (`guild_articles`,
+  an article fetched with /summarize). Discord ids are 64-bit: BigInteger.
+- `quotes` keeps every version's quotes with casefolded speaker keys, for "what did X say".
+- `digest_outbox` holds rendered digest messages until Discord has them: one transaction queues
+  them and advances the channel's version-id cursor, so a restart neither loses nor repeats one.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -34,14 +42,20 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     text,
+    true,
 )
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+# SQLite's FTS5 table of each article's current title (rowid = articles.id), for autocomplete:
+# unstemmed, with prefix indexes, so a half-typed word matches quickly.
+SQLITE_TITLE_FTS_TABLE = "article_title_fts"
 # SQLite's FTS5 table over `versions` (external content, rowid = versions.id). Only the latest
 # version of each article is in it.
 SQLITE_FTS_TABLE = "version_fts"
+# Every FTS5 table (FTS5 adds its own shadow tables, named after it): autogenerate must skip them.
+SQLITE_FTS_TABLES = (SQLITE_FTS_TABLE, SQLITE_TITLE_FTS_TABLE)
 # Tables that exist only on one dialect, for migration comparison / autogenerate filters.
 POSTGRESQL_ONLY_TABLES = frozenset({"article_search"})
 # Text search configuration for PostgreSQL (stemming, like FTS5's porter tokenizer on SQLite).
@@ -106,6 +120,9 @@ sources = Table(
     # Removal is soft: articles keep pointing at their source, and re-adding the same location
     # revives the same row (so GUID lookups keep working).
     Column("removed_at", UtcDateTime),
+    # Listed in the config file (polled whatever guilds do), as opposed to added by a guild only
+    # (dropped from polling when the last guild unsubscribes).
+    Column("from_config", Boolean, nullable=False, server_default=true()),
 )
 
 articles = Table(
@@ -173,4 +190,107 @@ article_search = Table(
     Column("version_id", Integer, ForeignKey("versions.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("document", TSVECTOR, nullable=False),
     Index("ix_article_search_document", "document", postgresql_using="gin"),
+)
+
+
+# --- guilds (0002) ---------------------------------------------------------------------------
+
+guild_sources = Table(
+    "guild_sources",
+    metadata,
+    Column("guild_id", BigInteger, primary_key=True),
+    Column("source_id", Integer, ForeignKey("sources.id"), primary_key=True, index=True),
+    Column("name", Text, nullable=False),  # the guild's own name for the source
+    Column("channel_id", BigInteger),
+    Column("added_by", BigInteger),
+    Column("added_at", UtcDateTime, nullable=False),
+)
+
+# Which sources an article was seen through (the first one is also articles.source_id).
+article_sources = Table(
+    "article_sources",
+    metadata,
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("source_id", Integer, ForeignKey("sources.id"), primary_key=True),
+    Column("first_seen_at", UtcDateTime, nullable=False),
+    # A source's newest articles, by index alone (autocomplete with no text yet).
+    Index("ix_article_sources_source_id_article_id", "source_id", "article_id"),
+)
+
+guild_articles = Table(
+    "guild_articles",
+    metadata,
+    Column("guild_id", BigInteger, primary_key=True),
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("added_at", UtcDateTime, nullable=False),
+    Index("ix_guild_articles_article_id", "article_id"),
+)
+
+quotes = Table(
+    "quotes",
+    metadata,
+    Column("version_id", Integer, ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),  # its rank in the brief, 0 = key quote
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("speaker", Text),
+    Column("speaker_key", Text),  # the whole name, casefolded
+    Column("surname_key", Text),  # its last word, casefolded; None unless the speaker is a name
+    Column("text", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("start_offset", Integer, nullable=False),
+    Column("end_offset", Integer, nullable=False),
+    Column("spans", Text),  # JSON [[start, end], ...] when the quote has several pieces
+    # version_id second: the newest quotes of a speaker come straight off the index.
+    Index("ix_quotes_speaker_key_version_id", "speaker_key", "version_id"),
+    Index("ix_quotes_surname_key_version_id", "surname_key", "version_id"),
+)
+
+guild_settings = Table(
+    "guild_settings",
+    metadata,
+    Column("guild_id", BigInteger, primary_key=True),
+    Column("moderator_role_id", BigInteger),
+)
+
+digest_channels = Table(
+    "digest_channels",
+    metadata,
+    Column("channel_id", BigInteger, primary_key=True),
+    Column("guild_id", BigInteger, nullable=False, index=True),
+    Column("schedule", Text, nullable=False),
+    Column("timezone", Text, nullable=False),
+    Column("anchor_at", UtcDateTime, nullable=False),
+    Column("next_run_at", UtcDateTime, nullable=False, index=True),
+    Column("last_run_at", UtcDateTime),
+    # Versions with ids up to this one were covered by an earlier digest.
+    Column("cursor_version_id", Integer, nullable=False, server_default=text("0")),
+    Column("max_items", Integer),
+    Column("status", Text, nullable=False, server_default=text("'ok'")),
+    Column("status_detail", Text),
+    Column("status_at", UtcDateTime),
+    Column("created_by", BigInteger),
+)
+
+digest_outbox = Table(
+    "digest_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "channel_id",
+        BigInteger,
+        ForeignKey("digest_channels.channel_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("run_key", Text, nullable=False),
+    Column("part", Integer, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("marker", Text, nullable=False),
+    Column("nonce", Text, nullable=False),
+    Column("state", Text, nullable=False, server_default=text("'pending'")),
+    Column("message_id", BigInteger),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("sent_at", UtcDateTime),
+    UniqueConstraint("channel_id", "run_key", "part"),
+    Index("ix_digest_outbox_state_channel_id", "state", "channel_id"),
 )

@@ -6,14 +6,21 @@ leaves anything half-stored.
 
 Backends: SQLite (aiosqlite, the default) and PostgreSQL (asyncpg). Full-text search is FTS5 on
 SQLite and a tsvector + GIN index on PostgreSQL, both behind `Store.search()`.
+
+Guilds: a guild sees the articles of the sources it subscribes to (an article is linked to every
+source it was seen through) and the articles granted to it (/summarize). Every guild-facing read
+takes a `guild_id` and filters by that visibility; `guild_id=None` where offered means all (CLI).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import enum
+import json
 import logging
 import re
-from collections.abc import AsyncIterator, Mapping
+import unicodedata
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,21 +31,42 @@ from typing import Any, Self
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import event, exists, func, insert, or_, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    delete,
+    event,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    union,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, RowMapping, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from bot.models import ArticleDraft, Brief, SourceKind, SourceSpec, StoryArticle
+from bot.models import ArticleDraft, Brief, Quote, QuoteKind, SourceKind, SourceSpec, StoryArticle
 from bot.schema import (
     POSTGRESQL_TS_CONFIG,
     SQLITE_FTS_TABLE,
+    SQLITE_TITLE_FTS_TABLE,
     UtcDateTime,
     article_guids,
+    article_sources,
     article_urls,
     articles,
     briefs,
+    digest_channels,
+    digest_outbox,
+    guild_articles,
+    guild_settings,
+    guild_sources,
+    quotes,
     sources,
     versions,
 )
@@ -64,6 +92,22 @@ SNIPPET_TOKENS = 24
 POSTGRESQL_INDEXED_CHARS = 200_000
 SEARCH_TERM = re.compile(r"[^\W_]+")
 SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+# Held by save_version on PostgreSQL until commit, so version ids become visible in increasing
+# order: a digest cursor ("everything up to id N was covered") then never skips a version whose
+# transaction committed late. SQLite has one writer at a time anyway.
+POSTGRESQL_VERSION_ORDER_LOCK = 0x76657273  # "vers"
+MAX_SUGGESTIONS = 25  # Discord shows at most 25 autocomplete choices
+# Speakers autocomplete with nothing typed: distinct names among this many newest quotes.
+RECENT_SPEAKER_QUOTES = 500
+# Newest articles for a guild: first look among this many newest articles (enough for a guild that
+# sees much), then per source (fast for a guild that sees little).
+NEWEST_SCAN_WINDOW = 1000
+MAX_NONCE_CHARS = 25  # Discord's limit on a message nonce
+NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+SPEAKER_KEY_PUNCTUATION = re.compile(r"[.,;:!?\"“”()\[\]]")
+# Above every other character in binary (UTF-8 / C collation) order: `key < prefix + this` ends a
+# prefix range.
+PREFIX_RANGE_END = "\U0010ffff"
 
 
 class StoreError(Exception):
@@ -72,6 +116,18 @@ class StoreError(Exception):
 
 class NotFoundError(StoreError, LookupError):
     """No source / article / version with that id."""
+
+
+class DigestStatus(enum.StrEnum):
+    OK = "ok"
+    FORBIDDEN = "forbidden"  # the bot may not post there (missing permission, channel gone)
+    FAILING = "failing"  # posting failed for another reason; retried
+
+
+class OutboxState(enum.StrEnum):
+    PENDING = "pending"  # never tried
+    ATTEMPTED = "attempted"  # sent to Discord at least once, no confirmation recorded
+    SENT = "sent"
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +149,8 @@ class SourceRecord:
     last_modified: str | None
     body_hash: str | None
     created_at: datetime
+    # Listed in the config file; False for a source only guilds added (unpolled once none does).
+    from_config: bool = True
 
     @property
     def failing(self) -> bool:
@@ -138,8 +196,96 @@ class SearchHit:
     rank: float  # higher is better; only comparable within one result list
 
 
+@dataclass(frozen=True, slots=True)
+class GuildSource:
+    """A source as one guild subscribes to it: the shared source, and the guild's name for it."""
+
+    guild_id: int
+    source: SourceRecord
+    name: str
+    channel_id: int | None  # where the guild wants its briefs posted, if anywhere
+    added_by: int | None
+    added_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleChoice:
+    """An autocomplete choice."""
+
+    article_id: int
+    title: str | None
+    seen_at: datetime  # when the article was first stored
+
+
+@dataclass(frozen=True, slots=True)
+class SpeakerQuote:
+    quote: Quote
+    article_id: int
+    version_id: int
+    headline: str
+    url: str | None
+    seen_at: datetime  # when the version the quote is from was first seen
+
+
+@dataclass(frozen=True, slots=True)
+class DigestChannel:
+    channel_id: int
+    guild_id: int
+    schedule: str
+    timezone: str
+    anchor_at: datetime
+    next_run_at: datetime
+    last_run_at: datetime | None
+    cursor_version_id: int  # versions with ids up to this were covered by an earlier digest
+    max_items: int | None
+    status: DigestStatus
+    status_detail: str | None
+    status_at: datetime | None
+    created_by: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    id: int
+    channel_id: int
+    run_key: str
+    part: int  # 0, 1, ...: the order to post a run's messages in
+    payload: str  # JSON: the message (content + embeds)
+    marker: str  # text inside the message, found by scanning the channel after a crash
+    nonce: str
+    state: OutboxState
+    message_id: int | None
+    attempts: int
+    created_at: datetime
+    sent_at: datetime | None
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def speaker_keys(speaker: str | None) -> tuple[str | None, str | None]:
+    """(whole name, surname), casefolded, for finding a speaker's quotes.
+
+    The surname is the last word (a "Jr." aside) when it is capitalised, so a name; a noun
+    phrase ("a spokesman", "officials") has none. bot/migrations/versions/0002 has a frozen copy.
+    """
+    if not speaker:
+        return None, None
+    normal = unicodedata.normalize("NFKC", speaker).replace("’", "'")
+    words = SPEAKER_KEY_PUNCTUATION.sub(" ", normal).split()
+    if not words:
+        return None, None
+    key = " ".join(words).casefold()
+    named = [word for word in words if word.casefold() not in NAME_SUFFIXES] or words
+    surname = named[-1]
+    return key, surname.casefold() if surname[:1].isupper() else None
+
+
+def speaker_lookup_key(typed: str) -> str:
+    """What a user typed as a speaker, normalised like `speaker_keys`' whole-name key."""
+    normal = unicodedata.normalize("NFKC", typed).replace("’", "'")
+    return " ".join(SPEAKER_KEY_PUNCTUATION.sub(" ", normal).split()).casefold()
 
 
 def search_terms(query: str) -> list[str]:
@@ -242,6 +388,7 @@ def source_record(row: RowMapping) -> SourceRecord:
         last_modified=row["last_modified"],
         body_hash=row["body_hash"],
         created_at=row["created_at"],
+        from_config=bool(row["from_config"]),
     )
 
 
@@ -277,6 +424,125 @@ def version_record(row: RowMapping) -> VersionRecord:
     )
 
 
+def digest_channel_record(row: RowMapping) -> DigestChannel:
+    return DigestChannel(
+        channel_id=row["channel_id"],
+        guild_id=row["guild_id"],
+        schedule=row["schedule"],
+        timezone=row["timezone"],
+        anchor_at=row["anchor_at"],
+        next_run_at=row["next_run_at"],
+        last_run_at=row["last_run_at"],
+        cursor_version_id=row["cursor_version_id"],
+        max_items=row["max_items"],
+        status=DigestStatus(row["status"]),
+        status_detail=row["status_detail"],
+        status_at=row["status_at"],
+        created_by=row["created_by"],
+    )
+
+
+def outbox_item_record(row: RowMapping) -> OutboxItem:
+    return OutboxItem(
+        id=row["id"],
+        channel_id=row["channel_id"],
+        run_key=row["run_key"],
+        part=row["part"],
+        payload=row["payload"],
+        marker=row["marker"],
+        nonce=row["nonce"],
+        state=OutboxState(row["state"]),
+        message_id=row["message_id"],
+        attempts=row["attempts"],
+        created_at=row["created_at"],
+        sent_at=row["sent_at"],
+    )
+
+
+def quote_rows(article_id: int, version_id: int, brief: Brief) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for position, quote in enumerate(brief.quotes):
+        speaker_key, surname_key = speaker_keys(quote.speaker)
+        rows.append(
+            {
+                "version_id": version_id,
+                "position": position,
+                "article_id": article_id,
+                "speaker": quote.speaker,
+                "speaker_key": speaker_key,
+                "surname_key": surname_key,
+                "text": quote.text,
+                "kind": quote.kind.value,
+                "start_offset": quote.start,
+                "end_offset": quote.end,
+                "spans": json.dumps([list(span) for span in quote.spans]) if quote.spans else None,
+            }
+        )
+    return rows
+
+
+def quote_from_row(row: RowMapping) -> Quote:
+    spans = json.loads(row["spans"]) if row["spans"] else []
+    return Quote(
+        text=row["text"],
+        speaker=row["speaker"],
+        kind=QuoteKind(row["kind"]),
+        start=row["start_offset"],
+        end=row["end_offset"],
+        spans=tuple((int(start), int(end)) for start, end in spans),
+    )
+
+
+def headline_of(brief_json: str | None, fallback: str | None) -> str:
+    if brief_json is not None:
+        headline = json.loads(brief_json).get("headline")
+        if isinstance(headline, str) and headline:
+            return headline
+    return fallback or ""
+
+
+def visible_to(guild_id: int, article_id: Any) -> ColumnElement[bool]:
+    """The article (column or value) is linked to a source the guild subscribes to, or granted to it."""
+    subscribed = exists().where(
+        article_sources.c.article_id == article_id,
+        guild_sources.c.source_id == article_sources.c.source_id,
+        guild_sources.c.guild_id == guild_id,
+    )
+    granted = exists().where(guild_articles.c.guild_id == guild_id, guild_articles.c.article_id == article_id)
+    return or_(subscribed, granted)
+
+
+def visible_article_ids(guild_id: int) -> Any:
+    """Ids of every article the guild may see, as a subquery (for counting)."""
+    return union(
+        select(article_sources.c.article_id)
+        .join(guild_sources, guild_sources.c.source_id == article_sources.c.source_id)
+        .where(guild_sources.c.guild_id == guild_id),
+        select(guild_articles.c.article_id).where(guild_articles.c.guild_id == guild_id),
+    ).subquery()
+
+
+# The same test as `visible_to`, for the hand-written search statements (:guild_id, alias `{a}`).
+VISIBLE_SQL = (
+    "(EXISTS (SELECT 1 FROM article_sources AS vs JOIN guild_sources AS vg ON vg.source_id = vs.source_id "
+    "WHERE vs.article_id = {a} AND vg.guild_id = :guild_id) "
+    "OR EXISTS (SELECT 1 FROM guild_articles AS vga WHERE vga.guild_id = :guild_id AND vga.article_id = {a}))"
+)
+
+
+def title_match_expression(terms: list[str]) -> str:
+    # Every word, the last one as a prefix: it is probably still being typed.
+    quoted = ['"' + term.replace('"', '""') + '"' for term in terms]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+def postgresql_title_query(terms: list[str]) -> str:
+    # search_terms() leaves letters and digits only, so no tsquery syntax can get in; ":A" keeps
+    # the match to the title (weight A in article_search).
+    return " & ".join([*(f"{term}:A" for term in terms[:-1]), f"{terms[-1]}:*A"])
+
+
 def require_aware(value: datetime, name: str) -> datetime:
     # Checked up front (the column type checks too) so a naive time fails before any write,
     # and comparisons in Python below never mix naive and aware.
@@ -304,6 +570,40 @@ SQLITE_SEARCH_RANKED = text(
     """
 )
 
+SQLITE_SEARCH_RANKED_FOR_GUILD = text(
+    f"""
+    SELECT rowid AS version_id, bm25({SQLITE_FTS_TABLE}, 4.0, 1.0) AS score,
+           snippet({SQLITE_FTS_TABLE}, 1, :mark_start, :mark_end, :ellipsis, :tokens) AS snippet
+    FROM {SQLITE_FTS_TABLE}
+    WHERE {SQLITE_FTS_TABLE} MATCH :match
+      AND EXISTS (SELECT 1 FROM articles AS a WHERE a.latest_version_id = {SQLITE_FTS_TABLE}.rowid
+                  AND {VISIBLE_SQL.format(a="a.id")})
+    ORDER BY score, rowid DESC
+    LIMIT :limit OFFSET :offset
+    """
+)
+
+# FTS5 walks its matches in rowid (article id) order, newest first, and stops at the limit.
+SQLITE_TITLE_SUGGEST = text(
+    f"""
+    SELECT rowid AS article_id FROM {SQLITE_TITLE_FTS_TABLE}
+    WHERE {SQLITE_TITLE_FTS_TABLE} MATCH :match AND {VISIBLE_SQL.format(a=SQLITE_TITLE_FTS_TABLE + ".rowid")}
+    ORDER BY rowid DESC
+    LIMIT :limit
+    """
+)
+POSTGRESQL_TITLE_SUGGEST = text(
+    f"""
+    SELECT s.article_id FROM article_search AS s
+    WHERE s.document @@ to_tsquery('{POSTGRESQL_TS_CONFIG}', :query)
+      AND {VISIBLE_SQL.format(a="s.article_id")}
+    ORDER BY s.article_id DESC
+    LIMIT :limit
+    """
+)
+SQLITE_TITLE_DELETE = text(f"DELETE FROM {SQLITE_TITLE_FTS_TABLE} WHERE rowid = :article_id")
+SQLITE_TITLE_INSERT = text(f"INSERT INTO {SQLITE_TITLE_FTS_TABLE}(rowid, title) VALUES (:article_id, :title)")
+
 SQLITE_INDEX_DELETE = text(
     f"INSERT INTO {SQLITE_FTS_TABLE}({SQLITE_FTS_TABLE}, rowid, title, text) "
     "VALUES ('delete', :version_id, :title, :text)"
@@ -318,8 +618,7 @@ POSTGRESQL_HEADLINE_OPTIONS = (
 )
 
 # Same shape as on SQLite: rank over article_search alone, then join the page of hits.
-POSTGRESQL_SEARCH = text(
-    f"""
+POSTGRESQL_SEARCH_TEMPLATE = f"""
     SELECT t.article_id AS article_id, t.version_id AS version_id, t.rank AS rank, v.seen_at AS seen_at,
            coalesce(v.title, a.title) AS title, a.canonical_url AS url,
            ts_headline('{POSTGRESQL_TS_CONFIG}', left(v.text, {POSTGRESQL_INDEXED_CHARS}),
@@ -328,7 +627,7 @@ POSTGRESQL_SEARCH = text(
         SELECT s.article_id, s.version_id, ts_rank(s.document, q.query) AS rank
         FROM article_search AS s
         CROSS JOIN plainto_tsquery('{POSTGRESQL_TS_CONFIG}', :query) AS q(query)
-        WHERE s.document @@ q.query
+        WHERE s.document @@ q.query {{visibility}}
         ORDER BY rank DESC, s.version_id DESC
         LIMIT :limit OFFSET :offset
     ) AS t
@@ -336,6 +635,9 @@ POSTGRESQL_SEARCH = text(
     JOIN articles AS a ON a.id = t.article_id
     ORDER BY t.rank DESC, t.version_id DESC
     """
+POSTGRESQL_SEARCH_ALL = text(POSTGRESQL_SEARCH_TEMPLATE.format(visibility="")).columns(seen_at=UtcDateTime())
+POSTGRESQL_SEARCH_FOR_GUILD = text(
+    POSTGRESQL_SEARCH_TEMPLATE.format(visibility="AND " + VISIBLE_SQL.format(a="s.article_id"))
 ).columns(seen_at=UtcDateTime())
 
 POSTGRESQL_INDEX_UPSERT = text(
@@ -422,40 +724,63 @@ class Store:
     # --- sources -------------------------------------------------------------------------
 
     async def upsert_source(self, spec: SourceSpec) -> SourceRecord:
-        """Add a source, or update the name / kind of the one at `spec.location`.
+        """Add a config-file source, or update the name / kind of the one at `spec.location`.
 
         Re-adding a removed source revives it (same id, so its articles stay matched), with a
-        clean bill of health.
+        clean bill of health. The source is marked as from the config file (polled whether or
+        not a guild subscribes).
         """
         async with self._write() as connection:
-            existing = (
-                (await connection.execute(select(sources).where(sources.c.location == spec.location)))
-                .mappings()
-                .first()
+            source_id = await self._upsert_source_in(connection, spec, from_config=True, rename=True)
+            return await self._source_in(connection, source_id)
+
+    async def _upsert_source_in(
+        self, connection: AsyncConnection, spec: SourceSpec, *, from_config: bool, rename: bool
+    ) -> int:
+        existing = (
+            (
+                await connection.execute(
+                    select(sources).where(sources.c.location == spec.location).with_for_update()
+                )
             )
-            if existing is None:
-                source_id = (
+            .mappings()
+            .first()
+        )
+        if existing is None:
+            return int(
+                (
                     await connection.execute(
                         insert(sources)
                         .values(
-                            name=spec.name, kind=spec.kind.value, location=spec.location, created_at=utc_now()
+                            name=spec.name,
+                            kind=spec.kind.value,
+                            location=spec.location,
+                            created_at=utc_now(),
+                            from_config=from_config,
                         )
                         .returning(sources.c.id)
                     )
                 ).scalar_one()
-            else:
-                source_id = existing["id"]
-                values: dict[str, Any] = {"name": spec.name, "kind": spec.kind.value}
-                if existing["removed_at"] is not None:
-                    values |= {
-                        "removed_at": None,
-                        "paused": False,
-                        "pause_reason": None,
-                        "consecutive_failures": 0,
-                        "next_attempt_at": None,
-                    }
-                await connection.execute(update(sources).where(sources.c.id == source_id).values(**values))
-            return await self._source_in(connection, source_id)
+            )
+        source_id = int(existing["id"])
+        values: dict[str, Any] = {}
+        if rename:
+            values |= {"name": spec.name, "kind": spec.kind.value}
+        if from_config:
+            values["from_config"] = True
+        if existing["removed_at"] is not None:
+            values |= {
+                "name": spec.name,
+                "kind": spec.kind.value,
+                "removed_at": None,
+                "paused": False,
+                "pause_reason": None,
+                "consecutive_failures": 0,
+                "next_attempt_at": None,
+            }
+        if values:
+            await connection.execute(update(sources).where(sources.c.id == source_id).values(**values))
+        return source_id
 
     async def get_source(self, source_id: int) -> SourceRecord | None:
         async with self._read() as connection:
@@ -463,6 +788,7 @@ class Store:
         return source_record(row) if row is not None else None
 
     async def list_sources(self) -> list[SourceRecord]:
+        """Every source not removed, by id (the CLI's view; the poller uses `active_sources`)."""
         async with self._read() as connection:
             rows = (
                 await connection.execute(
@@ -471,8 +797,19 @@ class Store:
             ).mappings()
             return [source_record(row) for row in rows]
 
+    async def active_sources(self) -> list[SourceRecord]:
+        """The sources to poll, by id: not removed, and from the config file or subscribed by a guild."""
+        subscribed = exists().where(guild_sources.c.source_id == sources.c.id)
+        query = (
+            select(sources)
+            .where(sources.c.removed_at.is_(None), or_(sources.c.from_config.is_(True), subscribed))
+            .order_by(sources.c.id)
+        )
+        async with self._read() as connection:
+            return [source_record(row) for row in (await connection.execute(query)).mappings()]
+
     async def remove_source(self, source_id: int) -> None:
-        """Stop watching a source. Its articles stay (other sources may share them)."""
+        """Stop watching a source, for every guild. Its articles stay (other sources may share them)."""
         async with self._write() as connection:
             await self._source_in(connection, source_id)
             await connection.execute(
@@ -628,11 +965,17 @@ class Store:
         the article's id). The version is numbered after the article's last one; the brief is
         stored with article_id / version_id filled in; the article's URL and GUID are recorded
         so later sightings under either find it; search then covers this version's text only.
+        The article is linked to the draft's source (for guild visibility) and the brief's quotes
+        are recorded under this version (for quotes by speaker).
         On an existing article: a non-None story_id moves it to that story, next_check_at is
         replaced (None: no re-check), and draft metadata that is None keeps the stored value.
         """
         seen_at = require_aware(seen_at, "seen_at")
         async with self._write() as connection:
+            if self._dialect == "postgresql":
+                await connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": POSTGRESQL_VERSION_ORDER_LOCK}
+                )
             previous: VersionRecord | None = None
             if article_id is None:
                 article_id = await self._insert_article(connection, draft, story_id, seen_at, next_check_at)
@@ -665,14 +1008,19 @@ class Store:
             version = await self._version_in(connection, version_id)
             if version is None:
                 raise StoreError(f"version {version_id} vanished inside its own transaction")
+            await self._link_source(connection, article_id, draft.source_id, seen_at)
             await self._index_latest(connection, previous, version)
+            rows = quote_rows(article_id, version_id, brief)
+            if rows:
+                await connection.execute(insert(quotes), rows)
+            article = await self._article_in(connection, article_id)
+            await self._index_title(connection, article, version)
             stored_brief = dataclasses.replace(brief, article_id=article_id, version_id=version_id)
             await connection.execute(
                 insert(briefs).values(
                     version_id=version_id, brief_json=brief_to_json(stored_brief), created_at=utc_now()
                 )
             )
-            article = await self._article_in(connection, article_id)
         logger.debug("stored article %d version %d", article.id, version.number)
         return article, version
 
@@ -685,18 +1033,22 @@ class Store:
         next_check_at: datetime | None,
         source_id: int | None = None,
     ) -> None:
-        """Seen again, unchanged. `guid` is recorded for `source_id` (default: the article's source)."""
+        """Seen again, unchanged, through `source_id` (default: the article's first source).
+
+        The GUID is recorded for that source, and the article linked to it: guilds subscribing
+        to that source now see the article too.
+        """
         seen_at = require_aware(seen_at, "seen_at")
         async with self._write() as connection:
             current = await self._article_in(connection, article_id, for_update=True)
+            through = source_id if source_id is not None else current.source_id
             await connection.execute(
                 update(articles)
                 .where(articles.c.id == article_id)
                 .values(last_seen_at=later(current.last_seen_at, seen_at), next_check_at=next_check_at)
             )
-            await self._record_aliases(
-                connection, article_id, source_id if source_id is not None else current.source_id, None, guid
-            )
+            await self._record_aliases(connection, article_id, through, None, guid)
+            await self._link_source(connection, article_id, through, seen_at)
 
     async def get_article(self, article_id: int) -> ArticleRecord | None:
         async with self._read() as connection:
@@ -817,7 +1169,11 @@ class Store:
             rows = (await connection.execute(query)).mappings().all()
         return [article_record(row) for row in rows]
 
-    async def counts(self) -> dict[str, int]:
+    async def counts(self, guild_id: int | None = None) -> dict[str, int]:
+        """Sources (not removed), articles and versions; for a guild: its subscriptions, and the
+        articles it can see with their versions."""
+        if guild_id is not None:
+            return await self._guild_counts(guild_id)
         async with self._read() as connection:
             source_count = (
                 await connection.execute(
@@ -909,6 +1265,26 @@ class Store:
                 )
             )
 
+    async def _link_source(
+        self, connection: AsyncConnection, article_id: int, source_id: int, seen_at: datetime
+    ) -> None:
+        await connection.execute(
+            self._insert_ignoring_duplicates(
+                article_sources, {"article_id": article_id, "source_id": source_id, "first_seen_at": seen_at}
+            )
+        )
+
+    async def _index_title(
+        self, connection: AsyncConnection, article: ArticleRecord, version: VersionRecord
+    ) -> None:
+        """Keep SQLite's title index on the title shown now (PostgreSQL reads article_search)."""
+        if self._dialect != "sqlite":
+            return
+        title = version.title if version.title is not None else article.title
+        await connection.execute(SQLITE_TITLE_DELETE, {"article_id": article.id})
+        if title:
+            await connection.execute(SQLITE_TITLE_INSERT, {"article_id": article.id, "title": title})
+
     def _insert_ignoring_duplicates(self, table: Any, values: Mapping[str, Any]) -> Any:
         if self._dialect == "postgresql":
             return postgresql_insert(table).values(**values).on_conflict_do_nothing()
@@ -950,11 +1326,14 @@ class Store:
             SQLITE_INDEX_INSERT, {"version_id": latest.id, "title": latest.title, "text": latest.text}
         )
 
-    async def search(self, query: str, *, limit: int = 10, offset: int = 0) -> list[SearchHit]:
+    async def search(
+        self, query: str, *, guild_id: int | None = None, limit: int = 10, offset: int = 0
+    ) -> list[SearchHit]:
         """Articles (their latest version) matching every word of `query`.
 
         Best match first; ties newest first (the most recently stored version). Any text is
         accepted: operators and punctuation are ignored, and a query without words finds nothing.
+        guild_id: only articles visible to that guild; None: all (the CLI).
         """
         terms = search_terms(query)
         limit = min(limit, MAX_SEARCH_LIMIT)
@@ -963,12 +1342,12 @@ class Store:
         offset = max(offset, 0)
         async with self._read() as connection:
             if self._dialect == "postgresql":
-                return await self._search_postgresql(connection, terms, limit, offset)
-            return await self._search_sqlite(connection, terms, limit, offset)
+                return await self._search_postgresql(connection, terms, guild_id, limit, offset)
+            return await self._search_sqlite(connection, terms, guild_id, limit, offset)
 
     @staticmethod
     async def _search_postgresql(
-        connection: AsyncConnection, terms: list[str], limit: int, offset: int
+        connection: AsyncConnection, terms: list[str], guild_id: int | None, limit: int, offset: int
     ) -> list[SearchHit]:
         params = {
             "query": " ".join(terms),
@@ -976,7 +1355,11 @@ class Store:
             "limit": limit,
             "offset": offset,
         }
-        rows = (await connection.execute(POSTGRESQL_SEARCH, params)).mappings()
+        statement = POSTGRESQL_SEARCH_ALL
+        if guild_id is not None:
+            statement = POSTGRESQL_SEARCH_FOR_GUILD
+            params["guild_id"] = guild_id
+        rows = (await connection.execute(statement, params)).mappings()
         return [
             SearchHit(
                 article_id=row["article_id"],
@@ -992,9 +1375,9 @@ class Store:
 
     @staticmethod
     async def _search_sqlite(
-        connection: AsyncConnection, terms: list[str], limit: int, offset: int
+        connection: AsyncConnection, terms: list[str], guild_id: int | None, limit: int, offset: int
     ) -> list[SearchHit]:
-        params = {
+        params: dict[str, Any] = {
             "match": fts5_match_expression(terms),
             "mark_start": SNIPPET_START,
             "mark_end": SNIPPET_END,
@@ -1003,7 +1386,11 @@ class Store:
             "limit": limit,
             "offset": offset,
         }
-        ranked = (await connection.execute(SQLITE_SEARCH_RANKED, params)).mappings().all()
+        statement = SQLITE_SEARCH_RANKED
+        if guild_id is not None:
+            statement = SQLITE_SEARCH_RANKED_FOR_GUILD
+            params["guild_id"] = guild_id
+        ranked = (await connection.execute(statement, params)).mappings().all()
         if not ranked:
             return []
         details = {
@@ -1039,3 +1426,696 @@ class Store:
             for row in ranked
             if (detail := details.get(row["version_id"])) is not None
         ]
+
+    # --- guilds: subscriptions -------------------------------------------------------------
+
+    async def subscribe(
+        self, guild_id: int, spec: SourceSpec, *, channel_id: int | None = None, added_by: int | None = None
+    ) -> tuple[SourceRecord, bool]:
+        """Subscribe a guild to the source at `spec.location`, adding the source if it is new.
+
+        A source is shared by location: the guild's `spec.name` is its own name for it, and the
+        source's own name and kind are left as they are (a removed source is revived with them).
+        Subscribing again updates the guild's name and channel. True when newly subscribed.
+        """
+        async with self._write() as connection:
+            source_id = await self._upsert_source_in(connection, spec, from_config=False, rename=False)
+            existing = (
+                await connection.execute(
+                    select(guild_sources.c.source_id).where(
+                        guild_sources.c.guild_id == guild_id, guild_sources.c.source_id == source_id
+                    )
+                )
+            ).first()
+            if existing is None:
+                await connection.execute(
+                    insert(guild_sources).values(
+                        guild_id=guild_id,
+                        source_id=source_id,
+                        name=spec.name,
+                        channel_id=channel_id,
+                        added_by=added_by,
+                        added_at=utc_now(),
+                    )
+                )
+            else:
+                await connection.execute(
+                    update(guild_sources)
+                    .where(guild_sources.c.guild_id == guild_id, guild_sources.c.source_id == source_id)
+                    .values(name=spec.name, channel_id=channel_id)
+                )
+            return await self._source_in(connection, source_id), existing is None
+
+    async def unsubscribe(self, guild_id: int, source_id: int) -> bool:
+        """End a guild's subscription; False if it had none.
+
+        A source no guild subscribes to any more and that is not in the config file is removed
+        (no longer polled); its articles stay, visible to guilds that reach them otherwise.
+        """
+        async with self._write() as connection:
+            deleted = await connection.execute(
+                delete(guild_sources).where(
+                    guild_sources.c.guild_id == guild_id, guild_sources.c.source_id == source_id
+                )
+            )
+            if deleted.rowcount == 0:
+                return False
+            still_followed = exists().where(guild_sources.c.source_id == source_id)
+            await connection.execute(
+                update(sources)
+                .where(
+                    sources.c.id == source_id,
+                    sources.c.from_config.is_(False),
+                    sources.c.removed_at.is_(None),
+                    ~still_followed,
+                )
+                .values(removed_at=utc_now())
+            )
+            return True
+
+    async def guild_sources(self, guild_id: int) -> list[GuildSource]:
+        """The guild's subscriptions, by the guild's name for them."""
+        query = (
+            select(
+                sources,
+                guild_sources.c.guild_id,
+                guild_sources.c.name.label("guild_name"),
+                guild_sources.c.channel_id,
+                guild_sources.c.added_by,
+                guild_sources.c.added_at,
+            )
+            .select_from(guild_sources.join(sources, sources.c.id == guild_sources.c.source_id))
+            .where(guild_sources.c.guild_id == guild_id)
+            .order_by(guild_sources.c.name, guild_sources.c.source_id)
+        )
+        async with self._read() as connection:
+            rows = (await connection.execute(query)).mappings().all()
+        return [
+            GuildSource(
+                guild_id=row["guild_id"],
+                source=source_record(row),
+                name=row["guild_name"],
+                channel_id=row["channel_id"],
+                added_by=row["added_by"],
+                added_at=row["added_at"],
+            )
+            for row in rows
+        ]
+
+    async def find_guild_source(self, guild_id: int, text: str) -> GuildSource | None:
+        """One of the guild's subscriptions, by source id, by the guild's name for it (any case) or
+        by location; None when nothing matches."""
+        wanted = text.strip()
+        if not wanted:
+            return None
+        subscribed = await self.guild_sources(guild_id)
+        by_id = [g for g in subscribed if wanted.isdigit() and g.source.id == int(wanted)]
+        by_name = [g for g in subscribed if g.name.casefold() == wanted.casefold()]
+        by_location = [g for g in subscribed if g.source.location == wanted]
+        return next(iter(by_id + by_name + by_location), None)
+
+    # --- guilds: article visibility --------------------------------------------------------
+
+    async def grant_article(self, guild_id: int, article_id: int) -> bool:
+        """Make an article visible to a guild (fetched there with /summarize). True if newly granted."""
+        async with self._write() as connection:
+            await self._article_in(connection, article_id)
+            result = await connection.execute(
+                self._insert_ignoring_duplicates(
+                    guild_articles, {"guild_id": guild_id, "article_id": article_id, "added_at": utc_now()}
+                )
+            )
+            return bool(result.rowcount)
+
+    async def article_visible(self, guild_id: int, article_id: int) -> bool:
+        async with self._read() as connection:
+            return bool((await connection.execute(select(visible_to(guild_id, article_id)))).scalar_one())
+
+    async def suggest_articles(
+        self, guild_id: int, text: str, *, limit: int = MAX_SUGGESTIONS
+    ) -> list[ArticleChoice]:
+        """Autocomplete: the guild's articles whose title has every typed word (the last one as a
+        prefix), newest stored first; nothing typed: the newest stored articles. An article id
+        (`123`, `#123`) or a stored URL puts that article first."""
+        limit = min(limit, MAX_SUGGESTIONS)
+        if limit <= 0:
+            return []
+        typed = text.strip()
+        async with self._read() as connection:
+            exact = await self._exact_article(connection, guild_id, typed)
+            terms = search_terms(typed)
+            if exact is not None and (typed.startswith(("http://", "https://")) or not terms):
+                ids = [exact]
+            elif terms:
+                ids = await self._articles_by_title(connection, guild_id, terms, limit)
+            else:
+                ids = await self._newest_articles(connection, guild_id, limit)
+            if exact is not None:
+                ids = [exact, *(i for i in ids if i != exact)][:limit]
+            return await self._article_choices(connection, ids)
+
+    async def _exact_article(self, connection: AsyncConnection, guild_id: int, typed: str) -> int | None:
+        article_id: int | None = None
+        number = typed.removeprefix("#")
+        if number.isdigit() and len(number) < 10:
+            article_id = int(number)
+        elif typed.startswith(("http://", "https://")):
+            article_id = (
+                await connection.execute(select(article_urls.c.article_id).where(article_urls.c.url == typed))
+            ).scalar_one_or_none()
+        if article_id is None:
+            return None
+        visible = (
+            await connection.execute(
+                select(visible_to(guild_id, articles.c.id)).where(
+                    articles.c.id == article_id, articles.c.latest_version_id.is_not(None)
+                )
+            )
+        ).scalar_one_or_none()
+        return article_id if visible else None
+
+    async def _articles_by_title(
+        self, connection: AsyncConnection, guild_id: int, terms: list[str], limit: int
+    ) -> list[int]:
+        if self._dialect == "postgresql":
+            params: dict[str, Any] = {
+                "query": postgresql_title_query(terms),
+                "guild_id": guild_id,
+                "limit": limit,
+            }
+            return list((await connection.execute(POSTGRESQL_TITLE_SUGGEST, params)).scalars())
+        params = {"match": title_match_expression(terms), "guild_id": guild_id, "limit": limit}
+        return list((await connection.execute(SQLITE_TITLE_SUGGEST, params)).scalars())
+
+    async def _newest_articles(self, connection: AsyncConnection, guild_id: int, limit: int) -> list[int]:
+        newest = select(func.max(articles.c.id)).scalar_subquery()
+        recent = list(
+            (
+                await connection.execute(
+                    select(articles.c.id)
+                    .where(
+                        articles.c.id > newest - NEWEST_SCAN_WINDOW,
+                        articles.c.latest_version_id.is_not(None),
+                        visible_to(guild_id, articles.c.id),
+                    )
+                    .order_by(articles.c.id.desc())
+                    .limit(limit)
+                )
+            ).scalars()
+        )
+        if len(recent) == limit:
+            return recent
+        # The newest `limit` of each subscribed source (an index range each) and of the grants,
+        # merged: the overall newest `limit` are among them. Scanning all articles for visible
+        # ones would be slow for a guild that sees few.
+        source_ids = (
+            await connection.execute(
+                select(guild_sources.c.source_id).where(guild_sources.c.guild_id == guild_id)
+            )
+        ).scalars()
+        parts = [
+            select(article_sources.c.article_id)
+            .where(article_sources.c.source_id == source_id)
+            .order_by(article_sources.c.article_id.desc())
+            .limit(limit)
+            .subquery()
+            .select()
+            for source_id in source_ids
+        ]
+        parts.append(
+            select(guild_articles.c.article_id)
+            .where(guild_articles.c.guild_id == guild_id)
+            .order_by(guild_articles.c.article_id.desc())
+            .limit(limit)
+            .subquery()
+            .select()
+        )
+        found = set((await connection.execute(union_all(*parts))).scalars())
+        return sorted(found, reverse=True)[:limit]
+
+    async def _article_choices(
+        self, connection: AsyncConnection, article_ids: list[int]
+    ) -> list[ArticleChoice]:
+        if not article_ids:
+            return []
+        rows = (
+            await connection.execute(
+                select(
+                    articles.c.id,
+                    func.coalesce(versions.c.title, articles.c.title).label("title"),
+                    articles.c.first_seen_at,
+                )
+                .select_from(articles.join(versions, versions.c.id == articles.c.latest_version_id))
+                .where(articles.c.id.in_(article_ids))
+            )
+        ).mappings()
+        by_id = {row["id"]: row for row in rows}
+        return [
+            ArticleChoice(article_id=i, title=by_id[i]["title"], seen_at=by_id[i]["first_seen_at"])
+            for i in article_ids
+            if i in by_id
+        ]
+
+    async def latest_brief(self, article_id: int) -> Brief | None:
+        """The brief of the article's latest version."""
+        async with self._read() as connection:
+            stored = (
+                await connection.execute(
+                    select(briefs.c.brief_json)
+                    .select_from(articles.join(briefs, briefs.c.version_id == articles.c.latest_version_id))
+                    .where(articles.c.id == article_id)
+                )
+            ).scalar_one_or_none()
+        return brief_from_json(stored) if stored is not None else None
+
+    async def max_version_id(self) -> int:
+        """The newest version's id (0 when there is none): the upper end of a digest's range."""
+        async with self._read() as connection:
+            return int(
+                (await connection.execute(select(func.coalesce(func.max(versions.c.id), 0)))).scalar_one()
+            )
+
+    async def briefs_for_digest(
+        self,
+        guild_id: int,
+        *,
+        after_version_id: int,
+        up_to_version_id: int | None = None,
+        limit: int,
+    ) -> list[tuple[ArticleRecord, Brief, VersionRecord]]:
+        """Briefs of versions with after_version_id < id <= up_to_version_id (None: no upper end),
+        visible to the guild, OLDEST FIRST (by version id).
+
+        Only versions still their article's latest are returned, so an article edited twice since
+        the cursor appears once, with its newest version (which is inside the range too). Version
+        ids become visible in increasing order (see POSTGRESQL_VERSION_ORDER_LOCK), so advancing a
+        cursor to the last id returned (or to up_to_version_id) never skips one.
+        """
+        query = (
+            select(
+                articles,
+                versions.c.id.label("version_id"),
+                versions.c.number.label("version_number"),
+                versions.c.seen_at.label("version_seen_at"),
+                versions.c.title.label("version_title"),
+                versions.c.text.label("version_text"),
+                versions.c.text_hash.label("version_text_hash"),
+                briefs.c.brief_json,
+            )
+            .select_from(
+                versions.join(articles, articles.c.latest_version_id == versions.c.id).join(
+                    briefs, briefs.c.version_id == versions.c.id
+                )
+            )
+            .where(versions.c.id > after_version_id, visible_to(guild_id, articles.c.id))
+            .order_by(versions.c.id)
+            .limit(max(limit, 0))
+        )
+        if up_to_version_id is not None:
+            query = query.where(versions.c.id <= up_to_version_id)
+        async with self._read() as connection:
+            rows = (await connection.execute(query)).mappings().all()
+        return [
+            (
+                article_record(row),
+                brief_from_json(row["brief_json"]),
+                VersionRecord(
+                    id=row["version_id"],
+                    article_id=row["id"],
+                    number=row["version_number"],
+                    seen_at=row["version_seen_at"],
+                    title=row["version_title"],
+                    text=row["version_text"],
+                    text_hash=row["version_text_hash"],
+                ),
+            )
+            for row in rows
+        ]
+
+    async def _guild_counts(self, guild_id: int) -> dict[str, int]:
+        visible = visible_article_ids(guild_id)
+        async with self._read() as connection:
+            source_count = (
+                await connection.execute(
+                    select(func.count())
+                    .select_from(guild_sources)
+                    .where(guild_sources.c.guild_id == guild_id)
+                )
+            ).scalar_one()
+            article_count = (await connection.execute(select(func.count()).select_from(visible))).scalar_one()
+            version_count = (
+                await connection.execute(
+                    select(func.count())
+                    .select_from(versions)
+                    .where(versions.c.article_id.in_(select(visible.c.article_id)))
+                )
+            ).scalar_one()
+        return {"sources": int(source_count), "articles": int(article_count), "versions": int(version_count)}
+
+    # --- quotes by speaker -----------------------------------------------------------------
+
+    async def quotes_by_speaker(self, guild_id: int, speaker: str, *, limit: int = 25) -> list[SpeakerQuote]:
+        """What a person said in the guild's articles, newest first, from each article's latest
+        version only. `speaker` matches a whole name or a surname, in any case ("okafor" finds
+        Marta Okafor)."""
+        key = speaker_lookup_key(speaker)
+        if not key or limit <= 0:
+            return []
+        query = (
+            select(
+                quotes,
+                articles.c.canonical_url,
+                func.coalesce(versions.c.title, articles.c.title).label("title"),
+                versions.c.seen_at,
+                briefs.c.brief_json,
+            )
+            .select_from(
+                quotes.join(articles, articles.c.id == quotes.c.article_id)
+                .join(versions, versions.c.id == quotes.c.version_id)
+                .outerjoin(briefs, briefs.c.version_id == quotes.c.version_id)
+            )
+            .where(
+                or_(quotes.c.speaker_key == key, quotes.c.surname_key == key),
+                articles.c.latest_version_id == quotes.c.version_id,
+                visible_to(guild_id, articles.c.id),
+            )
+            .order_by(quotes.c.version_id.desc(), quotes.c.position)
+            .limit(limit)
+        )
+        async with self._read() as connection:
+            rows = (await connection.execute(query)).mappings().all()
+        return [
+            SpeakerQuote(
+                quote=quote_from_row(row),
+                article_id=row["article_id"],
+                version_id=row["version_id"],
+                headline=headline_of(row["brief_json"], row["title"]),
+                url=row["canonical_url"],
+                seen_at=row["seen_at"],
+            )
+            for row in rows
+        ]
+
+    async def speakers(self, guild_id: int, prefix: str, *, limit: int = MAX_SUGGESTIONS) -> list[str]:
+        """Autocomplete: named speakers quoted in the guild's articles (latest versions). Those whose
+        whole name starts with `prefix` come first, then those whose surname does, each in
+        alphabetical order of that key; nothing typed: the most recently quoted."""
+        limit = min(limit, MAX_SUGGESTIONS)
+        if limit <= 0:
+            return []
+        key = speaker_lookup_key(prefix)
+        where = [
+            quotes.c.surname_key.is_not(None),
+            articles.c.latest_version_id == quotes.c.version_id,
+            visible_to(guild_id, articles.c.id),
+        ]
+        joined = quotes.join(articles, articles.c.id == quotes.c.article_id)
+        async with self._read() as connection:
+            if not key:
+                recent = (
+                    await connection.execute(
+                        select(quotes.c.speaker, quotes.c.speaker_key)
+                        .select_from(joined)
+                        .where(*where)
+                        .order_by(quotes.c.version_id.desc(), quotes.c.position)
+                        .limit(RECENT_SPEAKER_QUOTES)
+                    )
+                ).all()
+                names: dict[str, str] = {}
+                for name, name_key in recent:
+                    names.setdefault(name_key, name)
+                return list(names.values())[:limit]
+            found: dict[str, str] = {}
+            for column in (quotes.c.speaker_key, quotes.c.surname_key):
+                # Walks the (key, version_id) index in key order and stops once enough distinct
+                # names are found; counting each name's quotes would read every match.
+                matches = (
+                    await connection.execute(
+                        select(column.label("sort_key"), quotes.c.speaker_key, quotes.c.speaker)
+                        .distinct()
+                        .select_from(joined)
+                        .where(column.between(key, key + PREFIX_RANGE_END), *where)
+                        .order_by(column)
+                        .limit(limit * 2)
+                    )
+                ).all()
+                for _, name_key, name in matches:
+                    found.setdefault(name_key, name)
+                if len(found) >= limit:
+                    break
+        return list(found.values())[:limit]
+
+    # --- guild settings --------------------------------------------------------------------
+
+    async def get_moderator_role(self, guild_id: int) -> int | None:
+        async with self._read() as connection:
+            role = (
+                await connection.execute(
+                    select(guild_settings.c.moderator_role_id).where(guild_settings.c.guild_id == guild_id)
+                )
+            ).scalar_one_or_none()
+        return int(role) if role is not None else None
+
+    async def set_moderator_role(self, guild_id: int, role_id: int | None) -> None:
+        async with self._write() as connection:
+            await connection.execute(
+                self._upsert(
+                    guild_settings, {"guild_id": guild_id, "moderator_role_id": role_id}, ["guild_id"]
+                )
+            )
+
+    def _upsert(self, table: Any, values: Mapping[str, Any], keys: Sequence[str]) -> Any:
+        statement = (postgresql_insert if self._dialect == "postgresql" else sqlite_insert)(table).values(
+            **values
+        )
+        changes = {name: value for name, value in values.items() if name not in keys}
+        return statement.on_conflict_do_update(index_elements=list(keys), set_=changes)
+
+    # --- digest channels -------------------------------------------------------------------
+
+    async def set_digest_channel(
+        self,
+        channel_id: int,
+        *,
+        guild_id: int,
+        schedule: str,
+        timezone: str,
+        anchor_at: datetime,
+        next_run_at: datetime,
+        max_items: int | None = None,
+        created_by: int | None = None,
+    ) -> DigestChannel:
+        """Create or change a channel's digest. A new channel's cursor starts at the newest version,
+        so its first digest covers what arrives from now on, not the whole history; changing a
+        channel keeps its cursor, status and creator."""
+        values: dict[str, Any] = {
+            "guild_id": guild_id,
+            "schedule": schedule,
+            "timezone": timezone,
+            "anchor_at": require_aware(anchor_at, "anchor_at"),
+            "next_run_at": require_aware(next_run_at, "next_run_at"),
+            "max_items": max_items,
+        }
+        async with self._write() as connection:
+            current = await self._digest_channel_row(connection, channel_id, for_update=True)
+            if current is None:
+                newest = (
+                    await connection.execute(select(func.coalesce(func.max(versions.c.id), 0)))
+                ).scalar_one()
+                await connection.execute(
+                    insert(digest_channels).values(
+                        channel_id=channel_id,
+                        cursor_version_id=int(newest),
+                        status=DigestStatus.OK.value,
+                        created_by=created_by,
+                        **values,
+                    )
+                )
+            else:
+                await connection.execute(
+                    update(digest_channels).where(digest_channels.c.channel_id == channel_id).values(**values)
+                )
+            return await self._digest_channel_in(connection, channel_id)
+
+    async def get_digest_channel(self, channel_id: int) -> DigestChannel | None:
+        async with self._read() as connection:
+            row = await self._digest_channel_row(connection, channel_id)
+        return digest_channel_record(row) if row is not None else None
+
+    async def digest_channels(self, guild_id: int | None = None) -> list[DigestChannel]:
+        """The guild's digest channels (None: every guild's), by channel id."""
+        query = select(digest_channels).order_by(digest_channels.c.channel_id)
+        if guild_id is not None:
+            query = query.where(digest_channels.c.guild_id == guild_id)
+        async with self._read() as connection:
+            return [digest_channel_record(row) for row in (await connection.execute(query)).mappings()]
+
+    async def remove_digest_channel(self, channel_id: int) -> bool:
+        """Stop a channel's digest, dropping its unsent messages. False if it had none."""
+        async with self._write() as connection:
+            await connection.execute(delete(digest_outbox).where(digest_outbox.c.channel_id == channel_id))
+            result = await connection.execute(
+                delete(digest_channels).where(digest_channels.c.channel_id == channel_id)
+            )
+            return bool(result.rowcount)
+
+    async def due_digest_channels(self, now: datetime) -> list[DigestChannel]:
+        """Channels whose next run is at or before `now`, most overdue first (any status: the
+        caller decides whether a forbidden channel is retried)."""
+        query = (
+            select(digest_channels)
+            .where(digest_channels.c.next_run_at <= require_aware(now, "now"))
+            .order_by(digest_channels.c.next_run_at, digest_channels.c.channel_id)
+        )
+        async with self._read() as connection:
+            return [digest_channel_record(row) for row in (await connection.execute(query)).mappings()]
+
+    async def set_channel_status(
+        self, channel_id: int, status: DigestStatus | str, detail: str | None, at: datetime
+    ) -> DigestChannel:
+        """Record how posting to the channel went ('ok', 'forbidden' or 'failing'; detail: why)."""
+        values = {
+            "status": DigestStatus(status).value,
+            "status_detail": detail[:MAX_ERROR_CHARS] if detail is not None else None,
+            "status_at": require_aware(at, "at"),
+        }
+        async with self._write() as connection:
+            await self._digest_channel_in(connection, channel_id)
+            await connection.execute(
+                update(digest_channels).where(digest_channels.c.channel_id == channel_id).values(**values)
+            )
+            return await self._digest_channel_in(connection, channel_id)
+
+    async def _digest_channel_row(
+        self, connection: AsyncConnection, channel_id: int, *, for_update: bool = False
+    ) -> RowMapping | None:
+        query = select(digest_channels).where(digest_channels.c.channel_id == channel_id)
+        if for_update:
+            query = query.with_for_update()
+        return (await connection.execute(query)).mappings().first()
+
+    async def _digest_channel_in(
+        self, connection: AsyncConnection, channel_id: int, *, for_update: bool = False
+    ) -> DigestChannel:
+        row = await self._digest_channel_row(connection, channel_id, for_update=for_update)
+        if row is None:
+            raise NotFoundError(f"no digest channel {channel_id}")
+        return digest_channel_record(row)
+
+    # --- the digest outbox -----------------------------------------------------------------
+
+    async def enqueue_digest(
+        self,
+        channel_id: int,
+        *,
+        run_key: str,
+        parts: Sequence[tuple[str, str, str]],
+        new_cursor_version_id: int,
+        ran_at: datetime,
+        next_run_at: datetime,
+    ) -> list[OutboxItem]:
+        """Queue one digest run's messages and advance the channel, in one transaction.
+
+        parts: (payload JSON, marker, nonce) per message, in posting order. Queuing the same
+        (channel, run_key, part) again changes nothing, so a retried call cannot post twice. The
+        cursor only moves forward; last/next run times are set even when `parts` is empty.
+        Returns the run's queued items, by part.
+        """
+        for payload, marker, nonce in parts:
+            if not marker or not nonce or len(nonce) > MAX_NONCE_CHARS:
+                raise ValueError(f"each part needs a marker and a nonce of 1-{MAX_NONCE_CHARS} characters")
+            json.loads(payload)  # refuse what Discord could never be sent
+        ran_at = require_aware(ran_at, "ran_at")
+        next_run_at = require_aware(next_run_at, "next_run_at")
+        async with self._write() as connection:
+            channel = await self._digest_channel_in(connection, channel_id, for_update=True)
+            now = utc_now()
+            for part, (payload, marker, nonce) in enumerate(parts):
+                await connection.execute(
+                    self._insert_ignoring_duplicates(
+                        digest_outbox,
+                        {
+                            "channel_id": channel_id,
+                            "run_key": run_key,
+                            "part": part,
+                            "payload": payload,
+                            "marker": marker,
+                            "nonce": nonce,
+                            "state": OutboxState.PENDING.value,
+                            "attempts": 0,
+                            "created_at": now,
+                        },
+                    )
+                )
+            await connection.execute(
+                update(digest_channels)
+                .where(digest_channels.c.channel_id == channel_id)
+                .values(
+                    cursor_version_id=max(channel.cursor_version_id, new_cursor_version_id),
+                    last_run_at=ran_at,
+                    next_run_at=next_run_at,
+                )
+            )
+            rows = (
+                await connection.execute(
+                    select(digest_outbox)
+                    .where(digest_outbox.c.channel_id == channel_id, digest_outbox.c.run_key == run_key)
+                    .order_by(digest_outbox.c.part)
+                )
+            ).mappings()
+            return [outbox_item_record(row) for row in rows]
+
+    async def pending_posts(self, channel_id: int | None = None) -> list[OutboxItem]:
+        """Messages not yet confirmed sent, by channel then in queuing order (post them in it)."""
+        query = (
+            select(digest_outbox)
+            .where(digest_outbox.c.state.in_([OutboxState.PENDING.value, OutboxState.ATTEMPTED.value]))
+            .order_by(digest_outbox.c.channel_id, digest_outbox.c.id)
+        )
+        if channel_id is not None:
+            query = query.where(digest_outbox.c.channel_id == channel_id)
+        async with self._read() as connection:
+            return [outbox_item_record(row) for row in (await connection.execute(query)).mappings()]
+
+    async def outbox_items(self, channel_id: int) -> list[OutboxItem]:
+        """Every queued message of a channel, sent or not, in queuing order."""
+        query = (
+            select(digest_outbox).where(digest_outbox.c.channel_id == channel_id).order_by(digest_outbox.c.id)
+        )
+        async with self._read() as connection:
+            return [outbox_item_record(row) for row in (await connection.execute(query)).mappings()]
+
+    async def mark_attempted(self, item_id: int) -> OutboxItem:
+        """Record a send attempt, before making it: after a crash, an attempted item may already
+        be in the channel (look for its marker) while a pending one is not. A sent item stays sent."""
+        async with self._write() as connection:
+            await self._outbox_item_in(connection, item_id)
+            await connection.execute(
+                update(digest_outbox)
+                .where(digest_outbox.c.id == item_id, digest_outbox.c.state != OutboxState.SENT.value)
+                .values(state=OutboxState.ATTEMPTED.value, attempts=digest_outbox.c.attempts + 1)
+            )
+            return await self._outbox_item_in(connection, item_id)
+
+    async def mark_sent(self, item_id: int, message_id: int, at: datetime) -> OutboxItem:
+        values = {
+            "state": OutboxState.SENT.value,
+            "message_id": message_id,
+            "sent_at": require_aware(at, "at"),
+        }
+        async with self._write() as connection:
+            await self._outbox_item_in(connection, item_id)
+            await connection.execute(
+                update(digest_outbox).where(digest_outbox.c.id == item_id).values(**values)
+            )
+            return await self._outbox_item_in(connection, item_id)
+
+    async def _outbox_item_in(self, connection: AsyncConnection, item_id: int) -> OutboxItem:
+        row = (
+            (await connection.execute(select(digest_outbox).where(digest_outbox.c.id == item_id)))
+            .mappings()
+            .first()
+        )
+        if row is None:
+            raise NotFoundError(f"no outbox item {item_id}")
+        return outbox_item_record(row)

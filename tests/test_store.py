@@ -38,7 +38,7 @@ from bot.models import (
     SourceKind,
     SourceSpec,
 )
-from bot.schema import POSTGRESQL_ONLY_TABLES, SQLITE_FTS_TABLE, metadata
+from bot.schema import POSTGRESQL_ONLY_TABLES, SQLITE_FTS_TABLES, metadata
 from bot.store import (
     MIGRATIONS_DIR,
     SNIPPET_END,
@@ -172,7 +172,7 @@ def head_revision() -> str | None:
 async def test_open_applies_migrations_and_reopen_is_a_noop(target: Target) -> None:
     first = await Store.open(target.url, schema=target.schema)
     try:
-        assert await first.schema_revision() == head_revision() == "0001"
+        assert await first.schema_revision() == head_revision() == "0002"
         source = await add_source(first)
     finally:
         await first.close()
@@ -180,7 +180,7 @@ async def test_open_applies_migrations_and_reopen_is_a_noop(target: Target) -> N
         assert target.sqlite_path.is_file()  # its directory was created
 
     async with await Store.open(target.url, schema=target.schema) as second:
-        assert await second.schema_revision() == "0001"
+        assert await second.schema_revision() == "0002"
         assert [s.id for s in await second.list_sources()] == [source.id]
 
 
@@ -193,7 +193,7 @@ async def test_schema_module_matches_migrations(target: Target) -> None:
             return True
         if dialect != "postgresql" and name in POSTGRESQL_ONLY_TABLES:
             return False
-        return not name.startswith(SQLITE_FTS_TABLE)
+        return not name.startswith(SQLITE_FTS_TABLES)
 
     def differences(connection: Connection) -> list[Any]:
         context = MigrationContext.configure(
