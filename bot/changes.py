@@ -78,10 +78,12 @@ _STYLE = str.maketrans(
         "\u00a0": " ",
     }
 )
-_TOKEN = re.compile(r"[$€£¥]?\d+(?:[.,:]\d+)*%?|\w+(?:['\-]\w+)*|[^\w\s]")
-_WORD_TOKEN = re.compile(r"[$€£¥]?\d+(?:[.,:]\d+)*%?|\w+(?:['\-]\w+)*")  # _TOKEN without punctuation
+# A score, a vote or a range ("5-2", "2019-2020", "10–12") is one number, not two.
+_TOKEN = re.compile(r"[$€£¥]?\d+(?:[.,:]\d+)*(?:[-–]\d+(?:[.,]\d+)*)*%?|\w+(?:['\-]\w+)*|[^\w\s]")
+# _TOKEN without punctuation
+_WORD_TOKEN = re.compile(r"[$€£¥]?\d+(?:[.,:]\d+)*(?:[-–]\d+(?:[.,]\d+)*)*%?|\w+(?:['\-]\w+)*")
 _NUMBER = re.compile(
-    r"(?<![\w.,])(?:[$€£¥]\s?)?\d+(?:[.,]\d+)*"
+    r"(?<![\w.,])(?:[$€£¥]\s?)?\d+(?:[.,]\d+)*(?:[-–]\d+(?:[.,]\d+)*)*"
     r"(?:\s?%|\s?(?:percent|per\s+cent|million|billion|trillion|thousand)\b|(?:bn|m|k)\b)?",
     re.IGNORECASE,
 )

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
@@ -222,9 +223,8 @@ async def cmd_search(settings: Settings, args: argparse.Namespace, console: Cons
 
 
 async def cmd_run(settings: Settings, args: argparse.Namespace, console: Console) -> int:
-    import os
-
-    if not os.environ.get("DISCORD_TOKEN"):
+    token = os.environ.get("DISCORD_TOKEN", "").strip()
+    if not token:
         console.print(
             "DISCORD_TOKEN is not set: the Discord bot cannot start. "
             "To see what it would post, run `newsbrief digest --dry-run`.",
@@ -233,7 +233,9 @@ async def cmd_run(settings: Settings, args: argparse.Namespace, console: Console
             soft_wrap=True,
         )
         return 2
-    raise UsageError("the Discord bot is not built yet; `newsbrief digest --dry-run` prints the digest")
+    from bot.discord_bot import run_bot  # discord.py loads only when the bot runs
+
+    return await run_bot(settings, token)
 
 
 # ---- entry point ---------------------------------------------------------------------------

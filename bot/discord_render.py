@@ -413,7 +413,25 @@ def _speaker(quote: Quote) -> str:
     return fit(escape(name), EMBED_FIELD_NAME_MAX) if name else UNATTRIBUTED
 
 
-def _quote_context(brief: Brief | None, limit: int) -> str:
+class QuoteOriginView(Protocol):
+    """Where a quote comes from, as a /quote reply shows it: a Brief fits, so does QuoteOrigin."""
+
+    @property
+    def headline(self) -> str: ...
+    @property
+    def url(self) -> str | None: ...
+    @property
+    def source(self) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteOrigin:
+    headline: str
+    url: str | None = None
+    source: str | None = None
+
+
+def _quote_context(brief: QuoteOriginView | None, limit: int) -> str:
     """ "— headline, source" linked to the article, within `limit`."""
     if brief is None:
         return ""
@@ -431,7 +449,7 @@ def _quote_context(brief: Brief | None, limit: int) -> str:
 
 
 def quotes_embeds(
-    quotes: Sequence[tuple[Quote, Brief | None]], *, title: str, empty: str = "No quotes found."
+    quotes: Sequence[tuple[Quote, QuoteOriginView | None]], *, title: str, empty: str = "No quotes found."
 ) -> list[Embed]:
     """/quote: quotes with their speakers, each optionally with the article it is from (linked), as
     pages of embeds: at most `EMBED_FIELDS_MAX` quotes and `EMBED_TOTAL_CHARS_MAX` characters each."""

@@ -33,9 +33,11 @@ from bot.sources import (
     fetch_or_fail,
     page_candidate,
     page_reader,
+    parse_feed_or_fail,
     read_feed_url,
     read_local,
     read_page_url,
+    split_entries,
 )
 from bot.store import ArticleRecord, SourceRecord, Store
 
@@ -84,6 +86,13 @@ class PollReport:
     @property
     def briefs(self) -> list[Brief]:
         return [b for s in self.sources for b in s.briefs]
+
+
+@dataclass(frozen=True, slots=True)
+class SourcePreview:
+    kind: SourceKind
+    title: str | None
+    briefs: tuple[Brief, ...]
 
 
 def backoff_delay(failures: int, *, base: float, cap: float) -> timedelta:
@@ -140,7 +149,7 @@ class Engine:
         on_source_done: Callable[[SourceReport], None] | None = None,
     ) -> PollReport:
         """Poll every source once. `force` ignores backoff waits (not pauses)."""
-        sources = [s for s in await self.store.list_sources() if s.kind is not SourceKind.REQUESTED]
+        sources = [s for s in await self.store.active_sources() if s.kind is not SourceKind.REQUESTED]
 
         async def one(source: SourceRecord) -> SourceReport:
             report = await self.poll_source(source, force=force)
@@ -401,26 +410,28 @@ class Engine:
             raise SourceError("the article could not be briefed", retryable=True)
         return article, brief
 
-    async def preview_source(self, url: str, *, limit: int = 3) -> tuple[SourceKind, list[Brief]]:
-        """What a source would give now: its kind and the briefs of its first articles. Stores nothing."""
+    async def preview_source(self, url: str, *, limit: int = 3) -> SourcePreview:
+        """What a source would give now: its kind, title and first briefs. Stores nothing."""
         if not url.startswith(("http://", "https://")):
             raise SourceError("a source must be an http or https URL", retryable=False)
         result = await fetch_or_fail(self.fetcher, url)
         body = result.body or b""
-        kind = sniff(body, content_type=result.content_type, filename=result.url)
-        if kind in ("feed", "json_feed"):
-            read = await read_feed_url(self.fetcher, url, Validators(None, None, None))
+        if sniff(body, content_type=result.content_type, filename=result.url) in ("feed", "json_feed"):
+            feed = parse_feed_or_fail(body, url=result.url, content_type=result.content_type)
+            full, teasers = split_entries(feed)
             reader = page_reader(self.fetcher, allow_local=False)
-            candidates = list(read.candidates[:limit])
-            for entry in read.pending[: max(0, limit - len(candidates))]:
+            candidates = full[:limit]
+            for entry in teasers[: max(0, limit - len(candidates))]:
                 try:
                     candidates.append(await reader(entry))
                 except SourceError as exc:
                     log.info("preview of %s: entry %s failed: %s", url, entry.url, exc.reason)
-            briefs = [self._preview_brief(c) for c in candidates]
-            return SourceKind.FEED, briefs
+            briefs = tuple(self._preview_brief(c) for c in candidates)
+            return SourcePreview(SourceKind.FEED, feed.title, briefs)
         page = article_from_body(body, url=result.url, content_type=result.content_type)
-        return SourceKind.PAGE, [self._preview_brief(_page_candidate_for(page, url))]
+        return SourcePreview(
+            SourceKind.PAGE, page.title, (self._preview_brief(_page_candidate_for(page, url)),)
+        )
 
     def _preview_brief(self, candidate: Candidate) -> Brief:
         context = BriefContext(

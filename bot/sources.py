@@ -68,6 +68,7 @@ class SourceRead:
     etag: str | None = None
     last_modified: str | None = None
     body_hash: str | None = None
+    title: str | None = None  # the feed's own title
 
 
 def body_hash(body: bytes) -> str:
@@ -122,6 +123,13 @@ def split_entries(feed: ParsedFeed) -> tuple[list[Candidate], list[FeedEntry]]:
             if candidate.text.strip():
                 full.append(candidate)
     return full, teasers
+
+
+def parse_feed_or_fail(body: bytes, *, url: str, content_type: str | None) -> ParsedFeed:
+    try:
+        return parse_feed(body, url=url, content_type=content_type)
+    except FeedError as exc:
+        raise SourceError(exc.reason, retryable=False) from exc
 
 
 def article_from_body(body: bytes, *, url: str, content_type: str | None = None) -> ExtractedArticle:
@@ -180,12 +188,10 @@ async def read_feed_url(fetcher: Fetcher, url: str, last: Validators) -> SourceR
     result, now = await _fetch_if_changed(fetcher, url, last)
     if result is None or result.body is None:
         return _unchanged(now)
-    try:
-        feed = parse_feed(result.body, url=result.url, content_type=result.content_type)
-    except FeedError as exc:
-        raise SourceError(exc.reason, retryable=False) from exc
+    feed = parse_feed_or_fail(result.body, url=result.url, content_type=result.content_type)
     full, teasers = split_entries(feed)
     return SourceRead(
+        title=feed.title,
         candidates=tuple(full),
         pending=tuple(teasers),
         etag=now.etag,

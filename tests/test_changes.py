@@ -475,3 +475,10 @@ def test_quote_in_two_pieces_around_its_attribution_is_one_quote_added() -> None
     quote = Quote("We will rebuild every home, and we will do it fast.", "she")
 
     assert _diff(old, new, new_quotes=[quote]) == (Change(ChangeKind.QUOTE_ADDED, after=quote.text),)
+
+
+def test_a_vote_tally_or_range_is_one_number() -> None:
+    old = "The board voted 5-2 to cut the late sailings for the 2026-2027 season."
+    new = "The board voted 6-1 to cut the late sailings for the 2026-2027 season."
+    changes = diff_versions(None, old, [], None, new, [])
+    assert [(c.kind, c.before, c.after) for c in changes] == [(ChangeKind.NUMBER_CHANGED, "5-2", "6-1")]

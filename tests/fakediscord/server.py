@@ -257,6 +257,7 @@ class FakeDiscord:
         self.gateway = Gateway(self.world)
         self._ids = SnowflakeSource()
         self._changed = asyncio.Condition()
+        self._lost_acks: dict[str, list[int]] = {}  # channel -> [let through first, then lose]
         self._runner: web.AppRunner | None = None
         self.base_url = ""
 
@@ -338,6 +339,11 @@ class FakeDiscord:
         failure = ScriptedFailure(method, path, status, times, retry_after, via, is_global)
         self.failures.append(failure)
         return failure
+
+    def lose_ack_next(self, channel_id: str, *, skip: int = 0, times: int = 1) -> None:
+        """After `skip` more messages, the next `times` messages posted to `channel_id` are created,
+        but the connection drops before the bot hears back: the bot cannot tell whether Discord has them."""
+        self._lost_acks[channel_id] = [skip, times]
 
     async def _notify(self) -> None:
         async with self._changed:
@@ -680,8 +686,29 @@ class FakeDiscord:
             return channel
         if channel.bot_forbidden:
             return error_response(403, "Missing Permissions", 50013)
-        message = self._new_message(channel.id, call.body or {}, call.files)
+        body = call.body or {}
+        nonce = body.get("nonce")
+        if nonce is not None and body.get("enforce_nonce"):
+            # Discord answers a repeated nonce with the message it already created (for a while).
+            earlier = next(
+                (m for m in self.messages.get(channel.id, []) if m.get("nonce") == str(nonce)), None
+            )
+            if earlier is not None:
+                return json_response(earlier)
+        message = self._new_message(channel.id, body, call.files)
+        if nonce is not None:
+            message["nonce"] = str(nonce)
         self._store(message)
+        plan = self._lost_acks.get(channel.id)
+        if plan is not None and plan[0] > 0:
+            plan[0] -= 1  # let this one through
+        elif plan is not None and plan[1] > 0:
+            # The message is created, but the answer never reaches the bot (a crash or a cut line).
+            plan[1] -= 1
+            if call.request.transport is not None:
+                call.request.transport.close()
+            await self._notify()
+            return web.Response(status=500)
         # Discord echoes the bot's own message on the gateway, with a partial member (no user).
         member = self.world.guild(channel.guild_id).member(self.world.bot_user.id).to_json()
         member.pop("user")

@@ -1,0 +1,235 @@
+"""The Discord client: a thin layer over the engine.
+
+It loads one cog per command group (`cogs/`), runs the engine's polling and the digest service
+on APScheduler, posts through discord.py, and turns errors into replies a user can act on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import discord
+import discord.gateway
+import discord.http
+import yarl
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from discord import app_commands
+from discord.ext import commands
+
+from bot.config import Settings, load_sources
+from bot.deliver import DigestService, PostFailed, PostForbidden
+from bot.engine import Engine, utc_now
+from bot.interactions import NotModerator, UserError, reply_error
+from bot.sources import SourceError
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = ("cogs.reading", "cogs.sources", "cogs.digests", "cogs.status")
+DIGEST_TICK = timedelta(seconds=30)  # how often due digests are looked for
+
+
+def point_discord_at(api_base: str, gateway_url: str | None) -> None:
+    """Send discord.py's REST calls and gateway connection to these addresses.
+
+    discord.py reads both from class attributes, so this is process-wide by nature; it is set
+    once at start-up from NEWSBRIEF_DISCORD_API_BASE / NEWSBRIEF_DISCORD_GATEWAY_URL (a REST
+    proxy in front of Discord, as large bots run, or the fake Discord in tests).
+    """
+    discord.http.Route.BASE = api_base.rstrip("/")
+    if gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+class DiscordPoster:
+    """Posts digest messages with discord.py; the digest service's `Poster`."""
+
+    def __init__(self, client: discord.Client) -> None:
+        self.client = client
+
+    async def _channel(self, channel_id: int) -> discord.abc.Messageable:
+        channel = self.client.get_channel(channel_id)
+        if channel is None:
+            try:
+                channel = await self.client.fetch_channel(channel_id)
+            except discord.NotFound as exc:
+                raise PostForbidden("the channel no longer exists") from exc
+            except discord.Forbidden as exc:
+                raise PostForbidden("the bot cannot see the channel (missing View Channel)") from exc
+        if not isinstance(channel, discord.abc.Messageable):
+            raise PostForbidden("the channel is not a text channel")
+        return channel
+
+    async def send(self, channel_id: int, payload: dict[str, Any], *, nonce: str) -> int:
+        channel = await self._channel(channel_id)
+        embeds = [discord.Embed.from_dict(e) for e in payload.get("embeds", [])]
+        try:
+            message = await channel.send(
+                content=payload.get("content") or None,
+                embeds=embeds,
+                allowed_mentions=discord.AllowedMentions.none(),
+                nonce=nonce,
+            )
+        except discord.Forbidden as exc:
+            raise PostForbidden("missing permission to post (Send Messages / Embed Links)") from exc
+        except discord.NotFound as exc:
+            raise PostForbidden("the channel no longer exists") from exc
+        except discord.HTTPException as exc:  # discord.py already retried 429s and 5xx
+            raise PostFailed(f"Discord answered HTTP {exc.status}") from exc
+        except (TimeoutError, OSError, discord.DiscordException) as exc:
+            raise PostFailed(f"connection to Discord failed: {type(exc).__name__}") from exc
+        except Exception as exc:  # aiohttp's disconnect errors are not OSErrors
+            if type(exc).__module__.startswith("aiohttp"):
+                raise PostFailed(f"connection to Discord failed: {type(exc).__name__}") from exc
+            raise
+        return message.id
+
+    async def find_marker(self, channel_id: int, marker: str) -> int | None:
+        channel = await self._channel(channel_id)
+        me = self.client.user
+        try:
+            async for message in channel.history(limit=50):
+                if me is not None and message.author.id == me.id and marker in (message.content or ""):
+                    return message.id
+        except discord.HTTPException as exc:
+            raise PostFailed(f"could not read the channel's recent messages (HTTP {exc.status})") from exc
+        return None
+
+
+class NewsbriefBot(commands.Bot):
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Engine,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        start_scheduler: bool = True,
+        **options: Any,
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=discord.Intents.default(),
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+            tree_cls=NewsbriefTree,
+            **options,
+        )
+        self.settings = settings
+        self.engine = engine
+        self.clock = clock
+        self.started_at = clock()
+        self.digests = DigestService(
+            engine.store, DiscordPoster(self), clock, default_max_items=settings.digest_max_items
+        )
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
+        self._start_scheduler = start_scheduler
+        self._poll_lock = asyncio.Lock()
+
+    async def setup_hook(self) -> None:
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        await self.tree.sync()
+        if self._start_scheduler:
+            self.start_jobs()
+
+    def start_jobs(self) -> None:
+        now = datetime.now(UTC)
+        # Both jobs run once right away: a restart catches up missed digests at once (and once).
+        self.scheduler.add_job(
+            self.poll_once,
+            IntervalTrigger(minutes=self.settings.poll_interval_minutes),
+            id="poll",
+            next_run_time=now,
+            coalesce=True,
+            max_instances=1,
+        )
+        self.scheduler.add_job(
+            self.deliver_digests,
+            IntervalTrigger(seconds=DIGEST_TICK.total_seconds()),
+            id="digests",
+            next_run_time=now,
+            coalesce=True,
+            max_instances=1,
+        )
+        self.scheduler.start()
+
+    async def poll_once(self) -> None:
+        async with self._poll_lock:
+            try:
+                report = await self.engine.poll()
+            except Exception:
+                log.exception("poll failed")
+                return
+        failed = [s for s in report.sources if s.error]
+        log.info(
+            "polled %d sources, %d failing, %d new briefs",
+            len(report.sources),
+            len(failed),
+            len(report.briefs),
+        )
+
+    async def deliver_digests(self) -> None:
+        try:
+            await self.digests.tick()
+        except Exception:
+            log.exception("digest run failed")
+
+    async def close(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        await super().close()
+
+
+class NewsbriefTree(app_commands.CommandTree[NewsbriefBot]):
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+        if isinstance(original, UserError):
+            await reply_error(interaction, str(original))
+        elif isinstance(original, SourceError):
+            await reply_error(interaction, f"Could not fetch that: {original.reason}.")
+        elif isinstance(original, NotModerator | app_commands.MissingPermissions):
+            await reply_error(interaction, str(original))
+        elif isinstance(original, app_commands.NoPrivateMessage):
+            await reply_error(interaction, "Newsbrief commands work inside a server, not in direct messages.")
+        elif isinstance(original, app_commands.TransformerError):
+            await reply_error(interaction, f"“{original.value}” is not a valid value for that option.")
+        else:
+            log.error(
+                "command %s failed",
+                interaction.command and interaction.command.qualified_name,
+                exc_info=original,
+            )
+            await reply_error(
+                interaction, "Something went wrong on our side; it has been logged. Try again later."
+            )
+
+
+async def run_bot(settings: Settings, token: str) -> int:
+    """Start the bot; SIGTERM/SIGINT close it cleanly (the outbox keeps what was not posted)."""
+    point_discord_at(settings.discord_api_base, settings.discord_gateway_url)
+    async with Engine.open(settings) as engine:
+        await engine.sync_sources(load_sources(settings.sources_file))
+        bot = NewsbriefBot(settings, engine)
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        async with bot:
+            runner = asyncio.create_task(bot.start(token))
+            stopper = asyncio.create_task(stop.wait())
+            done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            if stopper in done:
+                log.info("stopping on signal")
+                await bot.close()
+            stopper.cancel()
+            try:
+                await asyncio.wait_for(runner, timeout=10)
+            except discord.LoginFailure:
+                log.error("Discord refused the token in DISCORD_TOKEN")
+                return 1
+    return 0

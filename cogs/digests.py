@@ -1,0 +1,124 @@
+"""/digest: moderators schedule, preview, post now, or stop a channel's digest."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord_bot import NewsbriefBot
+from bot.interactions import UserError, guild_id_of, reply, require_moderator, to_embeds
+from bot.schedule import ScheduleError, parse_schedule
+from bot.store import DigestChannel
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class Digests(commands.GroupCog, group_name="digest", group_description="Scheduled digests of new briefs"):
+    def __init__(self, bot: NewsbriefBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return await require_moderator(interaction)
+
+    async def _channel(
+        self, interaction: discord.Interaction, channel: discord.abc.GuildChannel | None
+    ) -> DigestChannel:
+        channel_id = channel.id if channel else interaction.channel_id
+        found = await self.bot.engine.store.get_digest_channel(channel_id) if channel_id else None
+        if found is None or found.guild_id != guild_id_of(interaction):
+            where = f"<#{channel_id}>" if channel_id else "this channel"
+            raise UserError(f"{where} has no digest. Set one with `/digest set`.")
+        return found
+
+    @app_commands.command(name="set", description="Post a digest of new briefs to a channel on a schedule")
+    @app_commands.describe(
+        channel="The channel to post digests in",
+        schedule="e.g. `daily 08:00`, `every 2h`, `weekdays 07:30`, or a cron expression like `0 8 * * 1-5`",
+        timezone="An IANA timezone such as Europe/Paris (default UTC)",
+    )
+    async def set_(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel,
+        schedule: app_commands.Range[str, 1, 100],
+        timezone: app_commands.Range[str, 1, 64] | None = None,
+    ) -> None:
+        guild_id = guild_id_of(interaction)
+        try:
+            parsed = parse_schedule(schedule, timezone)
+        except ScheduleError as exc:
+            raise UserError(exc.reason) from exc
+        me = channel.guild.me
+        if me is not None:
+            permissions = channel.permissions_for(me)
+            if not (permissions.send_messages and permissions.embed_links):
+                raise UserError(
+                    f"I cannot post in {channel.mention}: give me Send Messages and Embed Links there, "
+                    "then try again."
+                )
+        now = self.bot.clock()
+        record = await self.bot.engine.store.set_digest_channel(
+            channel.id,
+            guild_id=guild_id,
+            schedule=parsed.spec,
+            timezone=parsed.timezone,
+            anchor_at=now,
+            next_run_at=parsed.next_after(now, anchor=now),
+            created_by=interaction.user.id,
+        )
+        await reply(
+            interaction,
+            content=f"Digests for {channel.mention}: {parsed.describe()}. "
+            f"Next one <t:{int(record.next_run_at.timestamp())}:R>.",
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="now", description="Post the digest now, off schedule")
+    @app_commands.describe(channel="The digest channel (default: this channel)")
+    async def now(self, interaction: discord.Interaction, channel: discord.TextChannel | None = None) -> None:
+        record = await self._channel(interaction, channel)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        report = await self.bot.digests.run_now(record)
+        if report.error:
+            raise UserError(f"The digest could not be posted in <#{record.channel_id}>: {report.error}.")
+        if report.composed == 0:
+            await reply(interaction, content="Nothing new since the last digest.", ephemeral=True)
+            return
+        await reply(
+            interaction, content=f"Posted {report.sent} message(s) in <#{record.channel_id}>.", ephemeral=True
+        )
+
+    @app_commands.command(name="preview", description="See the next digest, only for you")
+    @app_commands.describe(channel="The digest channel (default: this channel)")
+    async def preview(
+        self, interaction: discord.Interaction, channel: discord.TextChannel | None = None
+    ) -> None:
+        record = await self._channel(interaction, channel)
+        prepared = await self.bot.digests.prepare(record)
+        if not prepared.messages:
+            await reply(interaction, content="Nothing new since the last digest.", ephemeral=True)
+            return
+        first = prepared.messages[0]
+        note = (
+            f"\n-# Preview: 1 of {len(prepared.messages)} message(s)." if len(prepared.messages) > 1 else ""
+        )
+        await interaction.response.send_message(
+            content=(first.content or "") + note,
+            embeds=to_embeds(first.embeds),
+            ephemeral=True,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+
+    @app_commands.command(name="off", description="Stop a channel's digest")
+    @app_commands.describe(channel="The digest channel (default: this channel)")
+    async def off(self, interaction: discord.Interaction, channel: discord.TextChannel | None = None) -> None:
+        record = await self._channel(interaction, channel)
+        await self.bot.engine.store.remove_digest_channel(record.channel_id)
+        await reply(interaction, content=f"No more digests in <#{record.channel_id}>.", ephemeral=True)
+
+
+async def setup(bot: commands.Bot) -> None:
+    assert isinstance(bot, NewsbriefBot)
+    await bot.add_cog(Digests(bot))

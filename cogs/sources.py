@@ -1,0 +1,180 @@
+"""/source: moderators add, remove, pause, resume, list and test the server's sources."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord_bot import NewsbriefBot
+from bot.discord_render import brief_embed, escape, fit
+from bot.interactions import UserError, choice, guild_id_of, reply, require_moderator
+from bot.limits import AUTOCOMPLETE_CHOICES_MAX, EMBED_DESCRIPTION_MAX
+from bot.models import SourceSpec
+from bot.store import GuildSource
+from bot.urls import canonicalize_url, is_http_url
+
+PREVIEW_BRIEFS = 3
+
+
+def _when(moment: object) -> str:
+    timestamp = getattr(moment, "timestamp", None)
+    return f"<t:{int(timestamp())}:R>" if callable(timestamp) else "never"
+
+
+def describe_health(entry: GuildSource) -> str:
+    source = entry.source
+    parts = [f"last fetch {_when(source.last_success_at)}"]
+    if source.paused:
+        parts.append(f"**paused**: {escape(source.pause_reason or 'by a moderator')}")
+    elif source.consecutive_failures:
+        parts.append(f"**failing** ({source.consecutive_failures}×): {escape(source.last_error or '')}")
+    elif source.last_error:
+        parts.append(f"last error {_when(source.last_error_at)}: {escape(source.last_error)}")
+    if entry.channel_id:
+        parts.append(f"posts to <#{entry.channel_id}>")
+    return " · ".join(parts)
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class Sources(commands.GroupCog, group_name="source", group_description="Manage this server's news sources"):
+    def __init__(self, bot: NewsbriefBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return await require_moderator(interaction)
+
+    async def _find(self, interaction: discord.Interaction, value: str) -> GuildSource:
+        found = await self.bot.engine.store.find_guild_source(guild_id_of(interaction), value)
+        if found is None:
+            raise UserError(f"This server has no source “{escape(fit(value, 80))}”. See `/source list`.")
+        return found
+
+    @app_commands.command(
+        name="add", description="Follow a feed (RSS, Atom, JSON Feed) or watch an article page"
+    )
+    @app_commands.describe(
+        url="The feed's or the page's http(s) address",
+        channel="Where its articles are posted in digests (default: the server's digest channels)",
+        name="A short name for the source (default: its title)",
+    )
+    async def add(
+        self,
+        interaction: discord.Interaction,
+        url: str,
+        channel: discord.TextChannel | None = None,
+        name: app_commands.Range[str, 1, 80] | None = None,
+    ) -> None:
+        url = url.strip()
+        if not is_http_url(url):
+            raise UserError(
+                "A source must be an http:// or https:// address, e.g. `https://example.com/feed.xml`."
+            )
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        # Fetch once first: a URL that is not reachable or not readable is refused with the reason.
+        preview = await self.bot.engine.preview_source(url, limit=0)
+        kind = preview.kind
+        default_name = preview.title or urlsplit(url).hostname or url
+        spec = SourceSpec(name=fit(name or default_name, 80), location=canonicalize_url(url), kind=kind)
+        record, created = await self.bot.engine.store.subscribe(
+            guild_id_of(interaction),
+            spec,
+            channel_id=channel.id if channel else None,
+            added_by=interaction.user.id,
+        )
+        what = "feed" if kind.value == "feed" else "article page (watched for edits)"
+        verb = "Added" if created else "Already following"
+        await reply(
+            interaction,
+            content=f"{verb} **{escape(record.name)}** — a {what}. It is polled every "
+            f"{self.bot.settings.poll_interval_minutes:g} minutes; see `/source list` for its health.",
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="remove", description="Stop following a source")
+    @app_commands.describe(source="The source to remove")
+    async def remove(self, interaction: discord.Interaction, source: str) -> None:
+        entry = await self._find(interaction, source)
+        await self.bot.engine.store.unsubscribe(guild_id_of(interaction), entry.source.id)
+        await reply(interaction, content=f"Removed **{escape(entry.name)}**.", ephemeral=True)
+
+    @app_commands.command(name="list", description="This server's sources and their health")
+    async def list_(self, interaction: discord.Interaction) -> None:
+        store = self.bot.engine.store
+        guild_id = guild_id_of(interaction)
+        entries = await store.guild_sources(guild_id)
+        lines = [f"**{escape(e.name)}** — {escape(e.source.location)}\n{describe_health(e)}" for e in entries]
+        for channel in await store.digest_channels(guild_id):
+            if channel.status != "ok":
+                problem = escape(channel.status_detail or channel.status)
+                lines.append(f"⚠ digest channel <#{channel.channel_id}>: {problem}")
+        text = "\n\n".join(lines) or "No sources yet. Add one with `/source add`."
+        embed = {"title": "Sources", "description": fit(text, EMBED_DESCRIPTION_MAX)}
+        await reply(interaction, embeds=[embed], ephemeral=True)
+
+    @app_commands.command(name="pause", description="Stop polling a source for now")
+    @app_commands.describe(source="The source to pause")
+    async def pause(self, interaction: discord.Interaction, source: str) -> None:
+        entry = await self._find(interaction, source)
+        await self.bot.engine.store.set_paused(
+            entry.source.id, True, f"paused by {interaction.user.display_name}"
+        )
+        await reply(interaction, content=f"Paused **{escape(entry.name)}**.", ephemeral=True)
+
+    @app_commands.command(name="resume", description="Poll a paused source again")
+    @app_commands.describe(source="The source to resume")
+    async def resume(self, interaction: discord.Interaction, source: str) -> None:
+        entry = await self._find(interaction, source)
+        await self.bot.engine.store.set_paused(entry.source.id, False)
+        await reply(
+            interaction,
+            content=f"Resumed **{escape(entry.name)}**; it is polled at the next round.",
+            ephemeral=True,
+        )
+
+    @remove.autocomplete("source")
+    @pause.autocomplete("source")
+    @resume.autocomplete("source")
+    async def _source_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        if interaction.guild_id is None:
+            return []
+        wanted = current.casefold()
+        entries = await self.bot.engine.store.guild_sources(interaction.guild_id)
+        return [
+            choice(f"{e.name} · {e.source.location}", str(e.source.id))
+            for e in entries
+            if wanted in e.name.casefold() or wanted in e.source.location.casefold()
+        ][:AUTOCOMPLETE_CHOICES_MAX]
+
+    @app_commands.command(
+        name="test", description="Fetch a source once and show what would be posted (stores nothing)"
+    )
+    @app_commands.describe(url="The feed's or the page's http(s) address")
+    async def test(self, interaction: discord.Interaction, url: str) -> None:
+        url = url.strip()
+        if not is_http_url(url):
+            raise UserError("Give an http:// or https:// address.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        preview = await self.bot.engine.preview_source(url, limit=PREVIEW_BRIEFS)
+        kind, briefs = preview.kind.value, preview.briefs
+        title = f"“{escape(fit(preview.title, 100))}”, a {kind}" if preview.title else f"A {kind}"
+        if not briefs:
+            await reply(interaction, content=f"{title} with no articles right now.", ephemeral=True)
+            return
+        await reply(
+            interaction,
+            content=f"{title}: here is what its first {len(briefs)} article(s) would look like.",
+            embeds=[brief_embed(b) for b in briefs],
+            ephemeral=True,
+        )
+
+
+async def setup(bot: commands.Bot) -> None:
+    assert isinstance(bot, NewsbriefBot)
+    await bot.add_cog(Sources(bot))

@@ -1,0 +1,98 @@
+"""/newsbrief: the bot's status, and the server's moderator role."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import __version__
+from bot.discord_bot import NewsbriefBot
+from bot.discord_render import escape, fit
+from bot.interactions import UserError, guild_id_of, reply
+from bot.limits import EMBED_FIELD_VALUE_MAX
+from bot.schedule import parse_schedule
+
+
+def _uptime(seconds: float) -> str:
+    minutes, _ = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    return f"{days}d {hours}h {minutes}m" if days else f"{hours}h {minutes}m"
+
+
+@app_commands.guild_only()
+class Status(commands.GroupCog, group_name="newsbrief", group_description="About Newsbrief in this server"):
+    def __init__(self, bot: NewsbriefBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    @app_commands.command(name="status", description="Uptime, sources, stored articles and the next digests")
+    async def status(self, interaction: discord.Interaction) -> None:
+        guild_id = guild_id_of(interaction)
+        store = self.bot.engine.store
+        sources = await store.guild_sources(guild_id)
+        failing = [s for s in sources if s.source.consecutive_failures or s.source.paused]
+        counts = await store.counts(guild_id)
+        digest_lines = []
+        for channel in await store.digest_channels(guild_id):
+            schedule = parse_schedule(channel.schedule, channel.timezone).describe()
+            next_run = int(channel.next_run_at.timestamp())
+            line = f"<#{channel.channel_id}>: {escape(schedule)}, next <t:{next_run}:R>"
+            if channel.status != "ok":
+                line += f" — ⚠ {escape(channel.status_detail or channel.status)}"
+            digest_lines.append(line)
+        failing_lines = [
+            f"{escape(s.name)}: {escape(s.source.pause_reason or s.source.last_error or 'failing')}"
+            for s in failing
+        ]
+        uptime = (self.bot.clock() - self.bot.started_at).total_seconds()
+        fields: list[dict[str, object]] = [
+            {"name": "Uptime", "value": _uptime(uptime), "inline": True},
+            {
+                "name": "Sources",
+                "value": f"{len(sources) - len(failing)} ok, {len(failing)} failing or paused",
+                "inline": True,
+            },
+            {"name": "Articles stored", "value": str(counts.get("articles", 0)), "inline": True},
+            {
+                "name": "Next digests",
+                "value": fit(
+                    "\n".join(digest_lines) or "none — set one with `/digest set`", EMBED_FIELD_VALUE_MAX
+                ),
+            },
+        ]
+        if failing_lines:
+            fields.append(
+                {"name": "Failing sources", "value": fit("\n".join(failing_lines), EMBED_FIELD_VALUE_MAX)}
+            )
+        embed = {
+            "title": "Newsbrief status",
+            "fields": fields,
+            "footer": {"text": f"Newsbrief {__version__}"},
+        }
+        await reply(interaction, embeds=[embed], ephemeral=True)
+
+    @app_commands.command(
+        name="moderator-role", description="Let members with this role manage sources and digests"
+    )
+    @app_commands.describe(role="The moderator role; leave empty to allow only members with Manage Server")
+    async def moderator_role(
+        self, interaction: discord.Interaction, role: discord.Role | None = None
+    ) -> None:
+        # Only Manage Server may choose who moderates: a role moderator must not widen their own circle.
+        member = interaction.user
+        if not isinstance(member, discord.Member) or not member.guild_permissions.manage_guild:
+            raise UserError("Only members with Manage Server can set the moderator role.")
+        await self.bot.engine.store.set_moderator_role(guild_id_of(interaction), role.id if role else None)
+        text = (
+            f"Members with {role.mention} can now manage sources and digests."
+            if role
+            else "Only members with Manage Server can manage sources and digests now."
+        )
+        await reply(interaction, content=text, ephemeral=True)
+
+
+async def setup(bot: commands.Bot) -> None:
+    assert isinstance(bot, NewsbriefBot)
+    await bot.add_cog(Status(bot))

@@ -1,0 +1,63 @@
+"""The benchmark scripts still run: each on a tiny slice of ../shared, in a subprocess with this Python.
+
+They are run by hand for their figures; this only makes CI notice when one breaks. Nothing from
+../shared is copied: the scripts read it in place, and the tests skip when it is absent.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+
+
+def _run(script: str, *args: str, timeout: float) -> str:
+    result = subprocess.run(
+        [sys.executable, str(BENCH / script), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_brief_speed_runs_on_a_few_articles(shared_dir: Path) -> None:
+    data = shared_dir / "eval" / "summ" / "dev.jsonl"
+    if not data.is_file():
+        pytest.skip(f"{data} is missing")
+    out = _run("brief_speed.py", str(data), "--limit", "3", timeout=120)
+    assert out.startswith("machine: ")
+    assert "3 articles" in out
+    assert "ours: whole brief (build_brief)" in out
+    assert "baseline: pysbd + sumy LexRank" in out
+    for stage in ("split", "summary", "quotes", "changes"):
+        assert f"\n{stage} (" in out, stage
+    assert "target median <= 10 ms" in out
+
+
+def test_poll_runs_on_a_few_feeds(shared_dir: Path) -> None:
+    feeds = shared_dir / "eval" / "feeds"
+    if not (feeds / "fastfeedparser-benchmark").is_dir():
+        pytest.skip(f"{feeds / 'fastfeedparser-benchmark'} is missing")
+    # Two feeds (about 25 articles) keep the run to seconds; writes are serialized because the
+    # store fails with "database is locked" under concurrent polls otherwise (see bench/poll.py).
+    out = _run(
+        "poll.py", str(feeds), "--feeds", "2", "--baseline-feeds", "2", "--serialize-writes", timeout=300
+    )
+    assert out.startswith("machine: ")
+    assert "serving 2 feeds" in out
+    table = out.split("engine poll", 1)[1].split("baseline in the same process", 1)[0]
+    rows = {line.split()[0]: line.split() for line in table.splitlines()[3:] if line.strip()}
+    assert {"cold", "warm", "changed"} <= set(rows), table
+    assert "FAILED" not in out, out
+    # warm: both feeds answered 304 (the "304/same" column), nothing stored
+    assert rows["warm"][1] == "2" and rows["warm"][9] == "2", table
+    assert int(rows["cold"][5]) > 0, table  # the cold poll stored articles
+    assert "feedparser.parse(url) loop" in out

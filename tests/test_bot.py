@@ -1,0 +1,566 @@
+"""The real bot, with the real discord.py client, against the fake Discord on 127.0.0.1.
+
+Sources are served by a local HTTP server; the store is a fresh SQLite file per test.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.config import Settings, load_settings
+from bot.discord_bot import NewsbriefBot
+from bot.engine import Engine
+from bot.limits import FLAG_EPHEMERAL
+from tests.fakediscord import DEFAULT_IDS, FakeDiscord, OpenApiIndex, running_client
+from tests.fakediscord.server import InteractionHandle
+from tests.fakediscord.world import FakeChannel, FakeGuild, FakeMember, FakeUser, FakeWorld, default_world
+from tests.httpserver import LocalServer, respond
+
+pytest_plugins = ["tests.fakediscord.fixtures"]
+
+ROOT = Path(__file__).resolve().parent.parent
+IDS = DEFAULT_IDS
+OTHER_GUILD = "1200000000000000001"
+OTHER_CHANNEL = "1200000000000000010"
+OTHER_MOD = "1200000000000000201"
+
+FERRY = """The Harlow Bay ferry will stop its night crossings in January after the operator lost two of its four captains, the transport board said on Tuesday.
+
+The board voted 5-2 to cut the 9 p.m. and 11 p.m. sailings for at least three months, a change that affects about 1,200 passengers a week.
+
+"We cannot run a ferry without people qualified to steer it," said Marta Okafor, who chairs the board.
+
+The board also approved a $2.4 million grant to train six new captains, a program that Okafor said would take at least 18 months."""
+
+PRANK = """A prankster's post reading @everyone **URGENT** <@123456789> spread across the town's forum on Monday, the council said.
+
+The council said the message was fake and that no emergency had been declared in Harlow Bay or elsewhere in the county.
+
+"Please check the council's own site before you share anything," said spokeswoman Lena Marsh, who asked residents to report such posts."""
+
+LIBRARY = """Harlow Bay's main library will open on Sundays for the first time in a decade, starting next month, after the council agreed to fund two extra staff positions.
+
+"People told us again and again that Sunday is the only day they have free," library director Tomas Whitfield said.
+
+The council approved the $180,000 request unanimously on Monday night, and the library will review attendance after six months."""
+
+
+def rss(items: list[tuple[str, str, str]], title: str = "Harlow Bay Local") -> str:
+    entries = "".join(
+        f"<item><guid isPermaLink='false'>{guid}</guid><link>https://harlow.example/{guid}</link><title>{headline}</title>"
+        f"<pubDate>Mon, 23 Nov 2026 10:00:00 GMT</pubDate>"
+        f"<description>{headline}</description>"
+        f"<content:encoded><![CDATA[{''.join(f'<p>{p}</p>' for p in text.split(chr(10) * 2))}]]></content:encoded></item>"
+        for guid, headline, text in items
+    )
+    return f"<?xml version='1.0'?><rss version='2.0' xmlns:content='http://purl.org/rss/1.0/modules/content/'><channel><title>{title}</title><link>https://harlow.example/</link><description>d</description>{entries}</channel></rss>"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 29, 7, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class Harness:
+    fake: FakeDiscord
+    bot: NewsbriefBot
+    engine: Engine
+    clock: Clock
+    web: LocalServer
+    settings: Settings
+
+    async def command(
+        self,
+        name: str,
+        options: Mapping[str, object] | None = None,
+        *,
+        user: str = IDS.moderator,
+        guild: str = IDS.guild,
+        channel: str = IDS.briefs_channel,
+    ) -> dict[str, Any]:
+        handle = await self.fake.inject_slash_command(
+            name, options or {}, guild_id=guild, channel_id=channel, user_id=user
+        )
+        return await answer(handle)
+
+    def channel(self, channel_id: str = IDS.briefs_channel) -> list[dict[str, Any]]:
+        return self.fake.channel_messages(channel_id)
+
+
+async def answer(handle: InteractionHandle) -> dict[str, Any]:
+    """The message the user sees: the direct reply, or the follow-up that ends a deferral."""
+    callback = await handle.callback()
+    if callback["type"] in (4, 8):  # a message, or autocomplete choices
+        return dict(callback["data"])
+    assert callback["type"] == 5, callback
+    return await handle.followup(0)
+
+
+def text_of(message: dict[str, Any]) -> str:
+    """Everything a reader sees in a message: content and every embed's text."""
+    parts = [message.get("content") or ""]
+    for embed in message.get("embeds") or []:
+        parts += [embed.get("title") or "", embed.get("description") or ""]
+        parts += [f"{f.get('name')} {f.get('value')}" for f in embed.get("fields") or []]
+        parts.append((embed.get("footer") or {}).get("text") or "")
+        parts.append((embed.get("author") or {}).get("name") or "")
+    return "\n".join(parts)
+
+
+def is_ephemeral(message: dict[str, Any]) -> bool:
+    return bool(int(message.get("flags") or 0) & FLAG_EPHEMERAL)
+
+
+def two_guild_world() -> FakeWorld:
+    world = default_world()
+    base = world.guilds[0]
+    mod = FakeUser(OTHER_MOD, "other-moderator")
+    other = FakeGuild(
+        id=OTHER_GUILD,
+        name="Elsewhere",
+        owner_id=mod.id,
+        roles=(dataclasses.replace(base.roles[0], id=OTHER_GUILD),),
+        channels=(FakeChannel(OTHER_CHANNEL, OTHER_GUILD, "news"),),
+        members=(
+            FakeMember(world.bot_user),
+            FakeMember(mod, permissions=base.member(IDS.moderator).permissions),
+        ),
+    )
+    return dataclasses.replace(world, guilds=(base, other))
+
+
+@pytest.fixture
+async def web() -> AsyncIterator[LocalServer]:
+    async with LocalServer() as server:
+        yield server
+
+
+def bot_settings(tmp_path: Path) -> Settings:
+    sources = tmp_path / "sources.toml"
+    sources.write_text("")
+    return load_settings(
+        ROOT / "config" / "newsbrief.toml",
+        data_dir=tmp_path,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+        sources_file=sources,
+        allowed_addresses=["127.0.0.1"],
+        fetch_timeout_seconds=2,
+    )
+
+
+@pytest.fixture
+async def harness(
+    tmp_path: Path, web: LocalServer, discord_openapi: OpenApiIndex | None
+) -> AsyncIterator[Harness]:
+    async with FakeDiscord(two_guild_world(), openapi=discord_openapi) as fake:
+        settings = bot_settings(tmp_path)
+        clock = Clock()
+        async with Engine.open(settings, clock=clock) as engine:
+            bot = NewsbriefBot(settings, engine, clock=clock, start_scheduler=False, guild_ready_timeout=0.1)
+            async with running_client(bot, fake):
+                yield Harness(fake, bot, engine, clock, web, settings)
+        violations = fake.take_violations()
+    assert not violations, "requests Discord would refuse:\n" + "\n".join(str(v) for v in violations)
+
+
+async def add_feed(
+    h: Harness,
+    items: list[tuple[str, str, str]],
+    *,
+    path: str = "/feed.xml",
+    guild: str = IDS.guild,
+    user: str = IDS.moderator,
+) -> dict[str, Any]:
+    h.web.add(path, respond(rss(items), content_type="application/rss+xml"))
+    channel = IDS.briefs_channel if guild == IDS.guild else OTHER_CHANNEL
+    reply = await h.command("source add", {"url": h.web.url(path)}, user=user, guild=guild, channel=channel)
+    await h.engine.poll()
+    return reply
+
+
+# ---- commands are registered within Discord's limits ---------------------------------------------
+
+
+async def test_every_command_is_registered(harness: Harness) -> None:
+    names = {c["name"] for c in harness.fake.commands[None]}
+    assert names >= {"brief", "summarize", "quote", "changes", "search", "source", "digest", "newsbrief"}
+    source = harness.fake.registered_command("source", None)
+    assert source is not None and int(source["default_member_permissions"]) == 1 << 5  # Manage Server
+    assert {o["name"] for o in source["options"]} == {"add", "remove", "list", "pause", "resume", "test"}
+    digest = harness.fake.registered_command("digest", None)
+    assert digest is not None and {o["name"] for o in digest["options"]} == {"set", "now", "preview", "off"}
+    for command in harness.fake.commands[None]:
+        for option in command.get("options", []):
+            assert option.get("description"), (command["name"], option["name"])
+
+
+# ---- sources -------------------------------------------------------------------------------------
+
+
+async def test_moderator_manages_sources(harness: Harness) -> None:
+    h = harness
+    added = await add_feed(h, [("ferry", "Night ferry to stop", FERRY)])
+    assert is_ephemeral(added) and "Added **Harlow Bay Local**" in added["content"]
+    listed = await h.command("source list")
+    assert "Harlow Bay Local" in text_of(listed) and "last fetch" in text_of(listed)
+    [entry] = await h.engine.store.guild_sources(int(IDS.guild))
+    paused = await h.command("source pause", {"source": str(entry.source.id)})
+    assert "Paused" in paused["content"]
+    assert "paused" in text_of(await h.command("source list"))
+    report = await h.engine.poll()
+    assert report.sources[0].skipped is not None
+    assert "Resumed" in (await h.command("source resume", {"source": str(entry.source.id)}))["content"]
+    assert "Removed" in (await h.command("source remove", {"source": "Harlow Bay Local"}))["content"]
+    assert await h.engine.store.guild_sources(int(IDS.guild)) == []
+
+
+async def test_source_test_shows_briefs_and_stores_nothing(harness: Harness) -> None:
+    h = harness
+    h.web.add(
+        "/preview.xml",
+        respond(rss([("ferry", "Night ferry to stop", FERRY)]), content_type="application/rss+xml"),
+    )
+    reply = await h.command("source test", {"url": h.web.url("/preview.xml")})
+    assert is_ephemeral(reply)
+    assert "Night ferry to stop" in text_of(reply) and "Marta Okafor" in text_of(reply)
+    assert (await h.engine.store.counts())["articles"] == 0
+
+
+async def test_bad_sources_get_clear_ephemeral_errors(harness: Harness) -> None:
+    h = harness
+    reply = await h.command("source add", {"url": "ftp://example.com/feed"})
+    assert is_ephemeral(reply) and "http://" in reply["content"]
+    reply = await h.command("source add", {"url": "http://169.254.169.254/latest/meta-data/"})
+    assert is_ephemeral(reply) and "link-local" in reply["content"]
+    h.web.add("/page.html", respond("<html><body><p>Welcome</p></body></html>"))
+    h.web.add(
+        "/broken.xml",
+        respond(
+            "<?xml version='1.0'?><rss><channel><item><title>x</titl", content_type="application/rss+xml"
+        ),
+    )
+    reply = await h.command("source add", {"url": h.web.url("/broken.xml")})
+    assert is_ephemeral(reply) and "not a feed" in reply["content"]
+    assert await h.engine.store.guild_sources(int(IDS.guild)) == []
+
+
+async def test_a_reader_cannot_manage_sources_or_digests(harness: Harness) -> None:
+    h = harness
+    for command, options in (
+        ("source add", {"url": "https://example.com/feed"}),
+        ("source list", {}),
+        ("digest set", {"channel": IDS.briefs_channel, "schedule": "daily 08:00"}),
+    ):
+        reply = await h.command(command, options, user=IDS.reader)
+        assert is_ephemeral(reply) and "Only moderators" in reply["content"], command
+    assert await h.engine.store.guild_sources(int(IDS.guild)) == []
+
+
+async def test_a_moderator_role_grants_moderation(harness: Harness) -> None:
+    h = harness
+    refused = await h.command("newsbrief moderator-role", {"role": IDS.everyone_role}, user=IDS.reader)
+    assert "Manage Server" in refused["content"]
+    await h.command("newsbrief moderator-role", {"role": IDS.everyone_role}, user=IDS.owner)
+    reply = await h.command("source list", user=IDS.reader)
+    assert not (reply.get("content") or "").startswith("Only moderators")
+
+
+# ---- reading -------------------------------------------------------------------------------------
+
+
+async def test_brief_summarize_quote_changes_search(harness: Harness) -> None:
+    h = harness
+    await add_feed(
+        h, [("ferry", "Night ferry to stop", FERRY), ("library", "Library opens Sundays", LIBRARY)]
+    )
+    choices = await answer(
+        await h.fake.inject_autocomplete(
+            "brief", {"article": "ferry"}, "article", guild_id=IDS.guild, user_id=IDS.reader
+        )
+    )
+    [ferry] = [c for c in choices["choices"] if "Night ferry" in c["name"]]
+
+    brief = await h.command("brief", {"article": ferry["value"]}, user=IDS.reader)
+    [embed] = brief["embeds"]
+    assert embed["title"] == "Night ferry to stop" and embed["url"] == "https://harlow.example/ferry"
+    assert "Marta Okafor" in text_of(brief) and "first report" in text_of(brief).lower()
+
+    short = await h.command("summarize", {"target": ferry["value"], "sentences": 1}, user=IDS.reader)
+    assert "night crossings in January" in short["embeds"][0]["description"]
+    assert "5-2" not in short["embeds"][0]["description"]
+
+    quotes = await h.command("quote", {"article": ferry["value"]}, user=IDS.reader)
+    assert "We cannot run a ferry without people qualified to steer it" in text_of(quotes)
+    by_speaker = await h.command("quote", {"speaker": "Okafor"}, user=IDS.reader)
+    assert "We cannot run a ferry" in text_of(by_speaker) and "Whitfield" not in text_of(by_speaker)
+
+    found = await h.command("search", {"query": "library Sundays"}, user=IDS.reader)
+    assert "Library opens Sundays" in text_of(found) and "Night ferry" not in text_of(found)
+    nothing = await h.command("search", {"query": "volcano"}, user=IDS.reader)
+    assert is_ephemeral(nothing) and "No stored article matches" in nothing["content"]
+
+    # An edit: the next poll stores a second version; /changes shows the changed words.
+    h.web.add(
+        "/feed.xml",
+        respond(
+            rss([("ferry", "Night ferry to stop", FERRY.replace("5-2", "6-1"))]),
+            content_type="application/rss+xml",
+        ),
+    )
+    await h.engine.poll()
+    changes = await h.command("changes", {"article": ferry["value"]}, user=IDS.reader)
+    assert "6-1" in text_of(changes) and "5-2" in text_of(changes)
+
+
+async def test_summarize_a_url_and_refuse_private_ones(harness: Harness) -> None:
+    h = harness
+    page = "".join(f"<p>{p}</p>" for p in LIBRARY.split("\n\n"))
+    h.web.add(
+        "/library",
+        respond(
+            f"<html><head><title>Library to open on Sundays</title></head><body><article><h1>Library to open on Sundays</h1>{page}</article></body></html>"
+        ),
+    )
+    reply = await h.command("summarize", {"target": h.web.url("/library")}, user=IDS.reader)
+    assert reply["embeds"][0]["title"] == "Library to open on Sundays"
+    # Now stored and visible to this guild only.
+    assert (await h.command("search", {"query": "library"}, user=IDS.reader))["embeds"]
+    other = await h.command(
+        "search", {"query": "library"}, user=OTHER_MOD, guild=OTHER_GUILD, channel=OTHER_CHANNEL
+    )
+    assert is_ephemeral(other)
+    refused = await h.command("summarize", {"target": "http://10.1.2.3/secret"}, user=IDS.reader)
+    assert "private address" in refused["content"]
+    unknown = await h.command("brief", {"article": "no such thing at all"}, user=IDS.reader)
+    assert is_ephemeral(unknown) and "/search" in unknown["content"]
+
+
+async def test_guilds_see_only_their_own_articles_and_share_fetches(harness: Harness) -> None:
+    h = harness
+    await add_feed(h, [("ferry", "Night ferry to stop", FERRY)])
+    await add_feed(
+        h,
+        [("library", "Library opens Sundays", LIBRARY)],
+        path="/other.xml",
+        guild=OTHER_GUILD,
+        user=OTHER_MOD,
+    )
+    mine = await h.command("search", {"query": "ferry"}, user=IDS.reader)
+    assert "Night ferry" in text_of(mine)
+    theirs = await h.command(
+        "search", {"query": "ferry"}, user=OTHER_MOD, guild=OTHER_GUILD, channel=OTHER_CHANNEL
+    )
+    assert is_ephemeral(theirs)
+    # The other guild follows the first feed too: one source, polled once, visible to both.
+    h.fake.requests.clear()
+    before = len(h.web.requests_to("/feed.xml"))
+    await h.command(
+        "source add",
+        {"url": h.web.url("/feed.xml")},
+        user=OTHER_MOD,
+        guild=OTHER_GUILD,
+        channel=OTHER_CHANNEL,
+    )
+    await h.engine.poll()
+    assert len(h.web.requests_to("/feed.xml")) - before == 2  # the add's check, then one poll
+    assert (await h.engine.store.counts())["articles"] == 2
+    shared = await h.command(
+        "search", {"query": "ferry"}, user=OTHER_MOD, guild=OTHER_GUILD, channel=OTHER_CHANNEL
+    )
+    assert "Night ferry" in text_of(shared)
+
+
+# ---- digests -------------------------------------------------------------------------------------
+
+
+async def set_digest(
+    h: Harness, channel: str = IDS.briefs_channel, schedule: str = "daily 08:00"
+) -> dict[str, Any]:
+    return await h.command("digest set", {"channel": channel, "schedule": schedule})
+
+
+async def test_a_digest_is_posted_on_schedule_with_the_right_items(harness: Harness) -> None:
+    h = harness
+    reply = await set_digest(h)
+    assert "every day at 08:00" in reply["content"]
+    await add_feed(
+        h, [("ferry", "Night ferry to stop", FERRY), ("library", "Library opens Sundays", LIBRARY)]
+    )
+    await h.bot.deliver_digests()
+    assert h.channel() == []  # 07:00: not due yet
+    h.clock.now += timedelta(hours=1, minutes=1)
+    await h.bot.deliver_digests()
+    posted = h.channel()
+    assert posted and all(m["author"]["id"] == IDS.bot_user for m in posted)
+    text = "\n".join(text_of(m) for m in posted)
+    assert "Night ferry to stop" in text and "Library opens Sundays" in text
+    assert "We cannot run a ferry" in text
+    assert h.channel(IDS.locked_channel) == []
+    # The next day's digest has only what is new since.
+    await add_feed(h, [("prank", "Council warns of fake alert", PRANK)], path="/prank.xml")
+    h.clock.now += timedelta(days=1)
+    await h.bot.deliver_digests()
+    second = h.channel()[len(posted) :]
+    assert second and "Council warns of fake alert" in "\n".join(text_of(m) for m in second)
+    assert "Night ferry to stop" not in "\n".join(text_of(m) for m in second)
+
+
+async def test_missed_schedules_are_caught_up_once(harness: Harness) -> None:
+    h = harness
+    await set_digest(h, schedule="every 1h")
+    await add_feed(h, [("ferry", "Night ferry to stop", FERRY)])
+    h.clock.now += timedelta(hours=10)  # the bot was down for ten slots
+    await h.bot.deliver_digests()
+    await h.bot.deliver_digests()
+    assert len(h.channel()) == 1
+
+
+async def test_article_text_pings_nobody_and_shows_markdown_literally(harness: Harness) -> None:
+    h = harness
+    await set_digest(h)
+    await add_feed(h, [("prank", "Council warns of fake @everyone alert", PRANK)])
+    h.clock.now += timedelta(hours=2)
+    await h.bot.deliver_digests()
+    posts = [
+        r for r in h.fake.requests if r.method == "POST" and r.route == "/channels/{channel_id}/messages"
+    ]
+    assert posts
+    for request in posts:
+        assert request.body["allowed_mentions"]["parse"] == []
+        body = json.dumps(request.body, ensure_ascii=False)
+        assert "@everyone" not in body.replace("@\u200beveryone", "")
+        assert "<@123456789>" not in body
+        assert "\\\\*\\\\*URGENT\\\\*\\\\*" in body  # the Markdown stars arrive escaped
+
+
+async def test_a_channel_the_bot_cannot_post_in_is_reported(harness: Harness) -> None:
+    h = harness
+    await set_digest(h, channel=IDS.locked_channel)
+    await add_feed(h, [("ferry", "Night ferry to stop", FERRY)])
+    h.clock.now += timedelta(hours=2)
+    await h.bot.deliver_digests()
+    assert h.channel(IDS.locked_channel) == []
+    listed = text_of(await h.command("source list"))
+    assert f"<#{IDS.locked_channel}>" in listed and "permission" in listed
+    status = text_of(await h.command("newsbrief status"))
+    assert "permission" in status and "Articles stored" in status
+
+
+async def test_a_restart_mid_digest_posts_every_item_exactly_once(
+    tmp_path: Path, web: LocalServer, discord_openapi: OpenApiIndex | None
+) -> None:
+    settings = bot_settings(tmp_path).model_copy(update={"digest_max_items": 30})
+    clock = Clock()
+    topics = [
+        "ferry",
+        "library",
+        "bridge",
+        "school",
+        "harbour",
+        "market",
+        "museum",
+        "park",
+        "road",
+        "clinic",
+        "pool",
+        "theatre",
+        "station",
+        "farm",
+        "beach",
+        "forest",
+        "airport",
+        "stadium",
+        "castle",
+        "canal",
+        "zoo",
+        "pier",
+        "tower",
+        "mill",
+        "depot",
+    ]
+    items = [
+        (
+            f"story{i}",
+            f"Story number {i} of the day",
+            f"The {topic} in Town {i} will close for repairs next spring, the council of Town {i} said on Monday.\n\n"
+            f"Repairs to the {topic} will cost about {i + 2} million dollars and take {i + 3} months, officials said.\n\n"
+            f'"The {topic} has served Town {i} well, but it needs the work," said mayor Alex Rivera.',
+        )
+        for i, topic in enumerate(topics)
+    ]
+    web.add("/feed.xml", respond(rss(items), content_type="application/rss+xml"))
+    async with FakeDiscord(two_guild_world(), openapi=discord_openapi) as fake:
+        async with Engine.open(settings, clock=clock) as engine:
+            bot = NewsbriefBot(settings, engine, clock=clock, start_scheduler=False, guild_ready_timeout=0.1)
+            async with running_client(bot, fake):
+                h = Harness(fake, bot, engine, clock, web, settings)
+                await h.command("digest set", {"channel": IDS.briefs_channel, "schedule": "daily 08:00"})
+                await h.command("source add", {"url": web.url("/feed.xml")})
+                await engine.poll()
+                # The second message reaches Discord, but the bot never hears back; then it stops.
+                fake.lose_ack_next(IDS.briefs_channel, skip=1, times=1)
+                clock.now += timedelta(hours=2)
+                await bot.deliver_digests()
+                outbox = await engine.store.outbox_items(int(IDS.briefs_channel))
+                parts = len(outbox)
+                assert parts >= 3
+                states = [item.state for item in outbox]
+                assert "sent" in states and states[-1] != "sent"
+        # A new process: the same database, a new client.
+        async with Engine.open(settings, clock=clock) as engine:
+            bot = NewsbriefBot(settings, engine, clock=clock, start_scheduler=False, guild_ready_timeout=0.1)
+            async with running_client(bot, fake):
+                posts_before = len(fake.requests_to("POST", "/channels/{channel_id}/messages"))
+                await bot.deliver_digests()
+                reposted = len(fake.requests_to("POST", "/channels/{channel_id}/messages")) - posts_before
+                # The unacknowledged message was found in the channel, not posted again.
+                assert reposted == parts - 2
+                outbox = await engine.store.outbox_items(int(IDS.briefs_channel))
+                assert [item.state for item in outbox] == ["sent"] * parts
+        messages = fake.channel_messages(IDS.briefs_channel)
+        assert len(messages) == parts
+        markers = [m["content"].rsplit("ref ", 1)[1] for m in messages]
+        assert len(set(markers)) == parts
+        seen = "\n".join(text_of(m) for m in messages)
+        for i in range(len(items)):
+            assert seen.count(f"Story number {i} of the day") == 1, i
+        violations = fake.take_violations()
+    assert not violations
+
+
+async def test_digest_commands(harness: Harness) -> None:
+    h = harness
+    bad = await set_digest(h, schedule="dialy 8")
+    assert is_ephemeral(bad) and "daily 08:00" in bad["content"]
+    bad_zone = await h.command(
+        "digest set", {"channel": IDS.briefs_channel, "schedule": "daily 08:00", "timezone": "Mars/Olympus"}
+    )
+    assert "timezone" in bad_zone["content"]
+    await set_digest(h, schedule="daily 08:00")
+    nothing = await h.command("digest preview")
+    assert "Nothing new" in nothing["content"]
+    await add_feed(h, [("ferry", "Night ferry to stop", FERRY)])
+    preview = await h.command("digest preview")
+    assert is_ephemeral(preview) and "Night ferry to stop" in text_of(preview)
+    assert h.channel() == []
+    now = await h.command("digest now")
+    assert "Posted" in now["content"]
+    assert "Night ferry to stop" in "\n".join(text_of(m) for m in h.channel())
+    status = text_of(await h.command("newsbrief status", user=IDS.reader))
+    assert f"<#{IDS.briefs_channel}>" in status and "08:00" in status
+    off = await h.command("digest off")
+    assert "No more digests" in off["content"]
+    again = await h.command("digest now")
+    assert "has no digest" in again["content"]
