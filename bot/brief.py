@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.changes import diff_versions, find_same_story, story_novelty
+from bot.changes import diff_versions, story_novelty
 from bot.models import Brief, ChangeBasis, Changes, Quote, StoryArticle
 from bot.quotes import extract_quotes
 from bot.summarize import make_headline, summarize
@@ -74,8 +74,3 @@ def build_brief(article: ArticleText, context: BriefContext | None = None, *, se
         updated=context.updated,
         id=context.id,
     )
-
-
-def same_story(article: ArticleText, candidates: Sequence[StoryArticle]) -> list[StoryArticle]:
-    """Earlier articles that report the same story as `article`."""
-    return find_same_story(article.title, article.text, candidates)

@@ -46,6 +46,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from bot.models import Change, ChangeKind, Quote, StoryArticle, WordDiffPart, WordOp
 from bot.text import split_sentences
@@ -629,10 +630,17 @@ def _story_score(a: StoryFeatures, b: StoryFeatures) -> float:
 
 
 class StoryIndex:
-    """Earlier articles with their features precomputed, for matching many new articles."""
+    """Earlier articles with their features precomputed, for matching many new articles.
+
+    Only articles that share a name or a number (a salient word) with the new one are scored: two
+    reports of the same event always share some, and a poll of thousands of articles would
+    otherwise score every pair. An article with no salient word at all is scored against everyone.
+    """
 
     def __init__(self, articles: Iterable[StoryArticle] = ()) -> None:
-        self._entries: list[tuple[StoryArticle, StoryFeatures]] = []
+        self._entries: dict[int, tuple[StoryArticle, StoryFeatures]] = {}
+        self._by_salient: dict[str, set[int]] = {}
+        self._next = 0
         for article in articles:
             self.add(article)
 
@@ -640,12 +648,36 @@ class StoryIndex:
         return len(self._entries)
 
     def add(self, article: StoryArticle) -> None:
-        self._entries.append((article, story_features(article.title, article.text)))
+        features = story_features(article.title, article.text)
+        key = self._next
+        self._next += 1
+        self._entries[key] = (article, features)
+        for word in features.salient:
+            self._by_salient.setdefault(word, set()).add(key)
+
+    def discard_seen_before(self, cutoff: datetime) -> None:
+        """Forget articles first seen before `cutoff` (they left the same-story window)."""
+        for key in [k for k, (article, _) in self._entries.items() if article.seen_at < cutoff]:
+            _, features = self._entries.pop(key)
+            for word in features.salient:
+                postings = self._by_salient.get(word)
+                if postings is not None:
+                    postings.discard(key)
+                    if not postings:
+                        del self._by_salient[word]
+
+    def _candidates(self, features: StoryFeatures) -> Iterable[tuple[StoryArticle, StoryFeatures]]:
+        if not features.salient:
+            return self._entries.values()
+        keys: set[int] = set()
+        for word in features.salient:
+            keys |= self._by_salient.get(word, set())
+        return (self._entries[k] for k in sorted(keys))
 
     def scored(self, title: str | None, text: str) -> list[tuple[float, StoryArticle]]:
-        """Every indexed article with its same-story score, best first."""
+        """Every candidate article with its same-story score, best first."""
         features = story_features(title, text)
-        scores = [(_story_score(features, f), article) for article, f in self._entries]
+        scores = [(_story_score(features, f), article) for article, f in self._candidates(features)]
         scores.sort(key=lambda pair: pair[0], reverse=True)
         return scores
 

@@ -7,9 +7,10 @@ on APScheduler, posts through discord.py, and turns errors into replies a user c
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 
 EXTENSIONS = ("cogs.reading", "cogs.sources", "cogs.digests", "cogs.status")
 DIGEST_TICK = timedelta(seconds=30)  # how often due digests are looked for
+SHUTDOWN_GRACE = timedelta(seconds=5)  # how long a stop waits for a poll or digest run in progress
 
 
 def point_discord_at(api_base: str, gateway_url: str | None) -> None:
@@ -129,6 +131,7 @@ class NewsbriefBot(commands.Bot):
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self._start_scheduler = start_scheduler
         self._poll_lock = asyncio.Lock()
+        self._jobs: set[asyncio.Task[Any]] = set()
 
     async def setup_hook(self) -> None:
         for extension in EXTENSIONS:
@@ -158,29 +161,45 @@ class NewsbriefBot(commands.Bot):
         )
         self.scheduler.start()
 
+    @contextlib.contextmanager
+    def _job(self, name: str) -> Iterator[None]:
+        """Track a scheduled job so that shutdown can let it finish; never let it kill the scheduler."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._jobs.add(task)
+        try:
+            yield
+        except asyncio.CancelledError:
+            # Shutdown outwaited its grace period. Every article is stored in its own transaction
+            # and the outbox keeps unsent messages, so the next start picks up where this stopped.
+            log.info("%s interrupted by shutdown", name)
+        except Exception:
+            log.exception("%s failed", name)
+        finally:
+            if task is not None:
+                self._jobs.discard(task)
+
     async def poll_once(self) -> None:
-        async with self._poll_lock:
-            try:
+        with self._job("poll"):
+            async with self._poll_lock:
                 report = await self.engine.poll()
-            except Exception:
-                log.exception("poll failed")
-                return
-        failed = [s for s in report.sources if s.error]
-        log.info(
-            "polled %d sources, %d failing, %d new briefs",
-            len(report.sources),
-            len(failed),
-            len(report.briefs),
-        )
+            failed = [s for s in report.sources if s.error]
+            log.info(
+                "polled %d sources, %d failing, %d new briefs",
+                len(report.sources),
+                len(failed),
+                len(report.briefs),
+            )
 
     async def deliver_digests(self) -> None:
-        try:
+        with self._job("digest run"):
             await self.digests.tick()
-        except Exception:
-            log.exception("digest run failed")
 
     async def close(self) -> None:
         if self.scheduler.running:
+            self.scheduler.pause()  # start nothing new
+            if self._jobs:
+                await asyncio.wait(set(self._jobs), timeout=SHUTDOWN_GRACE.total_seconds())
             self.scheduler.shutdown(wait=False)
         await super().close()
 

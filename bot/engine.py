@@ -15,13 +15,23 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from bot.brief import ArticleText, BriefContext, build_brief, same_story
+from bot.brief import ArticleText, BriefContext, build_brief
+from bot.changes import StoryIndex
 from bot.config import Settings
 from bot.digest import build_digest
 from bot.extract import text_fingerprint
 from bot.feeds import sniff
 from bot.fetch import Fetcher, FetchSettings
-from bot.models import ArticleDraft, Brief, Digest, ExtractedArticle, FeedEntry, SourceKind, SourceSpec
+from bot.models import (
+    ArticleDraft,
+    Brief,
+    Digest,
+    ExtractedArticle,
+    FeedEntry,
+    SourceKind,
+    SourceSpec,
+    StoryArticle,
+)
 from bot.sources import (
     Candidate,
     ItemFailure,
@@ -44,6 +54,7 @@ from bot.store import ArticleRecord, SourceRecord, Store
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+STORY_INDEX_MAX = 5000  # recent articles loaded for same-story matching at start
 REQUESTED_LOCATION = "newsbrief:requested"  # the one source of articles fetched on request
 _UNDATED = datetime.max.replace(tzinfo=UTC)  # undated articles sort after dated ones
 
@@ -124,6 +135,7 @@ class Engine:
         self.store = store
         self.fetcher = fetcher
         self.clock = clock
+        self._stories: StoryIndex | None = None  # built on first use
 
     @classmethod
     @asynccontextmanager
@@ -184,7 +196,14 @@ class Engine:
         report.not_modified = read.not_modified
         report.failures.extend(read.failures)
         report.failed += len(read.failures)
-        await self._store_read(source, read, report)
+        try:
+            await self._store_read(source, read, report)
+        except Exception:
+            # Not the source's fault, so it does not count against it. Its validators are not
+            # recorded either: the next poll reads the source again and stores what is missing.
+            log.exception("storing articles of %s failed", source.location)
+            report.error = "could not store its articles (see the bot's log); will retry"
+            return report
         await self.store.record_fetch_success(
             source.id,
             at=now,
@@ -307,8 +326,8 @@ class Engine:
                     previous=ArticleText(latest.text, latest.title),
                 )
         else:
-            window = now - timedelta(hours=self.settings.story_window_hours)
-            story = same_story(article, await self.store.recent_articles(since=window))
+            stories = await self._story_index(now)
+            story = stories.find(article.title, article.text)
             if story:
                 context = replace(context, story=story)
                 story_id = story[0].story_id
@@ -334,7 +353,26 @@ class Engine:
             next_check_at=_watch_schedule(candidate.canonical_url, first_seen, candidate.published, now),
         )
         stored = replace(brief, article_id=record.id, version_id=version.id)
+        if existing is None and self._stories is not None:
+            self._stories.add(
+                StoryArticle(
+                    record.id, record.canonical_url, record.title, candidate.text, now, record.story_id
+                )
+            )
         return (Outcome.UPDATED if existing else Outcome.NEW), stored
+
+    async def _story_index(self, now: datetime) -> StoryIndex:
+        """Recent articles for same-story matching, built once and kept up to date as we store.
+
+        Rebuilding it from the store for every new article made a cold poll quadratic.
+        """
+        window_start = now - timedelta(hours=self.settings.story_window_hours)
+        if self._stories is None:
+            recent = await self.store.recent_articles(since=window_start, limit=STORY_INDEX_MAX)
+            self._stories = StoryIndex(recent)
+        else:
+            self._stories.discard_seen_before(window_start)
+        return self._stories
 
     # ---- watching pages for edits ----------------------------------------------------
 

@@ -14,6 +14,8 @@ takes a `guild_id` and filters by that visibility; `guild_id=None` where offered
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import enum
 import json
@@ -659,6 +661,10 @@ class Store:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._dialect = engine.dialect.name
+        # PostgreSQL runs writers side by side; only SQLite needs them one at a time.
+        self._write_lock: contextlib.AbstractAsyncContextManager[object] = (
+            asyncio.Lock() if self._dialect == "sqlite" else contextlib.nullcontext()
+        )
 
     @classmethod
     async def open(cls, database_url: str, *, schema: str | None = None) -> Store:
@@ -705,7 +711,10 @@ class Store:
 
     @asynccontextmanager
     async def _write(self) -> AsyncIterator[AsyncConnection]:
-        async with self._engine.connect() as connection:
+        # SQLite has one writer at a time. Writers queue here, in the event loop, rather than in
+        # SQLite's busy wait: a writer blocked in its driver thread cannot let the holder finish,
+        # and under a concurrent poll that ended in "database is locked".
+        async with self._write_lock, self._engine.connect() as connection:
             await connection.execution_options(**{WRITE_TRANSACTION_OPTION: True})
             async with connection.begin():
                 yield connection

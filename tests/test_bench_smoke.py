@@ -46,11 +46,8 @@ def test_poll_runs_on_a_few_feeds(shared_dir: Path) -> None:
     feeds = shared_dir / "eval" / "feeds"
     if not (feeds / "fastfeedparser-benchmark").is_dir():
         pytest.skip(f"{feeds / 'fastfeedparser-benchmark'} is missing")
-    # Two feeds (about 25 articles) keep the run to seconds; writes are serialized because the
-    # store fails with "database is locked" under concurrent polls otherwise (see bench/poll.py).
-    out = _run(
-        "poll.py", str(feeds), "--feeds", "2", "--baseline-feeds", "2", "--serialize-writes", timeout=300
-    )
+    # Two feeds (about 25 articles) keep the run to seconds.
+    out = _run("poll.py", str(feeds), "--feeds", "2", "--baseline-feeds", "2", timeout=300)
     assert out.startswith("machine: ")
     assert "serving 2 feeds" in out
     table = out.split("engine poll", 1)[1].split("baseline in the same process", 1)[0]
