@@ -14,6 +14,7 @@ from aiohttp import web
 from bot.config import Settings, load_settings
 from bot.engine import Engine, Outcome, backoff_delay, next_page_check
 from bot.models import ChangeBasis, ChangeKind, SourceKind, SourceSpec
+from bot.store import Store
 from tests.httpserver import LocalServer, never_answer, redirect, respond
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -298,7 +299,12 @@ async def test_failures_back_off_then_pause_visibly(engine: Engine, server: Loca
         await poll_one(engine, source_id)
         source = await engine.store.get_source(source_id)
         assert source is not None and source.consecutive_failures == expected
-    assert source is not None and source.paused and source.pause_reason is not None and "HTTP 500" in source.pause_reason
+    assert (
+        source is not None
+        and source.paused
+        and source.pause_reason is not None
+        and "HTTP 500" in source.pause_reason
+    )
     report = await poll_one(engine, source_id)
     assert report.skipped is not None and report.skipped.startswith("paused")
     assert len(server.requests_to("/feed.xml")) == 3
@@ -380,3 +386,30 @@ def test_backoff_and_page_schedule() -> None:
 
 def test_outcome_names_match_report_fields() -> None:
     assert {o.value for o in Outcome} == {"new", "updated", "unchanged", "failed"}
+
+
+async def test_many_sources_polled_at_once_store_everything(
+    engine: Engine, server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Concurrent polls once ended in "database is locked": SQLite writers must queue in the event
+    # loop, not in SQLite's busy wait. With no busy wait at all, any overlap of writers would fail.
+    monkeypatch.setattr("bot.store.SQLITE_BUSY_TIMEOUT_MS", 0)
+    await engine.store.close()
+    engine.store = await Store.open(engine.settings.resolved_database_url)
+    for feed in range(24):
+        items = [
+            (
+                f"f{feed}-{n}",
+                f"https://town{feed}.example/story-{n}",
+                f"Story {n} from town {feed}",
+                "".join(f"<p>{p.replace('Elmsworth', f'Town{feed}x{n}')}</p>" for p in ARTICLE.split("\n\n")),
+            )
+            for n in range(3)
+        ]
+        server.add(f"/feed{feed}.xml", respond(rss(items), content_type="application/rss+xml"))
+        await add_feed(engine, server.url(f"/feed{feed}.xml"), f"Town {feed}")
+    report = await engine.poll(force=True)
+    assert [s.error for s in report.sources] == [None] * 24
+    assert sum(s.new for s in report.sources) == 72
+    assert (await engine.store.counts())["articles"] == 72
+    await engine.store.close()
