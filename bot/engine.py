@@ -163,17 +163,24 @@ class Engine:
         """Poll every source once. `force` ignores backoff waits (not pauses)."""
         sources = [s for s in await self.store.active_sources() if s.kind is not SourceKind.REQUESTED]
 
+        unchanged: list[int] = []
+
         async def one(source: SourceRecord) -> SourceReport:
-            report = await self.poll_source(source, force=force)
+            report = await self.poll_source(source, force=force, unchanged=unchanged)
             if on_source_done:
                 on_source_done(report)
             return report
 
         reports = await asyncio.gather(*(one(s) for s in sources))
+        await self.store.record_fetch_unchanged(unchanged, at=self.clock())
         await self.check_pages()
         return PollReport(tuple(reports))
 
-    async def poll_source(self, source: SourceRecord, *, force: bool = False) -> SourceReport:
+    async def poll_source(
+        self, source: SourceRecord, *, force: bool = False, unchanged: list[int] | None = None
+    ) -> SourceReport:
+        """Poll one source. With `unchanged`, a source that has nothing new is added to it for the
+        caller to record in one batch, rather than recorded here."""
         report = SourceReport(source.id, source.name)
         now = self.clock()
         if source.paused:
@@ -194,6 +201,14 @@ class Engine:
             await self._record_failure(source, report.error, now)
             return report
         report.not_modified = read.not_modified
+        if (
+            read.not_modified
+            and not read.failures
+            and unchanged is not None
+            and source.body_hash == read.body_hash
+        ):
+            unchanged.append(source.id)
+            return report
         report.failures.extend(read.failures)
         report.failed += len(read.failures)
         try:

@@ -290,6 +290,14 @@ async def test_a_304_is_not_parsed(engine: Engine, server: LocalServer) -> None:
     assert report.not_modified
     assert (report.new, report.updated, report.unchanged, report.error) == (0, 0, 0, None)
     assert server.requests_to("/feed.xml")[-1].headers.get("If-None-Match") == '"v1"'
+    # A whole poll records its 304s in one batch: the source still shows when it last answered.
+    clock = engine.clock
+    assert isinstance(clock, Clock)
+    clock.now += timedelta(minutes=20)
+    polled = await engine.poll(force=True)
+    assert polled.sources[0].not_modified
+    source = await engine.store.get_source(source_id)
+    assert source is not None and source.last_success_at == clock.now and source.etag == '"v1"'
 
 
 async def test_failures_back_off_then_pause_visibly(engine: Engine, server: LocalServer) -> None:
