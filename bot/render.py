@@ -84,7 +84,7 @@ def brief_byline(brief: Brief) -> str:
     )
 
 
-def render_brief_text(brief: Brief, *, max_quotes: int = 5) -> str:
+def render_brief_text(brief: Brief, *, max_quotes: int = 5, max_changes: int | None = None) -> str:
     byline = brief_byline(brief)
     lines = [brief.headline, *([byline] if byline else []), ""]
     if brief.summary:
@@ -97,26 +97,24 @@ def render_brief_text(brief: Brief, *, max_quotes: int = 5) -> str:
         if len(brief.quotes) > max_quotes:
             lines.append(f"  … and {len(brief.quotes) - max_quotes} more")
     lines.append("What changed")
-    lines.extend(_wrapped(line, "  ", "• ") for line in describe_changes(brief.changes))
+    changes = describe_changes(brief.changes)
+    shown = changes if max_changes is None else changes[:max_changes]
+    lines.extend(_wrapped(line, "  ", "• ") for line in shown)
+    if len(shown) < len(changes):
+        lines.append(f"  … and {len(changes) - len(shown)} more")
     return "\n".join(line for line in lines if line is not None).rstrip() + "\n"
 
 
-def render_digest_text(digest: Digest, *, sentences: int = 2) -> str:
+def render_digest_text(digest: Digest, *, max_quotes: int = 3, max_changes: int = 4) -> str:
+    """The digest for a terminal: every brief in full (summary, key quotes, what changed), by story."""
     if not digest.stories:
         return "Nothing new since the last digest.\n"
     out = [f"Newsbrief digest — {digest.items_total} article(s) in {len(digest.stories)} story(ies)", ""]
     for number, story in enumerate(digest.stories, start=1):
-        out.append(f"Story {number}")
+        out.append(f"Story {number}" + (f" · {len(story)} articles" if len(story) > 1 else ""))
         for item in story:
-            brief = item.brief
-            out.append(_wrapped(brief.headline, "  ", "■ "))
-            out.append("    " + brief_byline(brief))
-            out.extend(_wrapped(s, "    ") for s in brief.summary[:sentences])
-            if brief.quotes:
-                top = brief.quotes[0]
-                out.append(_wrapped(f"“{top.text}” — {top.speaker or 'unattributed'}", "    "))
-            out.append(_wrapped("What changed: " + "; ".join(describe_changes(brief.changes)[:3]), "    "))
-            out.append("")
+            brief_text = render_brief_text(item.brief, max_quotes=max_quotes, max_changes=max_changes)
+            out.append(textwrap.indent(brief_text, "    ").replace("    ", "  ■ ", 1))
     if digest.more:
-        out.append(f"… and {digest.more} more (find them with search)")
+        out.append(f"… and {digest.more} more (find them with `newsbrief search`)")
     return "\n".join(out).rstrip() + "\n"

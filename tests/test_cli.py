@@ -31,6 +31,8 @@ def test_digest_dry_run_prints_the_seed_digest(capsys: pytest.CaptureFixture[str
     assert "Main library to open on Sundays" in out
     assert "“We cannot run a ferry without people qualified to steer it” — Marta Okafor" in out
     assert "first report" in out
+    # Each brief is printed in full: a three-sentence summary and the key quotes.
+    assert out.count("    Summary\n") == 3 and "“Cutting the late sailings is the least bad option we have.”" in out
     # The follow-up from another outlet is grouped with the first ferry report and says what it adds.
     assert out.index("Island workers ask for water taxi") < out.index("Main library")
     assert "new: A petition signed by 640 islanders" in out
@@ -115,10 +117,16 @@ def test_the_seed_article_brief(capsys: pytest.CaptureFixture[str]) -> None:
     assert 0 < len(brief["headline"]) <= 100
     assert len(brief["summary"]) == 3
     quotes = {q["text"].rstrip(".,"): q["speaker"] for q in brief["quotes"]}
-    for said in (
+    quotes_said = (
         "We need a ceasefire",
         "If there are security guarantees, they will not involve U.S. boots on the ground",
         "We need to prepare for great-power competition",
-    ):
+    )
+    for said in quotes_said:
         assert quotes.get(said) == "Pete Hegseth", (said, quotes)
     assert brief["changes"]["basis"] == "first_report"
+    # The README's first command prints it too, in full.
+    assert main(["digest", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    for said in quotes_said:
+        assert f"“{said}" in out and "— Pete Hegseth" in out, said
