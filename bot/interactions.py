@@ -145,3 +145,63 @@ async def resolve_article(interaction: discord.Interaction, value: str) -> Artic
         f"No stored article matches “{escape(fit(value, 80))}”. Pick one from the list as you type, "
         "or use `/search` to find it."
     )
+
+
+PAGE_BUTTONS_TIMEOUT = 600.0  # seconds the paging buttons keep working
+
+
+class Pager(discord.ui.View):
+    """Previous / next buttons under a reply; only the member who asked can turn its pages."""
+
+    def __init__(self, *, pages: int, user_id: int) -> None:
+        super().__init__(timeout=PAGE_BUTTONS_TIMEOUT)
+        self.pages = max(1, pages)
+        self.user_id = user_id
+        self.page = 0
+        self._sync_buttons()
+
+    async def render(self, page: int) -> dict[str, Any]:
+        """The embed of page `page` (0-based)."""
+        raise NotImplementedError
+
+    def _sync_buttons(self) -> None:
+        self.previous.disabled = self.page <= 0
+        self.next.disabled = self.page >= self.pages - 1
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id != self.user_id:
+            await interaction.response.send_message(
+                "These buttons belong to someone else's command; run it yourself.", ephemeral=True
+            )
+            return False
+        return True
+
+    async def _turn(self, interaction: discord.Interaction, step: int) -> None:
+        self.page = max(0, min(self.pages - 1, self.page + step))
+        self._sync_buttons()
+        await interaction.response.edit_message(embeds=to_embeds([await self.render(self.page)]), view=self)
+
+    @discord.ui.button(label="◀ Previous", style=discord.ButtonStyle.secondary)
+    async def previous(self, interaction: discord.Interaction, button: discord.ui.Button[Pager]) -> None:
+        await self._turn(interaction, -1)
+
+    @discord.ui.button(label="Next ▶", style=discord.ButtonStyle.secondary)
+    async def next(self, interaction: discord.Interaction, button: discord.ui.Button[Pager]) -> None:
+        await self._turn(interaction, +1)
+
+
+class EmbedPages(Pager):
+    """Pages rendered up front."""
+
+    def __init__(self, pages: Sequence[dict[str, Any]], *, user_id: int) -> None:
+        self._embeds = list(pages)
+        super().__init__(pages=len(self._embeds), user_id=user_id)
+
+    async def render(self, page: int) -> dict[str, Any]:
+        return self._embeds[page]
+
+
+async def reply_pages(interaction: discord.Interaction, pages: Sequence[dict[str, Any]]) -> None:
+    """One page at a time, with buttons when there is more than one."""
+    view = EmbedPages(pages, user_id=interaction.user.id) if len(pages) > 1 else None
+    await reply(interaction, embeds=list(pages[:1]), view=view)

@@ -21,12 +21,14 @@ from bot.discord_render import (
     search_page,
 )
 from bot.interactions import (
+    Pager,
     UserError,
     article_choices,
     choice,
     guild_id_of,
     newsbrief,
     reply,
+    reply_pages,
     resolve_article,
 )
 from bot.limits import AUTOCOMPLETE_CHOICES_MAX
@@ -36,7 +38,6 @@ from bot.summarize import summarize
 
 SEARCH_PAGE_SIZE = 5
 SEARCH_MAX_PAGES = 20
-PAGE_BUTTONS_TIMEOUT = 600.0  # seconds the paging buttons keep working
 
 
 async def latest_brief_of(interaction: discord.Interaction, article: ArticleRecord) -> Brief:
@@ -46,52 +47,19 @@ async def latest_brief_of(interaction: discord.Interaction, article: ArticleReco
     return brief
 
 
-class SearchPages(discord.ui.View):
-    """Previous / next buttons under a /search reply; only the member who searched can turn pages."""
+class SearchPages(Pager):
+    """/search results, a page at a time, read from the store as the member turns pages."""
 
     def __init__(self, bot: NewsbriefBot, *, guild_id: int, user_id: int, query: str, total: int) -> None:
-        super().__init__(timeout=PAGE_BUTTONS_TIMEOUT)
-        self.bot, self.guild_id, self.user_id, self.query = bot, guild_id, user_id, query
-        self.page = 1
-        self.pages = max(1, min(SEARCH_MAX_PAGES, -(-total // SEARCH_PAGE_SIZE)))
-        self._sync_buttons()
+        pages = max(1, min(SEARCH_MAX_PAGES, -(-total // SEARCH_PAGE_SIZE)))
+        super().__init__(pages=pages, user_id=user_id)
+        self.bot, self.guild_id, self.query = bot, guild_id, query
 
-    async def embed(self) -> dict[str, Any]:
+    async def render(self, page: int) -> dict[str, Any]:
         hits = await self.bot.engine.store.search(
-            self.query,
-            guild_id=self.guild_id,
-            limit=SEARCH_PAGE_SIZE,
-            offset=(self.page - 1) * SEARCH_PAGE_SIZE,
+            self.query, guild_id=self.guild_id, limit=SEARCH_PAGE_SIZE, offset=page * SEARCH_PAGE_SIZE
         )
-        return search_page(hits, page=self.page, pages=self.pages, query=self.query)
-
-    def _sync_buttons(self) -> None:
-        self.previous.disabled = self.page <= 1
-        self.next.disabled = self.page >= self.pages
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.user.id != self.user_id:
-            await interaction.response.send_message(
-                "These buttons belong to someone else's search; run `/search` yourself.", ephemeral=True
-            )
-            return False
-        return True
-
-    async def _turn(self, interaction: discord.Interaction, step: int) -> None:
-        self.page = max(1, min(self.pages, self.page + step))
-        self._sync_buttons()
-        embed = discord.Embed.from_dict(await self.embed())
-        await interaction.response.edit_message(embed=embed, view=self)
-
-    @discord.ui.button(label="◀ Previous", style=discord.ButtonStyle.secondary)
-    async def previous(
-        self, interaction: discord.Interaction, button: discord.ui.Button[SearchPages]
-    ) -> None:
-        await self._turn(interaction, -1)
-
-    @discord.ui.button(label="Next ▶", style=discord.ButtonStyle.secondary)
-    async def next(self, interaction: discord.Interaction, button: discord.ui.Button[SearchPages]) -> None:
-        await self._turn(interaction, +1)
+        return search_page(hits, page=page + 1, pages=self.pages, query=self.query)
 
 
 class Reading(commands.Cog):
@@ -185,8 +153,7 @@ class Reading(commands.Cog):
         else:
             raise UserError("Give an `article`, a `speaker`, or both.")
         empty = "No quotes match." if (speaker or contains) else "This article has no direct quotes."
-        pages = quotes_embeds(quotes, title=escape(title), empty=empty)
-        await reply(interaction, embeds=pages[:1])
+        await reply_pages(interaction, quotes_embeds(quotes, title=escape(title), empty=empty))
 
     @quote.autocomplete("article")
     async def _quote_article_autocomplete(
@@ -224,8 +191,7 @@ class Reading(commands.Cog):
                 ephemeral=True,
             )
             return
-        embeds = changes_embeds(brief.changes, headline=brief.headline, url=brief.url)
-        await reply(interaction, embeds=embeds[:3])
+        await reply_pages(interaction, changes_embeds(brief.changes, headline=brief.headline, url=brief.url))
 
     @changes.autocomplete("article")
     async def _changes_autocomplete(

@@ -564,3 +564,43 @@ async def test_digest_commands(harness: Harness) -> None:
     assert "No more digests" in off["content"]
     again = await h.command("digest now")
     assert "has no digest" in again["content"]
+
+
+async def test_search_results_page_with_buttons(harness: Harness) -> None:
+    h = harness
+    items = [
+        (
+            f"h{i}",
+            f"Harbour wall report {i}",
+            f"The harbour wall in Town {i} needs repairs costing {i + 1} million dollars, engineers said on Friday.\n\n"
+            f"Work on the harbour in Town {i} could start in the spring, the port authority of Town {i} said.",
+        )
+        for i in range(12)
+    ]
+    await add_feed(h, items)
+    handle = await h.fake.inject_slash_command(
+        "search", {"query": "harbour"}, guild_id=IDS.guild, channel_id=IDS.briefs_channel, user_id=IDS.reader
+    )
+    first = await answer(handle)
+    assert "1/3" in text_of(first)
+    message = await handle.original()
+    click = await h.fake.inject_button_click(message, _button(message, "Next"), user_id=IDS.reader)
+    turned = await click.callback()
+    assert turned["type"] == 7  # the message is updated in place
+    assert "2/3" in text_of(turned["data"])
+    assert text_of(turned["data"]) != text_of(first)
+    stranger = await h.fake.inject_button_click(message, _button(message, "Next"), user_id=IDS.moderator)
+    refused = await stranger.callback()
+    assert (
+        refused["type"] == 4
+        and is_ephemeral(refused["data"])
+        and "someone else's" in refused["data"]["content"]
+    )
+
+
+def _button(message: dict[str, Any], label: str) -> str:
+    for row in message.get("components") or []:
+        for button in row.get("components") or []:
+            if label in (button.get("label") or ""):
+                return str(button["custom_id"])
+    raise LookupError(label)
