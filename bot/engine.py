@@ -20,7 +20,7 @@ from bot.changes import StoryIndex
 from bot.config import Settings
 from bot.digest import build_digest
 from bot.extract import text_fingerprint
-from bot.feeds import sniff
+from bot.feeds import discover_feeds, sniff
 from bot.fetch import Fetcher, FetchSettings
 from bot.models import (
     ArticleDraft,
@@ -28,6 +28,7 @@ from bot.models import (
     Digest,
     ExtractedArticle,
     FeedEntry,
+    ParsedFeed,
     SourceKind,
     SourceSpec,
     StoryArticle,
@@ -54,6 +55,7 @@ from bot.store import ArticleRecord, SourceRecord, Store
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+MIN_ARTICLE_WORDS = 120  # less text than this on a page is a home or index page, not an article
 STORY_INDEX_MAX = 5000  # recent articles loaded for same-story matching at start
 REQUESTED_LOCATION = "newsbrief:requested"  # the one source of articles fetched on request
 _UNDATED = datetime.max.replace(tzinfo=UTC)  # undated articles sort after dated ones
@@ -104,6 +106,7 @@ class SourcePreview:
     kind: SourceKind
     title: str | None
     briefs: tuple[Brief, ...]
+    location: str  # what to follow: the URL given, or the feed a home page declares
 
 
 def backoff_delay(failures: int, *, base: float, cap: float) -> timedelta:
@@ -464,27 +467,52 @@ class Engine:
         return article, brief
 
     async def preview_source(self, url: str, *, limit: int = 3) -> SourcePreview:
-        """What a source would give now: its kind, title and first briefs. Stores nothing."""
+        """What a source would give now: its kind, title, first briefs and the URL to follow.
+
+        A feed is a feed. A page with article text is a page to watch for edits. A page with no
+        article (a home page) that declares a feed is followed through that feed. Stores nothing.
+        """
         if not url.startswith(("http://", "https://")):
             raise SourceError("a source must be an http or https URL", retryable=False)
         result = await fetch_or_fail(self.fetcher, url)
         body = result.body or b""
         if sniff(body, content_type=result.content_type, filename=result.url) in ("feed", "json_feed"):
             feed = parse_feed_or_fail(body, url=result.url, content_type=result.content_type)
-            full, teasers = split_entries(feed)
-            reader = page_reader(self.fetcher, allow_local=False)
-            candidates = full[:limit]
-            for entry in teasers[: max(0, limit - len(candidates))]:
-                try:
-                    candidates.append(await reader(entry))
-                except SourceError as exc:
-                    log.info("preview of %s: entry %s failed: %s", url, entry.url, exc.reason)
-            briefs = tuple(self._preview_brief(c) for c in candidates)
-            return SourcePreview(SourceKind.FEED, feed.title, briefs)
-        page = article_from_body(body, url=result.url, content_type=result.content_type)
-        return SourcePreview(
-            SourceKind.PAGE, page.title, (self._preview_brief(_page_candidate_for(page, url)),)
+            briefs = await self._preview_entries(feed, limit)
+            return SourcePreview(SourceKind.FEED, feed.title, briefs, url)
+        try:
+            page = article_from_body(body, url=result.url, content_type=result.content_type)
+        except SourceError:
+            page = None
+        if page is not None and len(page.text.split()) >= MIN_ARTICLE_WORDS:
+            brief = self._preview_brief(_page_candidate_for(page, url))
+            return SourcePreview(SourceKind.PAGE, page.title, (brief,), url)
+        for feed_url in discover_feeds(body, url=result.url):
+            try:
+                found = await fetch_or_fail(self.fetcher, feed_url)
+                feed = parse_feed_or_fail(found.body or b"", url=found.url, content_type=found.content_type)
+            except SourceError as exc:
+                log.info("feed %s declared by %s is not usable: %s", feed_url, url, exc.reason)
+                continue
+            return SourcePreview(
+                SourceKind.FEED, feed.title, await self._preview_entries(feed, limit), feed_url
+            )
+        raise SourceError(
+            "no article text and no feed on that page: give a feed URL (RSS, Atom or JSON Feed) "
+            "or an article's URL",
+            retryable=False,
         )
+
+    async def _preview_entries(self, feed: ParsedFeed, limit: int) -> tuple[Brief, ...]:
+        full, teasers = split_entries(feed)
+        reader = page_reader(self.fetcher, allow_local=False)
+        candidates = full[:limit]
+        for entry in teasers[: max(0, limit - len(candidates))]:
+            try:
+                candidates.append(await reader(entry))
+            except SourceError as exc:
+                log.info("preview: entry %s failed: %s", entry.url, exc.reason)
+        return tuple(self._preview_brief(c) for c in candidates)
 
     def _preview_brief(self, candidate: Candidate) -> Brief:
         context = BriefContext(

@@ -498,3 +498,37 @@ def entry_needs_page(entry: FeedEntry) -> bool:
 
 def _teaser_text(fragment: str) -> str:
     return _WORDPRESS_FOOTER.sub("", html_fragment_to_text(fragment)).strip()
+
+
+_FEED_LINK_TYPES: Final = {
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/feed+json",
+    "application/json",
+    "application/rdf+xml",
+}
+_LINK_TAG: Final = re.compile(rb"<link\b[^>]*>", re.IGNORECASE)
+_ATTRIBUTE: Final = re.compile(rb"""([a-zA-Z-]+)\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""")
+
+
+def discover_feeds(page: bytes, *, url: str) -> list[str]:
+    """Feed URLs a page declares with <link rel="alternate" type="application/rss+xml" ...>, in order.
+
+    How a reader finds a site's feed from its home page (RSS autodiscovery). Only the page's
+    <head> is looked at, and only http(s) links are returned.
+    """
+    head = page[: page.lower().find(b"</head>")] if b"</head>" in page.lower() else page[:200_000]
+    found: list[str] = []
+    for tag in _LINK_TAG.findall(head):
+        attributes = {
+            name.lower().decode(): html.unescape(value.strip(b"\"'").decode("utf-8", "replace"))
+            for name, value in _ATTRIBUTE.findall(tag)
+        }
+        rel = attributes.get("rel", "").lower().split()
+        kind = attributes.get("type", "").lower().split(";")[0].strip()
+        href = attributes.get("href", "").strip()
+        if "alternate" in rel and kind in _FEED_LINK_TYPES and href:
+            absolute = urljoin(url, href)
+            if urlsplit(absolute).scheme in ("http", "https") and absolute not in found:
+                found.append(absolute)
+    return found

@@ -79,7 +79,9 @@ class Sources(commands.GroupCog, group_name="source", group_description="Manage 
         preview = await self.bot.engine.preview_source(url, limit=0)
         kind = preview.kind
         default_name = preview.title or urlsplit(url).hostname or url
-        spec = SourceSpec(name=fit(name or default_name, 80), location=canonicalize_url(url), kind=kind)
+        spec = SourceSpec(
+            name=fit(name or default_name, 80), location=canonicalize_url(preview.location), kind=kind
+        )
         record, created = await self.bot.engine.store.subscribe(
             guild_id_of(interaction),
             spec,

@@ -238,6 +238,31 @@ async def test_source_test_shows_briefs_and_stores_nothing(harness: Harness) -> 
     assert (await h.engine.store.counts())["articles"] == 0
 
 
+async def test_a_home_page_is_followed_through_the_feed_it_declares(harness: Harness) -> None:
+    h = harness
+    h.web.add(
+        "/news.xml",
+        respond(rss([("ferry", "Night ferry to stop", FERRY)]), content_type="application/rss+xml"),
+    )
+    h.web.add(
+        "/",
+        respond(
+            f"<html><head><title>Harlow Bay Local</title><link rel='alternate' "
+            f"type='application/rss+xml' href='{h.web.url('/news.xml')}'></head>"
+            "<body><nav><a href='/a'>News</a> <a href='/b'>Sport</a></nav></body></html>"
+        ),
+    )
+    added = await h.command("source add", {"url": h.web.url("/")})
+    assert "a feed" in added["content"], added
+    [entry] = await h.engine.store.guild_sources(int(IDS.guild))
+    assert entry.source.location == h.web.url("/news.xml")
+    h.web.add(
+        "/nofeed", respond("<html><head><title>Menu</title></head><body><a href='/x'>x</a></body></html>")
+    )
+    refused = await h.command("source add", {"url": h.web.url("/nofeed")})
+    assert is_ephemeral(refused) and "no feed" in refused["content"]
+
+
 async def test_bad_sources_get_clear_ephemeral_errors(harness: Harness) -> None:
     h = harness
     reply = await h.command("source add", {"url": "ftp://example.com/feed"})

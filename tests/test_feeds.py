@@ -451,3 +451,20 @@ def test_every_shared_feed_parses_or_gives_feed_error(shared_dir: Path) -> None:
                     assert moment is None or moment.tzinfo is not None
     real_total = sum(row["file"].startswith("fastfeedparser-benchmark/") for row in rows)
     assert real_parsed == real_total
+
+
+def test_discover_feeds_reads_alternate_links_in_the_head() -> None:
+    from bot.feeds import discover_feeds
+
+    page = b"""<html><head><title>Echo</title>
+    <link rel="stylesheet" href="/s.css">
+    <link rel="alternate" type="application/rss+xml" title="All news" href="/feed.xml">
+    <LINK REL='alternate' TYPE='application/atom+xml' HREF='https://echo.example/atom?x=1&amp;y=2'>
+    <link rel="alternate" type="text/html" hreflang="fr" href="/fr/">
+    <link rel="alternate" type="application/rss+xml" href="javascript:alert(1)">
+    </head><body><link rel="alternate" type="application/rss+xml" href="/body-feed.xml"></body></html>"""
+    assert discover_feeds(page, url="https://echo.example/news/") == [
+        "https://echo.example/feed.xml",
+        "https://echo.example/atom?x=1&y=2",
+    ]
+    assert discover_feeds(b"<html><head></head><body>no feeds</body></html>", url="https://x.example/") == []
