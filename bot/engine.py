@@ -204,12 +204,9 @@ class Engine:
             await self._record_failure(source, report.error, now)
             return report
         report.not_modified = read.not_modified
-        if (
-            read.not_modified
-            and not read.failures
-            and unchanged is not None
-            and source.body_hash == read.body_hash
-        ):
+        # Nothing new and nothing to remember: the caller records it with the others, in one go.
+        same_validators = read.validators == Validators(source.etag, source.last_modified, source.body_hash)
+        if read.not_modified and same_validators and not read.failures and unchanged is not None:
             unchanged.append(source.id)
             return report
         report.failures.extend(read.failures)
@@ -222,12 +219,13 @@ class Engine:
             log.exception("storing articles of %s failed", source.location)
             report.error = "could not store its articles (see the bot's log); will retry"
             return report
+        validators = read.validators or Validators(None, None, None)
         await self.store.record_fetch_success(
             source.id,
             at=now,
-            etag=read.etag,
-            last_modified=read.last_modified,
-            body_hash=read.body_hash,
+            etag=validators.etag,
+            last_modified=validators.last_modified,
+            body_hash=validators.body_hash,
             next_attempt_at=None,
         )
         return report

@@ -60,14 +60,21 @@ class ItemFailure:
 
 
 @dataclass(frozen=True, slots=True)
+class Validators:
+    """What tells us next time whether a URL changed: its ETag, Last-Modified and body hash."""
+
+    etag: str | None
+    last_modified: str | None
+    body_hash: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class SourceRead:
     candidates: tuple[Candidate, ...] = ()
     pending: tuple[FeedEntry, ...] = ()  # teaser entries whose pages are still to be read
     failures: tuple[ItemFailure, ...] = ()
     not_modified: bool = False  # 304, or the very same bytes as last time
-    etag: str | None = None
-    last_modified: str | None = None
-    body_hash: str | None = None
+    validators: Validators | None = None  # None: nothing to remember (a local source)
     title: str | None = None  # the feed's own title
 
 
@@ -155,15 +162,6 @@ async def fetch_or_fail(fetcher: Fetcher, url: str, **conditional: str | None) -
         raise SourceError(exc.reason, retryable=exc.retryable) from exc
 
 
-@dataclass(frozen=True, slots=True)
-class Validators:
-    """What tells us next time whether a URL changed: its ETag, Last-Modified and body hash."""
-
-    etag: str | None
-    last_modified: str | None
-    body_hash: str | None
-
-
 async def _fetch_if_changed(
     fetcher: Fetcher, url: str, last: Validators
 ) -> tuple[FetchResult | None, Validators]:
@@ -176,12 +174,7 @@ async def _fetch_if_changed(
 
 
 def _unchanged(validators: Validators) -> SourceRead:
-    return SourceRead(
-        not_modified=True,
-        etag=validators.etag,
-        last_modified=validators.last_modified,
-        body_hash=validators.body_hash,
-    )
+    return SourceRead(not_modified=True, validators=validators)
 
 
 async def read_feed_url(fetcher: Fetcher, url: str, last: Validators) -> SourceRead:
@@ -190,14 +183,7 @@ async def read_feed_url(fetcher: Fetcher, url: str, last: Validators) -> SourceR
         return _unchanged(now)
     feed = parse_feed_or_fail(result.body, url=result.url, content_type=result.content_type)
     full, teasers = split_entries(feed)
-    return SourceRead(
-        title=feed.title,
-        candidates=tuple(full),
-        pending=tuple(teasers),
-        etag=now.etag,
-        last_modified=now.last_modified,
-        body_hash=now.body_hash,
-    )
+    return SourceRead(title=feed.title, candidates=tuple(full), pending=tuple(teasers), validators=now)
 
 
 async def read_page_url(fetcher: Fetcher, url: str, last: Validators) -> SourceRead:
@@ -207,9 +193,7 @@ async def read_page_url(fetcher: Fetcher, url: str, last: Validators) -> SourceR
     page = article_from_body(result.body, url=result.url, content_type=result.content_type)
     # A watched page is known by the URL the moderator gave, whatever it redirects to.
     candidate = replace(page_candidate(page, url, None), canonical_url=canonical(url))
-    return SourceRead(
-        candidates=(candidate,), etag=now.etag, last_modified=now.last_modified, body_hash=now.body_hash
-    )
+    return SourceRead(candidates=(candidate,), validators=now)
 
 
 # ---- local sources -----------------------------------------------------------------------

@@ -23,7 +23,9 @@ def isolated_data(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_digest_dry_run_prints_the_seed_digest(capsys: pytest.CaptureFixture[str], isolated_data: Path) -> None:
+def test_digest_dry_run_prints_the_seed_digest(
+    capsys: pytest.CaptureFixture[str], isolated_data: Path
+) -> None:
     assert main(["digest", "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "Newsbrief digest" in out
@@ -32,7 +34,10 @@ def test_digest_dry_run_prints_the_seed_digest(capsys: pytest.CaptureFixture[str
     assert "“We cannot run a ferry without people qualified to steer it” — Marta Okafor" in out
     assert "first report" in out
     # Each brief is printed in full: a three-sentence summary and the key quotes.
-    assert out.count("    Summary\n") == 3 and "“Cutting the late sailings is the least bad option we have.”" in out
+    assert (
+        out.count("    Summary\n") == 3
+        and "“Cutting the late sailings is the least bad option we have.”" in out
+    )
     # The follow-up from another outlet is grouped with the first ferry report and says what it adds.
     assert out.index("Island workers ask for water taxi") < out.index("Main library")
     assert "new: A petition signed by 640 islanders" in out
@@ -62,7 +67,9 @@ def test_brief_of_a_file_as_text_and_json(capsys: pytest.CaptureFixture[str]) ->
     assert data["quotes"][0]["speaker"] == "Tomas Whitfield"
 
 
-def test_brief_with_a_previous_version_shows_the_changes(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_brief_with_a_previous_version_shows_the_changes(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     old = (ROOT / "seeds" / "003_library_hours.txt").read_text()
     new = old.replace("$180,000", "$195,000")
     (tmp_path / "old.txt").write_text(old)
@@ -75,9 +82,19 @@ def test_brief_with_a_previous_version_shows_the_changes(capsys: pytest.CaptureF
 
 def test_jsonl_is_in_order_and_survives_bad_lines() -> None:
     lines = [
-        json.dumps({"id": "a", "text": "The mayor resigned on Friday. \"It was time,\" she said. The council meets Monday."}),
+        json.dumps(
+            {
+                "id": "a",
+                "text": 'The mayor resigned on Friday. "It was time," she said. The council meets Monday.',
+            }
+        ),
         "not json",
-        json.dumps({"id": 7, "html": "<html><body><article><p>Rain is expected across the region on Sunday, forecasters said in a statement on Saturday morning.</p></article></body></html>"}),
+        json.dumps(
+            {
+                "id": 7,
+                "html": "<html><body><article><p>Rain is expected across the region on Sunday, forecasters said in a statement on Saturday morning.</p></article></body></html>",
+            }
+        ),
         json.dumps({"id": "c"}),
     ]
     out = io.StringIO()
@@ -91,7 +108,9 @@ def test_jsonl_is_in_order_and_survives_bad_lines() -> None:
     assert "needs 'text' or 'html'" in results[3]["error"]
 
 
-def test_bad_input_gets_a_clear_message(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_input_gets_a_clear_message(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert main(["brief", "no/such/file.txt"]) == 2
     assert "no such file" in capsys.readouterr().err
     assert main(["brief", "http://10.0.0.1/article"]) == 1
@@ -103,7 +122,9 @@ def test_bad_input_gets_a_clear_message(capsys: pytest.CaptureFixture[str], monk
     assert "NEWSBRIEF_DIGEST_MAX_ITEMS" in capsys.readouterr().err
 
 
-def test_run_without_a_token_says_so_in_one_line(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_run_without_a_token_says_so_in_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("DISCORD_TOKEN", raising=False)
     assert main(["run"]) == 2
     out = capsys.readouterr().out.strip()

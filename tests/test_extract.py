@@ -118,8 +118,9 @@ def test_extraction_never_touches_the_network(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(socket, "create_connection", no_connect)
     monkeypatch.setattr(socket.socket, "connect", no_connect)
     page = ARTICLE_PAGE.replace(
-        "</head>", '<link rel="stylesheet" href="http://127.0.0.1:9/s.css"><script src="http://127.0.0.1:9/a.js">'
-        "</script></head>"
+        "</head>",
+        '<link rel="stylesheet" href="http://127.0.0.1:9/s.css"><script src="http://127.0.0.1:9/a.js">'
+        "</script></head>",
     ).replace("<h1>", '<img src="http://127.0.0.1:9/p.jpg"><h1>')
     extract_article(page, url="http://127.0.0.1:9/news/1")
     assert connections == []

@@ -116,6 +116,8 @@ class RecordedRequest:
     files: tuple[str, ...]
     status: int
     authorized: bool
+    # time.perf_counter() once answered: bench/commands.py times the bot's replies by it.
+    recorded_at: float = field(default_factory=time.perf_counter)
 
 
 @dataclass(frozen=True, slots=True)
