@@ -629,3 +629,27 @@ def _button(message: dict[str, Any], label: str) -> str:
             if label in (button.get("label") or ""):
                 return str(button["custom_id"])
     raise LookupError(label)
+
+
+async def test_rate_limits_and_server_errors_do_not_lose_or_repeat_a_digest(harness: Harness) -> None:
+    h = harness
+    await set_digest(h)
+    await add_feed(h, [("ferry", "Night ferry to stop", FERRY)])
+    route = "/channels/{channel_id}/messages"
+    h.fake.fail_next("POST", route, 429, retry_after=0.01)  # discord.py waits and retries
+    h.fake.fail_next("POST", route, 503, times=10)  # down for longer than discord.py retries
+    h.clock.now += timedelta(hours=2)
+    await h.bot.deliver_digests()
+    assert h.channel() == []
+    statuses = [r.status for r in h.fake.requests_to("POST", route)]
+    assert statuses[0] == 429 and statuses[1:] and set(statuses[1:]) == {503}
+    [channel] = await h.engine.store.digest_channels(int(IDS.guild))
+    assert channel.status == "failing" and "503" in (channel.status_detail or "")
+    # Discord is back: the next run posts the digest that is still in the outbox, once.
+    h.fake.failures.clear()
+    await h.bot.deliver_digests()
+    await h.bot.deliver_digests()
+    posted = h.channel()
+    assert len(posted) == 1 and "Night ferry to stop" in text_of(posted[0])
+    [channel] = await h.engine.store.digest_channels(int(IDS.guild))
+    assert channel.status == "ok"
