@@ -56,7 +56,8 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 MIN_ARTICLE_WORDS = 120  # less text than this on a page is a home or index page, not an article
-STORY_INDEX_MAX = 5000  # recent articles loaded for same-story matching at start
+STORY_INDEX_MAX = 5000
+STORY_COMPARE_MAX = 8  # earlier articles a new one is compared with for "what it adds"  # recent articles loaded for same-story matching at start
 REQUESTED_LOCATION = "newsbrief:requested"  # the one source of articles fetched on request
 _UNDATED = datetime.max.replace(tzinfo=UTC)  # undated articles sort after dated ones
 
@@ -343,7 +344,9 @@ class Engine:
                 )
         else:
             stories = await self._story_index(now)
-            story = stories.find(article.title, article.text)
+            # The closest few carry what the story already said; comparing with every earlier
+            # article of a big story would make each new one slower than the last.
+            story = stories.find(article.title, article.text)[:STORY_COMPARE_MAX]
             if story:
                 context = replace(context, story=story)
                 story_id = story[0].story_id
