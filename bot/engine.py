@@ -56,8 +56,8 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 MIN_ARTICLE_WORDS = 120  # less text than this on a page is a home or index page, not an article
-STORY_INDEX_MAX = 5000
-STORY_COMPARE_MAX = 8  # earlier articles a new one is compared with for "what it adds"  # recent articles loaded for same-story matching at start
+STORY_INDEX_MAX = 5000  # recent articles loaded for same-story matching at start
+STORY_COMPARE_MAX = 8  # earlier articles a new one is compared with for "what it adds"
 REQUESTED_LOCATION = "newsbrief:requested"  # the one source of articles fetched on request
 _UNDATED = datetime.max.replace(tzinfo=UTC)  # undated articles sort after dated ones
 
