@@ -14,6 +14,7 @@ from bot.changes import diff_versions, story_novelty
 from bot.models import Brief, ChangeBasis, Changes, Quote, StoryArticle
 from bot.quotes import extract_quotes
 from bot.summarize import make_headline, summarize
+from bot.text import SplitText
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,22 +40,30 @@ class BriefContext:
 
 
 def headline_of(article: ArticleText) -> str:
-    title = " ".join((article.title or "").split())
-    return title or make_headline(article.text)
+    return _headline(article.title, article.text)
 
 
-def _changes(article: ArticleText, quotes: Sequence[Quote], context: BriefContext) -> Changes:
+def _headline(title: str | None, text: str | SplitText) -> str:
+    title = " ".join((title or "").split())
+    return title or make_headline(text)
+
+
+def _changes(split: SplitText, headline: str, quotes: Sequence[Quote], context: BriefContext) -> Changes:
     if context.previous is not None:
         previous = context.previous
+        # The diff compares only the quoted words: who said them need not be worked out again.
         old_quotes = (
-            context.previous_quotes if context.previous_quotes is not None else extract_quotes(previous.text)
+            context.previous_quotes
+            if context.previous_quotes is not None
+            else extract_quotes(previous.text, resolve_speakers=False)
         )
+        old_split = SplitText.of(previous.text)
         items = diff_versions(
-            headline_of(previous), previous.text, old_quotes, headline_of(article), article.text, quotes
+            _headline(previous.title, old_split), old_split, old_quotes, headline, split, quotes
         )
         return Changes(ChangeBasis.PREVIOUS_VERSION, items, (context.url,) if context.url else ())
     if context.story:
-        items = story_novelty(article.text, context.story)
+        items = story_novelty(split, context.story)
         against = tuple(s.url or f"article {s.article_id}" for s in context.story)
         return Changes(ChangeBasis.STORY, items, against)
     return Changes.first_report()
@@ -62,12 +71,15 @@ def _changes(article: ArticleText, quotes: Sequence[Quote], context: BriefContex
 
 def build_brief(article: ArticleText, context: BriefContext | None = None, *, sentences: int = 3) -> Brief:
     context = context or BriefContext()
+    # Split once: the summary, the headline and the changes all read the same sentences.
+    split = SplitText.of(article.text)
     quotes = tuple(extract_quotes(article.text))
+    headline = _headline(article.title, split)
     return Brief(
-        headline=headline_of(article),
-        summary=tuple(summarize(article.text, sentences, title=article.title)),
+        headline=headline,
+        summary=tuple(summarize(split, sentences, title=article.title)),
         quotes=quotes,
-        changes=_changes(article, quotes, context),
+        changes=_changes(split, headline, quotes, context),
         url=context.url,
         source=context.source,
         published=context.published,

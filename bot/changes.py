@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.models import Change, ChangeKind, Quote, StoryArticle, WordDiffPart, WordOp
-from bot.text import split_sentences
+from bot.text import SplitText, split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -112,24 +112,27 @@ _CALENDAR_WORDS = frozenset(_CALENDAR_WORDS_TEXT.split())
 # --- tokens and keys ---------------------------------------------------------------------------
 
 
+def _restyled(text: str) -> str:
+    """`text` with quote style, dashes and non-breaking spaces made plain (same length)."""
+    # Every character _STYLE maps is non-ASCII, and the ASCII test is a flag lookup.
+    return text if text.isascii() else text.translate(_STYLE)
+
+
 @dataclass(frozen=True, slots=True)
-class _Token:
-    core: str  # case-folded, style-normalized
-    start: int
-    end: int
-    is_word: bool
+class _Tokens:
+    """The tokens of a text: case-folded, style-normalized, and where each starts in the text."""
 
+    cores: list[str]
+    starts: list[int]
 
-def _tokens(text: str) -> list[_Token]:
-    normalized = text.translate(_STYLE)
-    return [
-        _Token(m.group().casefold(), m.start(), m.end(), any(c.isalnum() for c in m.group()))
-        for m in _TOKEN.finditer(normalized)
-    ]
+    @classmethod
+    def of(cls, text: str) -> _Tokens:
+        matches = list(_TOKEN.finditer(_restyled(text)))
+        return cls([m.group().casefold() for m in matches], [m.start() for m in matches])
 
 
 def _key_words(text: str) -> tuple[str, ...]:
-    return tuple(_WORD_TOKEN.findall(text.translate(_STYLE).casefold()))
+    return tuple(_WORD_TOKEN.findall(_restyled(text).casefold()))
 
 
 def _key(text: str) -> str:
@@ -149,10 +152,10 @@ class _Sentence:
     words: frozenset[str]
 
 
-def _sentences(text: str, known: dict[str, _Sentence] | None = None) -> list[_Sentence]:
+def _sentences(text: str | SplitText, known: dict[str, _Sentence] | None = None) -> list[_Sentence]:
     """The text's sentences with their keys; `known` reuses those of sentences seen before."""
     out: list[_Sentence] = []
-    for sentence in split_sentences(text):
+    for sentence in SplitText.of(text).sentences:
         parsed = known.get(sentence) if known is not None else None
         if parsed is None:
             words = _key_words(sentence)
@@ -165,10 +168,10 @@ def _sentences(text: str, known: dict[str, _Sentence] | None = None) -> list[_Se
 # --- word diff ---------------------------------------------------------------------------------
 
 
-def _span_text(text: str, tokens: Sequence[_Token], first: int, last: int) -> str:
+def _span_text(text: str, tokens: _Tokens, first: int, last: int) -> str:
     """The text of tokens[first:last] with the whitespace that follows them."""
-    start = 0 if first == 0 else tokens[first].start
-    end = len(text) if last >= len(tokens) else tokens[last].start
+    start = 0 if first == 0 else tokens.starts[first]
+    end = len(text) if last >= len(tokens.starts) else tokens.starts[last]
     return text[start:end]
 
 
@@ -178,10 +181,8 @@ def word_diff(before: str, after: str) -> tuple[WordDiffPart, ...]:
     SAME+DELETED parts rebuild `before` and SAME+INSERTED rebuild `after`, up to whitespace next
     to an edit (SAME runs carry `after`'s spacing). Words compare case- and quote-style-blind.
     """
-    old_tokens, new_tokens = _tokens(before), _tokens(after)
-    matcher = difflib.SequenceMatcher(
-        None, [t.core for t in old_tokens], [t.core for t in new_tokens], autojunk=False
-    )
+    old_tokens, new_tokens = _Tokens.of(before), _Tokens.of(after)
+    matcher = difflib.SequenceMatcher(None, old_tokens.cores, new_tokens.cores, autojunk=False)
     parts: list[WordDiffPart] = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
@@ -191,9 +192,9 @@ def word_diff(before: str, after: str) -> tuple[WordDiffPart, ...]:
             parts.append(WordDiffPart(WordOp.DELETED, _span_text(before, old_tokens, i1, i2)))
         if j2 > j1:
             parts.append(WordDiffPart(WordOp.INSERTED, _span_text(after, new_tokens, j1, j2)))
-    if not old_tokens and before:
+    if not old_tokens.cores and before:
         parts.insert(0, WordDiffPart(WordOp.DELETED, before))
-    if not new_tokens and after:
+    if not new_tokens.cores and after:
         parts.append(WordDiffPart(WordOp.INSERTED, after))
     return tuple(p for p in parts if p.text)
 
@@ -202,7 +203,7 @@ def word_diff(before: str, after: str) -> tuple[WordDiffPart, ...]:
 
 
 def _numbers(text: str) -> list[str]:
-    return [m.group().strip() for m in _NUMBER.finditer(text.translate(_STYLE))]
+    return [m.group().strip() for m in _NUMBER.finditer(_restyled(text))]
 
 
 def _number_changes(before: str, after: str) -> list[Change] | None:
@@ -210,8 +211,8 @@ def _number_changes(before: str, after: str) -> list[Change] | None:
     old_numbers, new_numbers = _numbers(before), _numbers(after)
     if not old_numbers or len(old_numbers) != len(new_numbers):
         return None
-    old_frame = _key(_NUMBER.sub(_NUMBER_SLOT, before.translate(_STYLE)).replace(_NUMBER_SLOT, " nnum "))
-    new_frame = _key(_NUMBER.sub(_NUMBER_SLOT, after.translate(_STYLE)).replace(_NUMBER_SLOT, " nnum "))
+    old_frame = _key(_NUMBER.sub(_NUMBER_SLOT, _restyled(before)).replace(_NUMBER_SLOT, " nnum "))
+    new_frame = _key(_NUMBER.sub(_NUMBER_SLOT, _restyled(after)).replace(_NUMBER_SLOT, " nnum "))
     if old_frame != new_frame:
         return None
     changes = [
@@ -348,17 +349,27 @@ class _QuoteChange:
     words: tuple[str, ...]
 
 
-def _unmatched_quotes(quotes: Sequence[Quote], other_quotes: Sequence[Quote]) -> list[_QuoteChange]:
+def _in_text_order(quotes: Sequence[Quote]) -> list[Quote]:
+    # Callers list quotes ranked or in text order; the diff must not depend on which.
+    return sorted(quotes, key=lambda quote: (quote.start, quote.end))
+
+
+def _with_keys(quotes: Sequence[Quote]) -> list[_QuoteChange]:
+    return [_QuoteChange(quote, _key_words(quote.text)) for quote in quotes]
+
+
+def _unmatched_quotes(
+    quotes: Sequence[_QuoteChange], other_quotes: Sequence[_QuoteChange]
+) -> list[_QuoteChange]:
     """Quotes (one per distinct key) whose words are in no quote of the other version."""
-    other_keys = {_key(q.text) for q in other_quotes}
+    other_keys = {" ".join(q.words) for q in other_quotes}
     seen: set[str] = set()
     unmatched: list[_QuoteChange] = []
     for quote in quotes:
-        words = _key_words(quote.text)
-        key = " ".join(words)
+        key = " ".join(quote.words)
         if key and key not in seen and key not in other_keys:
             seen.add(key)
-            unmatched.append(_QuoteChange(quote, words))
+            unmatched.append(quote)
     return unmatched
 
 
@@ -371,13 +382,18 @@ def _absent_from(quotes: Sequence[_QuoteChange], text_words: Sequence[str]) -> l
     """
     if not quotes:
         return []
-    matcher: difflib.SequenceMatcher[str] = difflib.SequenceMatcher(None, autojunk=False)
-    matcher.set_seq2(list(text_words))
+    joined = f" {' '.join(text_words)} "
+    matcher: difflib.SequenceMatcher[str] | None = None  # built on the first quote that needs it
     absent: list[_QuoteChange] = []
     for quote in quotes:
         if len(quote.words) < _SHORT_QUOTE_WORDS:
             absent.append(quote)
             continue
+        if f" {' '.join(quote.words)} " in joined:
+            continue  # all there in one run: the matcher would find it whole
+        if matcher is None:
+            matcher = difflib.SequenceMatcher(None, autojunk=False)
+            matcher.set_seq2(list(text_words))
         matcher.set_seq1(list(quote.words))
         # Runs of a few words, in order: scattered common words alone do not make a quote present.
         found = sum(b.size for b in matcher.get_matching_blocks() if b.size >= _QUOTE_EDGE_MIN_TOKENS)
@@ -465,8 +481,9 @@ def _quote_changes(
     new_quotes: Sequence[Quote],
 ) -> tuple[list[_HeldQuote], list[_HeldQuote]]:
     """Removed and added quotes (rules 4 and 5 of the module docstring)."""
-    removed = _unmatched_quotes(old_quotes, new_quotes)
-    added = _unmatched_quotes(new_quotes, old_quotes)
+    old_keyed, new_keyed = _with_keys(_in_text_order(old_quotes)), _with_keys(_in_text_order(new_quotes))
+    removed = _unmatched_quotes(old_keyed, new_keyed)
+    added = _unmatched_quotes(new_keyed, old_keyed)
     _drop_edited_quotes(removed, added)
     removed = _absent_from(removed, [w for s in new for w in s.key.split()])
     added = _absent_from(added, [w for s in old for w in s.key.split()])
@@ -491,13 +508,16 @@ def _pair_changes(old: Sequence[_Sentence], new: Sequence[_Sentence], pair: _Pai
 
 def diff_versions(
     old_title: str | None,
-    old_text: str,
+    old_text: str | SplitText,
     old_quotes: Sequence[Quote],
     new_title: str | None,
-    new_text: str,
+    new_text: str | SplitText,
     new_quotes: Sequence[Quote],
 ) -> tuple[Change, ...]:
-    """What changed from the previous version of an article to this one (rules: module docstring)."""
+    """What changed from the previous version of an article to this one (rules: module docstring).
+
+    The texts may come already split (`SplitText.of`), when other stages need the same sentences.
+    """
     old = _sentences(old_text)
     new = _sentences(new_text, {s.text: s for s in old})
     alignment = _align(old, new)
@@ -549,7 +569,7 @@ def _stem(word: str) -> str:
 def _content_terms(text: str) -> list[tuple[str, bool]]:
     """Content words in order, each with whether it looks like a name or a number."""
     terms: list[tuple[str, bool]] = []
-    normalized = text.translate(_STYLE)
+    normalized = _restyled(text)
     after_sentence_end = True
     for match in _TOKEN.finditer(normalized):
         raw = match.group()
@@ -702,7 +722,7 @@ def _coverage_terms(text: str) -> frozenset[str]:
     return frozenset(word for word, _ in _content_terms(text))
 
 
-def story_novelty(new_text: str, earlier: Sequence[StoryArticle]) -> tuple[Change, ...]:
+def story_novelty(new_text: str | SplitText, earlier: Sequence[StoryArticle]) -> tuple[Change, ...]:
     """NEW_IN_STORY for each sentence of the new article that no earlier article's sentence covers.
 
     A sentence is covered when one earlier sentence has at least `COVERED_MIN_SHARE` of its
@@ -716,7 +736,7 @@ def story_novelty(new_text: str, earlier: Sequence[StoryArticle]) -> tuple[Chang
                 postings.setdefault(term, []).append(sentence_count)
             sentence_count += 1
     novel: list[Change] = []
-    for sentence in split_sentences(new_text):
+    for sentence in SplitText.of(new_text).sentences:
         terms = _coverage_terms(sentence)
         if not terms:
             continue

@@ -20,6 +20,7 @@ import enum
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.models import Quote, QuoteKind
 
@@ -214,10 +215,26 @@ def _is_sentence_end(text: str, match: re.Match[str]) -> bool:
         return False
     if text[match.start()] != ".":
         return True
-    token = text[: match.start()].rsplit(None, 1)[-1] if text[: match.start()].strip() else ""
-    token = token.lstrip("(\"“‘'").lower()
+    token = _token_before(text, match.start()).lstrip("(\"“‘'").lower()
     # Initials ("G.K.", "J.") and abbreviations ("Sen.", "U.S.") do not end sentences.
-    return not (token in _ABBREVIATIONS or re.fullmatch(r"(?:[a-z]\.)*[a-z]", token))
+    return not (token in _ABBREVIATIONS or _INITIALS.fullmatch(token))
+
+
+_INITIALS = re.compile(r"(?:[a-z]\.)*[a-z]")
+
+
+def _token_before(text: str, at: int) -> str:
+    """The last whitespace-delimited token before `at` ("" when there is none).
+
+    Found by stepping back from `at`: slicing the text up to `at` made every test cost the article's length.
+    """
+    end = at
+    while end > 0 and text[end - 1].isspace():
+        end -= 1
+    start = end
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    return text[start:end]
 
 
 def _sentence_start(text: str, low: int, high: int) -> int:
@@ -316,8 +333,10 @@ _NAME_WORD = (
     r"(?:(?:Mrs|Mr|Ms|Dr|Sens|Sen|Reps|Rep|Gov|Gens|Gen|Lt|Col|Sgt|Capt|Adm|Maj|Cmdr|Rev|Prof|St|Jr|Sr|"
     r"Hon|Atty)\.|(?:[A-Z]\.)+|[A-Z][\w’'\-]*)"
 )
+# The lookahead changes no match: every name word starts with a capital, and checking that first
+# spares the regex engine trying each alternative at every position of the text.
 _NAME_RUN = re.compile(
-    rf"{_NAME_WORD}(?:\s+(?:(?:de|van|von|der|da|di|la|le|bin|al|del|du)\s+)?{_NAME_WORD})*"
+    rf"(?=[A-Z]){_NAME_WORD}(?:\s+(?:(?:de|van|von|der|da|di|la|le|bin|al|del|du)\s+)?{_NAME_WORD})*"
 )
 
 
@@ -343,6 +362,7 @@ def _is_capitalized(token: str) -> bool:
     return token[:1].isupper()
 
 
+@lru_cache(maxsize=1 << 14)
 def _title_key(token: str) -> str:
     return token.lower().rstrip(".").rstrip(",")
 
@@ -567,13 +587,26 @@ class _Spans:
         return i >= 0 and at < self.ends[i]
 
 
-def _mentions(text: str, skipped: Sequence[tuple[int, int]], speaker_names: Sequence[str]) -> list[_Mention]:
-    """People named outside quotes and headlines, in order: titled names, full names, surnames alone."""
+def _mentions(
+    text: str, skipped: Sequence[tuple[int, int]], speaker_names: Sequence[str], subjects_before: int
+) -> list[_Mention]:
+    """People named outside quotes and headlines, in order: titled names, full names, surnames alone.
+
+    Whether a mention is a sentence's subject is only worked out before `subjects_before` (it only
+    matters for pronouns, which look back from where they stand); later mentions say False. With no
+    pronoun to resolve (`subjects_before` 0), only the speakers' own names are looked for.
+    """
     skipped_spans = _Spans.of(skipped)
+    # A mention of a speaker's name holds its surname key; other runs cannot be one.
+    only_keys = None if subjects_before else {_surname_key(name) for name in speaker_names}
     candidates: list[tuple[int, list[str], bool]] = []
     for match in _NAME_RUN.finditer(text):
         if match.start() in skipped_spans:
             continue
+        if only_keys is not None:
+            lowered = match.group().lower()
+            if not any(key in lowered for key in only_keys):
+                continue
         tokens = [_clean_token(t) for t in match.group().split()]
         while tokens and _title_key(tokens[0]) in _NOT_NAME_WORDS:
             tokens = tokens[1:]
@@ -582,20 +615,26 @@ def _mentions(text: str, skipped: Sequence[tuple[int, int]], speaker_names: Sequ
             candidates.append((match.start(), tokens, titled))
     single_words = {tokens[0].lower() for _, tokens, _ in candidates if len(tokens) == 1}
     people = {_surname_key(name) for name in speaker_names}
-    for _, tokens, titled in candidates:
+    # (where, name, gender, surname key) of each run that names someone, not a place or organization
+    named_runs: list[tuple[int, str, str | None, str]] = []
+    for at, tokens, titled in candidates:
         named = _name_from_run(tokens)
         if named is None or _is_place_or_organization(named[0]):
             continue
         key = _surname_key(named[0])
+        named_runs.append((at, named[0], named[1], key))
         # A full name: two or three capitalized words, or a longer run whose surname recurs alone.
         words = named[0].split()
         is_full_name = len(words) >= 2 and (key in single_words or _looks_like_personal_name(words))
         if titled or is_full_name:
             people.add(key)
     mentions: list[_Mention] = []
-    for at, tokens, _ in candidates:
-        named = _name_from_run(tokens)
-        if named is not None and _surname_key(named[0]) in people and not _is_place_or_organization(named[0]):
+    for at, name, gender, key in named_runs:
+        if key not in people:
+            continue
+        if at >= subjects_before:
+            mentions.append(_Mention(at, key, name, gender))
+        else:
             sentence_start = _sentence_start(text, max(0, at - 300), at)
             # The subject: the first person of the sentence who is not the object of a preposition
             # ("In an interview with Ann Lee, Ham said …"), unless a pronoun already took that place.
@@ -605,7 +644,7 @@ def _mentions(text: str, skipped: Sequence[tuple[int, int]], speaker_names: Sequ
                 and not _subject_since(mentions, sentence_start)
                 and not _PRONOUN_WORD.search(text, sentence_start, at)
             )
-            mentions.append(_Mention(at, _surname_key(named[0]), named[0], named[1], subject))
+            mentions.append(_Mention(at, key, name, gender, subject))
     return mentions
 
 
@@ -805,8 +844,13 @@ def _rank_key(quote: Quote, named: bool, position: float) -> tuple[int, float]:
     return tier, -(substance - 0.6 * position)
 
 
-def extract_quotes(text: str) -> list[Quote]:
-    """All direct quotations in `text`, key quotes first (see the module docstring)."""
+def extract_quotes(text: str, *, resolve_speakers: bool = True) -> list[Quote]:
+    """All direct quotations in `text`, key quotes first (see the module docstring).
+
+    `resolve_speakers=False` skips step 3, the costliest, for callers that only compare the quoted
+    words (the previous version of an article): speakers stay as written (a pronoun gives None),
+    and quotes come in text order, unranked.
+    """
     paragraphs = _paragraphs(text)
     raw_quotes = sorted(_pair_marks(text, paragraphs), key=lambda q: q.open_at)
     found: list[_Found] = []
@@ -824,6 +868,13 @@ def extract_quotes(text: str) -> list[Quote]:
         found.append(_Found(quote, words, _kind(text, quote, words, first), speaker, has_verb))
     found = _merge_interrupted(text, found)
     _inherit_speakers(text, found, paragraphs)
+    headlines: dict[int, bool] = {}  # paragraph index -> is it a headline; asked once per paragraph
+
+    def is_headline(index: int) -> bool:
+        if index not in headlines:
+            headlines[index] = _is_headline(text, paragraphs[index])
+        return headlines[index]
+
     # Scare quotes ("super PACs" in a sentence nobody speaks in) and names of works are not speech.
     found = [
         item
@@ -832,16 +883,21 @@ def extract_quotes(text: str) -> list[Quote]:
             item.kind is QuoteKind.FRAGMENT
             and item.speaker is None
             and not item.has_verb
-            and not _is_headline(text, paragraphs[item.raw.first_paragraph])
+            and not is_headline(item.raw.first_paragraph)
         )
         and not _is_name_of_a_work(text, item, paragraphs[item.raw.first_paragraph])
     ]
-    skipped = [piece for item in found for piece in item.raw.pieces]
-    if paragraphs and _is_headline(text, paragraphs[0]):
-        # Headlines capitalize every word, so their runs of capitals are not names.
-        skipped.append((paragraphs[0].start, paragraphs[0].end))
-    speaker_names = [i.speaker.words for i in found if i.speaker and i.speaker.form is _SpeakerForm.NAME]
-    mentions = _mentions(text, skipped, speaker_names)
+    speakers = [item.speaker for item in found if item.speaker is not None]
+    speaker_names = [s.words for s in speakers if s.form is _SpeakerForm.NAME]
+    pronouns_at = [s.at for s in speakers if s.form is _SpeakerForm.PRONOUN]
+    mentions: list[_Mention] = []
+    # Only names and pronouns are resolved against the people the article names.
+    if resolve_speakers and (speaker_names or pronouns_at):
+        skipped = [piece for item in found for piece in item.raw.pieces]
+        if paragraphs and is_headline(0):
+            # Headlines capitalize every word, so their runs of capitals are not names.
+            skipped.append((paragraphs[0].start, paragraphs[0].end))
+        mentions = _mentions(text, skipped, speaker_names, max(pronouns_at, default=0))
     results: list[tuple[tuple[int, float], Quote]] = []
     for item in found:
         name, named = _speaker_name(item.speaker, mentions)
@@ -856,7 +912,8 @@ def extract_quotes(text: str) -> list[Quote]:
         )
         position = pieces[0][0] / max(len(text), 1)
         results.append((_rank_key(found_quote, named, position), found_quote))
-    results.sort(key=lambda pair: pair[0])
+    if resolve_speakers:
+        results.sort(key=lambda pair: pair[0])
     return [found_quote for _, found_quote in results]
 
 

@@ -1,9 +1,10 @@
 """The summary and the headline of a brief: which sentences carry the story.
 
 News puts the story in its lead, so a sentence's score mixes a position prior with how densely it
-uses the article's key words (sumy's Luhn score over our own sentence split) and, when there is a
-title, its overlap with the title. On the dev set Luhn beat LexRank, TextRank and LSA as that second
-signal, and costs far less than the graph methods.
+uses the article's key words (Luhn's score, as sumy computes it, over our own sentence split and
+words folded for plurals and possessives) and, when there is a title, its overlap with the title. On
+the dev set Luhn beat LexRank, TextRank and LSA as that second signal, and costs far less than the
+graph methods. The Luhn score is computed here, on sentences split once for the whole brief.
 Boilerplate (bylines, "Click here", photo credits, share bars) and sentences that cannot stand on
 their own (too short, too long, questions) are kept out, and near-duplicates of a chosen sentence
 are skipped, since captions often repeat the lead word for word.
@@ -16,6 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from itertools import islice
 from typing import Any
 
 from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
@@ -23,7 +25,7 @@ from sumy.nlp.stemmers import Stemmer
 from sumy.summarizers.luhn import LuhnSummarizer
 from sumy.utils import get_stop_words
 
-from bot.text import SumyTokenizer, split_sentences, tokenize_words
+from bot.text import SplitText, SumyTokenizer, tokenize_words
 
 LANGUAGE = "english"
 
@@ -57,6 +59,28 @@ _JUNK = re.compile(
 _TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$")
 
 
+# Every pattern of _JUNK needs one of these (lowercased) or one of the openers at the sentence start;
+# checking for them first keeps the slow many-branch regex off nearly every sentence.
+_JUNK_CLUES = (
+    "click here",
+    "scroll down",
+    "share this",
+    "sign up ",
+    "subscribe ",
+    "follow us",
+    "follow @",
+    "read more",
+    "all rights reserved",
+    "copyright",
+    "photo",
+    "image ",
+    "getty images",
+    "download ",
+    "media playback",
+)
+_JUNK_OPENERS = ("by", "published", "updated", "last updated", "posted")
+
+
 @cache
 def stop_words() -> frozenset[str]:
     return frozenset(get_stop_words(LANGUAGE))
@@ -69,26 +93,49 @@ def _snowball() -> Stemmer:
 
 @lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
-    """sumy's (Snowball) English stem of a lowercased word, memoized: stemming dominated the cost."""
+    """sumy's (Snowball) English stem of a lowercased word, memoized (for sumy's summarizers)."""
     return str(_snowball()(word))
+
+
+def fold_word(lowered: str) -> str:
+    """A lowercased word with its possessive and plural folded: "officers", "officer's" -> "officer".
+
+    The summary counts words folded this way rather than by their Snowball stems: on the dev set
+    (bench/summaries.py) ROUGE stayed the same or rose a little on every source, and Snowball cost
+    more than the rest of a summary for each word not seen before.
+    """
+    if lowered.endswith(("'s", "’s")):
+        lowered = lowered[:-2]
+    if len(lowered) > 4 and lowered.endswith("s") and not lowered.endswith("ss"):
+        return lowered[:-1]
+    return lowered
+
+
+@lru_cache(maxsize=1 << 16)
+def _word_term(word: str) -> tuple[str, bool]:
+    """A word as written, as the summary counts it (folded), and whether it is not a stop word."""
+    lowered = word.lower()
+    return fold_word(lowered), lowered not in stop_words()
 
 
 @cache
 def _luhn() -> LuhnSummarizer:
     # Built once: setting sumy's stop words normalizes the whole list each time.
-    summarizer = LuhnSummarizer(stem)
+    summarizer = LuhnSummarizer(fold_word)
     summarizer.stop_words = stop_words()
     return summarizer
 
 
-def content_stems(text: str) -> frozenset[str]:
-    """The stemmed, lowercased words of `text` that are not stop words."""
-    stops = stop_words()
-    return frozenset(stem(w) for w in (t.lower() for t in tokenize_words(text)) if w not in stops)
+def content_terms(text: str) -> frozenset[str]:
+    """The words of `text` that are not stop words, lowercased and folded (`fold_word`)."""
+    return _SentenceWords.of(text).content
 
 
 def is_junk(sentence: str) -> bool:
     """Boilerplate that is not part of any story: bylines, share bars, credits, calls to click."""
+    lowered = sentence.casefold()
+    if not (lowered.lstrip().startswith(_JUNK_OPENERS) or any(clue in lowered for clue in _JUNK_CLUES)):
+        return False
     return bool(_JUNK.search(sentence))
 
 
@@ -99,6 +146,21 @@ def _fits(sentence: str, weights: RankingWeights) -> bool:
         return False
     # Questions tease rather than tell; a missing end mark means a caption or a heading.
     return not sentence.rstrip("\"'”’)]").endswith("?") and bool(_TERMINAL.search(sentence))
+
+
+@dataclass(frozen=True, slots=True)
+class _SentenceWords:
+    """A sentence's words as Luhn counts them (tokenized by bot.text, folded by `fold_word`)."""
+
+    terms: tuple[str, ...]  # every word, stop words included
+    content: frozenset[str]  # the words that are not stop words
+    content_terms: tuple[str, ...]  # the same, in order and with repeats: what Luhn counts
+
+    @classmethod
+    def of(cls, sentence: str) -> _SentenceWords:
+        words = [_word_term(word) for word in tokenize_words(sentence)]
+        content = tuple(term for term, is_content in words if is_content)
+        return cls(tuple(term for term, _ in words), frozenset(content), content)
 
 
 def sumy_document(sentences: Sequence[str]) -> Any:
@@ -125,7 +187,11 @@ def sumy_ratings(summarizer: Any, document: Any) -> list[float]:
 
 
 def luhn_scores(sentences: Sequence[str]) -> list[float]:
-    """sumy's Luhn score of each sentence, in the given order."""
+    """sumy's Luhn rating of each sentence (our tokenizer; words folded by `fold_word`), in order.
+
+    Luhn rates a sentence by its densest run of the document's frequent words: the article's own
+    key words, whatever its subject.
+    """
     if not sentences:
         return []
     return sumy_ratings(_luhn(), sumy_document(sentences))
@@ -138,6 +204,35 @@ def _scaled(values: Sequence[float]) -> list[float]:
     return [v / top for v in values]
 
 
+@dataclass(frozen=True, slots=True)
+class _Scored:
+    scores: list[float]  # per sentence; 0 for the ones left out
+    junk: dict[int, bool]  # per sentence read, whether it is boilerplate
+    words: dict[int, _SentenceWords]  # of the story's sentences
+
+
+def _score(sentences: Sequence[str], title: str | None, weights: RankingWeights) -> _Scored:
+    read = sentences[: weights.max_sentences_read]
+    junk = {i: is_junk(s) for i, s in enumerate(read)}
+    story = [i for i in junk if not junk[i]]
+    candidates = [i for i in story if i < weights.max_candidates and _fits(sentences[i], weights)]
+    scores = [0.0] * len(sentences)
+    if not candidates:
+        return _Scored(scores, junk, {})
+    # Luhn reads the whole story for its frequent words but only the candidates compete.
+    words = {i: _SentenceWords.of(sentences[i]) for i in story}
+    ratings = dict(zip(story, luhn_scores([sentences[i] for i in story]), strict=True))
+    keywords = dict(zip(candidates, _scaled([ratings[i] for i in candidates]), strict=True))
+    title_terms = content_terms(title) if title else frozenset()
+    for index in candidates:
+        score = 1.0 / (1.0 + weights.position_decay * index) + weights.keywords * keywords[index]
+        if title_terms:
+            shared = title_terms & words[index].content
+            score += weights.title * len(shared) / len(title_terms)
+        scores[index] = score
+    return _Scored(scores, junk, words)
+
+
 def score_sentences(
     sentences: Sequence[str],
     *,
@@ -145,22 +240,7 @@ def score_sentences(
     weights: RankingWeights = DEFAULT_WEIGHTS,
 ) -> list[float]:
     """How much each sentence carries the story (higher is better); 0 for the ones left out."""
-    story = [i for i, s in enumerate(sentences[: weights.max_sentences_read]) if not is_junk(s)]
-    candidates = [i for i in story if i < weights.max_candidates and _fits(sentences[i], weights)]
-    scores = [0.0] * len(sentences)
-    if not candidates:
-        return scores
-    # Luhn reads the whole story for its frequent words but only the candidates compete.
-    luhn = dict(zip(story, luhn_scores([sentences[i] for i in story]), strict=True))
-    keywords = dict(zip(candidates, _scaled([luhn[i] for i in candidates]), strict=True))
-    title_stems = content_stems(title) if title else frozenset()
-    for index in candidates:
-        score = 1.0 / (1.0 + weights.position_decay * index) + weights.keywords * keywords[index]
-        if title_stems:
-            shared = title_stems & content_stems(sentences[index])
-            score += weights.title * len(shared) / len(title_stems)
-        scores[index] = score
-    return scores
+    return _score(sentences, title, weights).scores
 
 
 def _overlap(words: frozenset[str], chosen: Sequence[frozenset[str]]) -> float:
@@ -179,12 +259,13 @@ def select_sentences(
     """Indices (in article order) of the `count` sentences that best carry the story."""
     if count <= 0 or not sentences:
         return []
-    scores = score_sentences(sentences, title=title, weights=weights)
+    scored = _score(sentences, title, weights)
+    scores = scored.scores
     ranked = sorted((i for i, s in enumerate(scores) if s > 0), key=lambda i: (-scores[i], i))
     chosen: list[int] = []
     chosen_words: list[frozenset[str]] = []
     for index in ranked:
-        words = content_stems(sentences[index])
+        words = scored.words[index].content
         if _overlap(words, chosen_words) >= weights.max_overlap:
             continue
         chosen.append(index)
@@ -193,14 +274,21 @@ def select_sentences(
             break
     if len(chosen) < count:
         # A short or odd text: rather the leading non-boilerplate sentences than too few.
-        spare = [i for i, s in enumerate(sentences) if i not in chosen and not is_junk(s)]
-        chosen.extend(spare[: count - len(chosen)])
+        spare = (
+            i
+            for i, s in enumerate(sentences)
+            if i not in chosen and not (scored.junk[i] if i in scored.junk else is_junk(s))
+        )
+        chosen.extend(islice(spare, count - len(chosen)))
     return sorted(chosen)
 
 
-def summarize(text: str, sentences: int = 3, *, title: str | None = None) -> list[str]:
-    """The `sentences` sentences that carry the story, in article order (fewer if the text is short)."""
-    split = split_sentences(text)
+def summarize(text: str | SplitText, sentences: int = 3, *, title: str | None = None) -> list[str]:
+    """The `sentences` sentences that carry the story, in article order (fewer if the text is short).
+
+    `text` may come already split (`SplitText.of`), when other stages need the same sentences.
+    """
+    split = SplitText.of(text).sentences
     return [split[i] for i in select_sentences(split, sentences, title=title)]
 
 
@@ -219,12 +307,13 @@ _DATELINE = re.compile(r"^(?:\(\w+\)\s*|[A-Z][A-Z .,'’-]{1,40}(?:\([\w .]+\))?
 _ELLIPSIS = "…"
 
 
-def make_headline(text: str, max_chars: int = 100) -> str:
+def make_headline(text: str | SplitText, max_chars: int = 100) -> str:
     """A headline for a text without a title: its lead sentence, shortened at a clause or word boundary.
 
     The result has at most `max_chars` characters; "…" marks a cut, which is always at a word boundary.
+    `text` may come already split (`SplitText.of`).
     """
-    split = split_sentences(text)
+    split = SplitText.of(text).sentences
     lead = next((s for s in split if not is_junk(s) and len(s.split()) >= 3), split[0] if split else "")
     lead = _DATELINE.sub("", lead).strip() or lead
     if len(lead) <= max_chars:

@@ -9,20 +9,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 # A paragraph break is a blank line. A single newline is a break too (extractors and feeds put
 # one paragraph per line), unless the line looks hard-wrapped: see `_is_wrapped_line`.
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 _LINE = re.compile(r"[^\n]+")
-_WHITESPACE = re.compile(r"\s+")
 
 _CLOSERS = "\"'”’)]»"
 _OPENERS = "\"'“‘([«"
 _CLOSERS_CLASS = re.escape(_CLOSERS)
 _OPENERS_CLASS = re.escape(_OPENERS)
-# A candidate end: a run of end marks right after a token, then closing quotes/brackets, then
-# whitespace or the end of the text. Anchored at a token start so `tok` is the whole token.
-_CANDIDATE = re.compile(r"(?<!\S)(?P<tok>\S*?)(?P<mark>[.!?…]+)(?P<close>[" + _CLOSERS_CLASS + r"]*)(?=\s|$)")
+# A candidate end: a run of end marks, then closing quotes/brackets, then whitespace or the end of
+# the text. The token before the marks is found by looking back to the previous space: anchoring
+# the regex at every token start instead made it try each word of the text.
+_CANDIDATE = re.compile(r"(?P<mark>[.!?…]+)(?P<close>[" + _CLOSERS_CLASS + r"]*)(?=\s|$)")
 _NEXT_WORD = re.compile(r"\s*[" + _OPENERS_CLASS + r"]*(?P<word>[^\s" + _CLOSERS_CLASS + r"]*)")
 # "Why me?" Smith asked. -- a question or exclamation inside a quote, then its attribution.
 _ATTRIBUTION_AFTER = re.compile(
@@ -112,7 +113,7 @@ def _starts_sentence(word: str) -> bool:
     return True
 
 
-def _is_sentence_end(text: str, match: re.Match[str], paragraph_start: int) -> bool:
+def _is_sentence_end(text: str, match: re.Match[str], token_start: int, paragraph_start: int) -> bool:
     mark = match.group("mark")
     next_word = _NEXT_WORD.match(text, match.end())
     word = next_word.group("word") if next_word else ""
@@ -121,11 +122,18 @@ def _is_sentence_end(text: str, match: re.Match[str], paragraph_start: int) -> b
     if "?" in mark or "!" in mark:
         # A question or exclamation inside quotes followed by its speaker ends no sentence.
         return not (match.group("close") and _ATTRIBUTION_AFTER.match(text, match.end()))
-    token = match.group("tok").lstrip(_OPENERS)
+    token = text[token_start : match.start()].lstrip(_OPENERS)
     if len(mark) > 1 or mark == "…":
         # An ellipsis before a capital ends the sentence, unless it opens one ('"... A woman').
         return bool(token)
-    return not _is_abbreviation(token, word, at_paragraph_start=match.start() == paragraph_start)
+    return not _is_abbreviation(token, word, at_paragraph_start=token_start == paragraph_start)
+
+
+def _token_start(text: str, at: int, floor: int) -> int:
+    """Where the whitespace-delimited token ending at `at` starts (not before `floor`)."""
+    while at > floor and not text[at - 1].isspace():
+        at -= 1
+    return at
 
 
 def _is_abbreviation(token: str, next_word: str, *, at_paragraph_start: bool) -> bool:
@@ -155,7 +163,7 @@ def _sentence_spans_in(text: str, start: int, end: int) -> Iterator[tuple[int, i
     for match in _CANDIDATE.finditer(text, start, end):
         if match.end() >= end:
             break
-        if _is_sentence_end(text, match, start):
+        if _is_sentence_end(text, match, _token_start(text, match.start(), start), start):
             yield sentence_start, match.end()
             sentence_start = match.end()
             while sentence_start < end and text[sentence_start].isspace():
@@ -182,8 +190,26 @@ def split_sentences(text: str) -> list[str]:
     return [_collapse(text[start:end]) for start, end in split_sentences_with_offsets(text)]
 
 
+@dataclass(frozen=True, slots=True)
+class SplitText:
+    """A text split into sentences once, so every stage of a brief can share the split."""
+
+    text: str
+    spans: tuple[tuple[int, int], ...]  # of each sentence in `text`, as split_sentences_with_offsets
+    sentences: tuple[str, ...]  # each span's text with its whitespace collapsed, as split_sentences
+
+    @classmethod
+    def of(cls, text: str | SplitText) -> SplitText:
+        """`text` split, or `text` itself when it already is."""
+        if isinstance(text, SplitText):
+            return text
+        spans = tuple(split_sentences_with_offsets(text))
+        return cls(text, spans, tuple(_collapse(text[start:end]) for start, end in spans))
+
+
 def _collapse(text: str) -> str:
-    return _WHITESPACE.sub(" ", text).strip()
+    # str.split() splits on exactly the characters \s matches, and is several times faster.
+    return " ".join(text.split())
 
 
 # Words: letters/digits with inner apostrophes, hyphens, and the dots/commas of numbers and acronyms.

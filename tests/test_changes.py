@@ -18,7 +18,7 @@ from bot.changes import (
     word_diff,
 )
 from bot.models import Change, ChangeKind, Quote, QuoteKind, StoryArticle, WordDiffPart, WordOp
-from bot.text import split_sentences
+from bot.text import SplitText, split_sentences
 
 OLD = (
     "Firefighters battled a blaze at a warehouse in Eastfield on Monday night. "
@@ -482,3 +482,33 @@ def test_a_vote_tally_or_range_is_one_number() -> None:
     new = "The board voted 6-1 to cut the late sailings for the 2026-2027 season."
     changes = diff_versions(None, old, [], None, new, [])
     assert [(c.kind, c.before, c.after) for c in changes] == [(ChangeKind.NUMBER_CHANGED, "5-2", "6-1")]
+
+
+def test_quotes_added_to_one_sentence_come_in_text_order_whatever_the_list_order() -> None:
+    old = "The mayor visited the site. Repairs start in May."
+    new = (
+        'The mayor visited the site. "We will rebuild every home," she said, and called the storm '
+        '"the worst we have seen in forty years." Repairs start in May.'
+    )
+    first = Quote("We will rebuild every home,", "she", start=new.index("We will"))
+    second = Quote("the worst we have seen in forty years.", None, QuoteKind.FRAGMENT, new.index("the worst"))
+    expected = (
+        Change(ChangeKind.QUOTE_ADDED, after=first.text),
+        Change(ChangeKind.QUOTE_ADDED, after=second.text),
+    )
+    assert diff_versions(None, old, [], None, new, [first, second]) == expected
+    assert diff_versions(None, old, [], None, new, [second, first]) == expected
+
+
+def test_diff_takes_already_split_texts() -> None:
+    new = OLD.replace("three stations", "four stations").replace(
+        "The cause of the fire is not yet known. ", ""
+    )
+    expected = diff_versions("Old", OLD, OLD_QUOTES, "New", new, [])
+    assert [c.kind for c in expected] == [
+        ChangeKind.HEADLINE_CHANGED,
+        ChangeKind.SENTENCE_EDITED,
+        ChangeKind.SENTENCE_REMOVED,
+    ]
+    assert diff_versions("Old", SplitText.of(OLD), OLD_QUOTES, "New", SplitText.of(new), []) == expected
+    assert story_novelty(SplitText.of(new), []) == story_novelty(new, [])

@@ -297,3 +297,31 @@ def test_benchmark_targets_on_shared_data(shared_dir: Path) -> None:
     assert scores.right_quotes / scores.quotes >= 0.90
     assert scores.recalled / scores.direct >= 0.85
     assert scores.right_speakers / scores.named >= 0.90
+
+
+def test_without_resolving_speakers_the_same_quotes_come_in_text_order() -> None:
+    resolved = extract_quotes(HEGSETH_ARTICLE)
+    as_written = extract_quotes(HEGSETH_ARTICLE, resolve_speakers=False)
+    assert [q.start for q in as_written] == sorted(q.start for q in resolved)
+    assert {(q.text, q.kind, q.start, q.end) for q in as_written} == {
+        (q.text, q.kind, q.start, q.end) for q in resolved
+    }
+    speakers = {q.text.rstrip("."): q.speaker for q in as_written}
+    assert speakers["We need a ceasefire"] == "Hegseth"  # as written, not the full name
+    assert (
+        speakers["If there are security guarantees, they will not involve U.S. boots on the ground"] is None
+    )
+
+
+def test_a_pronoun_after_a_name_in_a_later_sentence_resolves_to_that_name() -> None:
+    # Subjects are only worked out before the last pronoun: the name after it must not matter.
+    text = (
+        "Councillor Hedda Frost opened the hearing.\n\n"
+        "“This is not a budget, it is a wish list,” she said.\n\n"
+        "Mayor Ola Brandt left early. “We will talk again,” Brandt said."
+    )
+    speakers = {q.text: q.speaker for q in extract_quotes(text)}
+    assert speakers == {
+        "This is not a budget, it is a wish list": "Hedda Frost",
+        "We will talk again": "Ola Brandt",
+    }

@@ -6,8 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.summarize import is_junk, make_headline, select_sentences, summarize
-from bot.text import split_sentences
+from bot.summarize import (
+    is_junk,
+    luhn_scores,
+    make_headline,
+    select_sentences,
+    summarize,
+)
+from bot.text import SplitText, split_sentences
 
 ARTICLE = """By Jane Reporter
 
@@ -192,3 +198,25 @@ def test_dev_articles_give_valid_briefs(shared_dir: Path) -> None:
         headline = make_headline(row["article"])
         assert 0 < len(headline) <= 100
         assert not re.search(r"\s…$", headline)
+
+
+def test_luhn_rates_the_densest_run_of_repeated_words() -> None:
+    # sumy's LuhnSummarizer, fed our tokenizer and our word folding ("floods" counts as "flood").
+    sentences = [
+        "Floods floods hit Riverton.",
+        "Riverton floods again, and floods.",
+        "Nothing here repeats at all.",
+    ]
+    ours = luhn_scores(sentences)
+    # Significant: flood (4 times, folded) and riverton (twice).
+    assert ours[0] == pytest.approx(9 / 4)  # floods floods hit riverton: 3 significant in a run of 4
+    assert ours[1] == pytest.approx(9 / 5)  # riverton floods again and floods: 3 in a run of 5
+    assert ours[2] == 0.0
+    assert any(score > 0 for score in luhn_scores(split_sentences(ARTICLE)))
+    assert luhn_scores([]) == []
+
+
+def test_summary_and_headline_take_an_already_split_text() -> None:
+    split = SplitText.of(ARTICLE)
+    assert summarize(split, 3, title="Riverton floods") == summarize(ARTICLE, 3, title="Riverton floods")
+    assert make_headline(split, 60) == make_headline(ARTICLE, 60)

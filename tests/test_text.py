@@ -12,6 +12,7 @@ from sumy.summarizers.lex_rank import LexRankSummarizer
 from sumy.summarizers.luhn import LuhnSummarizer
 
 from bot.text import (
+    SplitText,
     SumyTokenizer,
     split_paragraphs,
     split_sentences,
@@ -199,3 +200,26 @@ def test_tokenizer_methods_return_tuples() -> None:
     tokenizer = SumyTokenizer()
     assert tokenizer.to_sentences("One here. Two there.") == ("One here.", "Two there.")
     assert tokenizer.to_words("Two there.") == ("Two", "there")
+
+
+SPLIT_SAMPLE = (
+    "Floods hit the town of Riverton on Monday. Mr. Hale, the mayor,   said the river\nrose 3.5 metres.\n\n"
+    "The U.S. Army sent boats. “Why now?” Hale asked. Officials were surprised...\n\n"
+    "Volunteers filled sandbags."
+)
+
+
+def test_split_text_holds_the_same_split_as_the_functions() -> None:
+    split = SplitText.of(SPLIT_SAMPLE)
+    assert split.text == SPLIT_SAMPLE
+    assert list(split.spans) == split_sentences_with_offsets(SPLIT_SAMPLE)
+    assert list(split.sentences) == split_sentences(SPLIT_SAMPLE)
+    assert split.sentences[1] == "Mr. Hale, the mayor, said the river rose 3.5 metres."
+    assert split.sentences[3] == "“Why now?” Hale asked."
+    assert len(split.sentences) == 6
+
+
+def test_split_text_of_a_split_text_is_that_split() -> None:
+    split = SplitText.of(SPLIT_SAMPLE)
+    assert SplitText.of(split) is split
+    assert SplitText.of("") == SplitText("", (), ())
