@@ -35,6 +35,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import (
     ColumnElement,
+    bindparam,
     delete,
     event,
     exists,
@@ -104,6 +105,10 @@ RECENT_SPEAKER_QUOTES = 500
 # Newest articles for a guild: first look among this many newest articles (enough for a guild that
 # sees much), then per source (fast for a guild that sees little).
 NEWEST_SCAN_WINDOW = 1000
+# Search ranks the best of the newest this-many matches (visible to the guild), not every match:
+# ranking all ~100k matches of a common word took 130-300 ms. News is read by recency, so the
+# best of recent matches is what is wanted; a rarer word has fewer matches and is ranked in full.
+SEARCH_RANK_WINDOW = 2000
 MAX_NONCE_CHARS = 25  # Discord's limit on a message nonce
 NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
 SPEAKER_KEY_PUNCTUATION = re.compile(r"[.,;:!?\"“”()\[\]]")
@@ -558,32 +563,37 @@ def later(first: datetime, second: datetime) -> datetime:
 
 
 # Ranking runs on the FTS5 table alone, as its own statement; Store._search_sqlite then looks up
-# the page of hits. Joining before the sort tripled the cost of a common word on 100k articles,
-# and wrapping this in a subquery made SQLite compute snippet() for every match. Ties go to the
-# newest stored version (the higher id), i.e. the most recently seen.
-SQLITE_SEARCH_RANKED = text(
-    f"""
-    SELECT rowid AS version_id, bm25({SQLITE_FTS_TABLE}, 4.0, 1.0) AS score,
-           snippet({SQLITE_FTS_TABLE}, 1, :mark_start, :mark_end, :ellipsis, :tokens) AS snippet
-    FROM {SQLITE_FTS_TABLE}
-    WHERE {SQLITE_FTS_TABLE} MATCH :match
-    ORDER BY score, rowid DESC
+# the page of hits, and their snippets (snippet() costs ~0.1 ms a row: for the page only). FTS5
+# walks a term's matches by rowid, so `ORDER BY rowid DESC LIMIT :window` reads only the newest
+# window of matches and bm25() runs on those alone. Ties go to the newest stored version (the
+# higher id), i.e. the most recently seen.
+SQLITE_SEARCH_RANKED_TEMPLATE = f"""
+    SELECT version_id, score FROM (
+        SELECT rowid AS version_id, bm25({SQLITE_FTS_TABLE}, 4.0, 1.0) AS score
+        FROM {SQLITE_FTS_TABLE}
+        WHERE {SQLITE_FTS_TABLE} MATCH :match {{visibility}}
+        ORDER BY rowid DESC
+        LIMIT :window
+    )
+    ORDER BY score, version_id DESC
     LIMIT :limit OFFSET :offset
     """
-)
-
+SQLITE_SEARCH_RANKED = text(SQLITE_SEARCH_RANKED_TEMPLATE.format(visibility=""))
 SQLITE_SEARCH_RANKED_FOR_GUILD = text(
+    SQLITE_SEARCH_RANKED_TEMPLATE.format(
+        visibility=f"AND EXISTS (SELECT 1 FROM articles AS a WHERE a.latest_version_id = "
+        f"{SQLITE_FTS_TABLE}.rowid AND {VISIBLE_SQL.format(a='a.id')})"
+    )
+)
+# With MATCH, `rowid IN (...)` is one index seek per id (a rowid range would rescan the matches).
+SQLITE_SEARCH_SNIPPETS = text(
     f"""
-    SELECT rowid AS version_id, bm25({SQLITE_FTS_TABLE}, 4.0, 1.0) AS score,
+    SELECT rowid AS version_id,
            snippet({SQLITE_FTS_TABLE}, 1, :mark_start, :mark_end, :ellipsis, :tokens) AS snippet
     FROM {SQLITE_FTS_TABLE}
-    WHERE {SQLITE_FTS_TABLE} MATCH :match
-      AND EXISTS (SELECT 1 FROM articles AS a WHERE a.latest_version_id = {SQLITE_FTS_TABLE}.rowid
-                  AND {VISIBLE_SQL.format(a="a.id")})
-    ORDER BY score, rowid DESC
-    LIMIT :limit OFFSET :offset
+    WHERE {SQLITE_FTS_TABLE} MATCH :match AND rowid IN :version_ids
     """
-)
+).bindparams(bindparam("version_ids", expanding=True))
 
 # FTS5 walks its matches in rowid (article id) order, newest first, and stops at the limit.
 SQLITE_TITLE_SUGGEST = text(
@@ -619,18 +629,26 @@ POSTGRESQL_HEADLINE_OPTIONS = (
     f'MaxFragments=1, FragmentDelimiter="{SNIPPET_ELLIPSIS}"'
 )
 
-# Same shape as on SQLite: rank over article_search alone, then join the page of hits.
+# Same shape as on SQLite: the newest SEARCH_RANK_WINDOW matches (ids only: ts_rank reads the
+# whole tsvector, so it runs on the window alone), ranked, then the page of hits joined.
 POSTGRESQL_SEARCH_TEMPLATE = f"""
     SELECT t.article_id AS article_id, t.version_id AS version_id, t.rank AS rank, v.seen_at AS seen_at,
            coalesce(v.title, a.title) AS title, a.canonical_url AS url,
            ts_headline('{POSTGRESQL_TS_CONFIG}', left(v.text, {POSTGRESQL_INDEXED_CHARS}),
                        plainto_tsquery('{POSTGRESQL_TS_CONFIG}', :query), :headline_options) AS snippet
     FROM (
-        SELECT s.article_id, s.version_id, ts_rank(s.document, q.query) AS rank
-        FROM article_search AS s
+        SELECT w.article_id, w.version_id, ts_rank(s.document, q.query) AS rank
+        FROM (
+            SELECT s.article_id, s.version_id
+            FROM article_search AS s
+            CROSS JOIN plainto_tsquery('{POSTGRESQL_TS_CONFIG}', :query) AS q(query)
+            WHERE s.document @@ q.query {{visibility}}
+            ORDER BY s.version_id DESC
+            LIMIT :window
+        ) AS w
+        JOIN article_search AS s ON s.article_id = w.article_id
         CROSS JOIN plainto_tsquery('{POSTGRESQL_TS_CONFIG}', :query) AS q(query)
-        WHERE s.document @@ q.query {{visibility}}
-        ORDER BY rank DESC, s.version_id DESC
+        ORDER BY rank DESC, w.version_id DESC
         LIMIT :limit OFFSET :offset
     ) AS t
     JOIN versions AS v ON v.id = t.version_id
@@ -1362,9 +1380,10 @@ class Store:
     ) -> list[SearchHit]:
         """Articles (their latest version) matching every word of `query`.
 
-        Best match first; ties newest first (the most recently stored version). Any text is
-        accepted: operators and punctuation are ignored, and a query without words finds nothing.
-        guild_id: only articles visible to that guild; None: all (the CLI).
+        Best match first among the newest SEARCH_RANK_WINDOW matches (so a word in most articles
+        is answered in milliseconds); ties newest first (the most recently stored version). Any
+        text is accepted: operators and punctuation are ignored, and a query without words finds
+        nothing. guild_id: only articles visible to that guild; None: all (the CLI).
         """
         terms = search_terms(query)
         limit = min(limit, MAX_SEARCH_LIMIT)
@@ -1383,6 +1402,7 @@ class Store:
         params = {
             "query": " ".join(terms),
             "headline_options": POSTGRESQL_HEADLINE_OPTIONS,
+            "window": SEARCH_RANK_WINDOW,
             "limit": limit,
             "offset": offset,
         }
@@ -1408,12 +1428,10 @@ class Store:
     async def _search_sqlite(
         connection: AsyncConnection, terms: list[str], guild_id: int | None, limit: int, offset: int
     ) -> list[SearchHit]:
+        match = fts5_match_expression(terms)
         params: dict[str, Any] = {
-            "match": fts5_match_expression(terms),
-            "mark_start": SNIPPET_START,
-            "mark_end": SNIPPET_END,
-            "ellipsis": SNIPPET_ELLIPSIS,
-            "tokens": SNIPPET_TOKENS,
+            "match": match,
+            "window": SEARCH_RANK_WINDOW,
             "limit": limit,
             "offset": offset,
         }
@@ -1424,6 +1442,8 @@ class Store:
         ranked = (await connection.execute(statement, params)).mappings().all()
         if not ranked:
             return []
+        version_ids = [row["version_id"] for row in ranked]
+        snippets = await Store._sqlite_snippets(connection, match, version_ids)
         details = {
             row["id"]: row
             for row in (
@@ -1438,7 +1458,7 @@ class Store:
                     .select_from(versions.join(articles, articles.c.id == versions.c.article_id))
                     # The index holds only latest versions; the check keeps a stale entry out.
                     .where(
-                        versions.c.id.in_([row["version_id"] for row in ranked]),
+                        versions.c.id.in_(version_ids),
                         articles.c.latest_version_id == versions.c.id,
                     )
                 )
@@ -1450,13 +1470,28 @@ class Store:
                 version_id=detail["id"],
                 title=detail["title"],
                 url=detail["canonical_url"],
-                snippet=row["snippet"] or "",
+                snippet=snippets.get(row["version_id"]) or "",
                 seen_at=detail["seen_at"],
                 rank=-float(row["score"]),
             )
             for row in ranked
             if (detail := details.get(row["version_id"])) is not None
         ]
+
+    @staticmethod
+    async def _sqlite_snippets(
+        connection: AsyncConnection, match: str, version_ids: list[int]
+    ) -> dict[int, str | None]:
+        params: dict[str, Any] = {
+            "match": match,
+            "version_ids": version_ids,
+            "mark_start": SNIPPET_START,
+            "mark_end": SNIPPET_END,
+            "ellipsis": SNIPPET_ELLIPSIS,
+            "tokens": SNIPPET_TOKENS,
+        }
+        rows = (await connection.execute(SQLITE_SEARCH_SNIPPETS, params)).all()
+        return {version_id: snippet for version_id, snippet in rows}
 
     # --- guilds: subscriptions -------------------------------------------------------------
 
