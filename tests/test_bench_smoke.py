@@ -58,3 +58,11 @@ def test_poll_runs_on_a_few_feeds(shared_dir: Path) -> None:
     assert rows["warm"][1] == "2" and rows["warm"][9] == "2", table
     assert int(rows["cold"][5]) > 0, table  # the cold poll stored articles
     assert "feedparser.parse(url) loop" in out
+
+
+def test_commands_benchmark_runs_on_a_small_store() -> None:
+    # Synthetic store, real bot, fake Discord: no ../shared needed.
+    out = _run("commands.py", "--articles", "500", "--runs", "10", timeout=300)
+    assert out.startswith("machine: ")
+    for command in ("all /search", "all /brief", "all /quote"):
+        assert command in out, command

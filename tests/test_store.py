@@ -729,6 +729,23 @@ async def test_search_ranking_best_first_then_newest(store: Store) -> None:
     assert await store.search("harbour", limit=0) == []
 
 
+async def test_search_ranks_only_the_newest_matches(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A word in most articles would mean scoring every one; the store ranks the newest window only.
+    monkeypatch.setattr("bot.store.SEARCH_RANK_WINDOW", 2)
+    source = await add_source(store)
+    ids = []
+    for hours, body in enumerate(["harbour harbour harbour harbour", "the harbour", "a harbour", "harbour day"]):
+        record, _ = await save(
+            store,
+            make_draft(source.id, url=f"u{hours}", guid=f"g{hours}", title="News", body=body),
+            seen_at=T0 + timedelta(hours=hours),
+        )
+        ids.append(record.id)
+    hits = await store.search("harbour", limit=10)
+    # The best match (the oldest, most repetitive) is outside the window of the two newest.
+    assert {h.article_id for h in hits} == {ids[2], ids[3]}
+
+
 async def test_search_covers_only_the_latest_version(store: Store) -> None:
     source = await add_source(store)
     article, _ = await save(store, make_draft(source.id, title="Ferry", body="The ferry sank near the pier."))
