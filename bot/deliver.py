@@ -85,7 +85,10 @@ class DigestService:
         """The digest the channel would get now, without storing anything (for /digest preview)."""
         limit = channel.max_items or self.default_max_items
         rows = await self.store.briefs_for_digest(
-            channel.guild_id, after_version_id=channel.cursor_version_id, limit=limit * 20
+            channel.guild_id,
+            after_version_id=channel.cursor_version_id,
+            limit=limit * 20,
+            channel_id=channel.channel_id,
         )
         rows = sorted(rows, key=lambda row: row[2].id, reverse=True)
         cursor = max((version.id for _, _, version in rows), default=channel.cursor_version_id)

@@ -519,6 +519,20 @@ def visible_to(guild_id: int, article_id: Any) -> ColumnElement[bool]:
     return or_(subscribed, granted)
 
 
+def routed_to(guild_id: int, channel_id: int | None, article_id: Any) -> ColumnElement[bool]:
+    """The article came through a source of the guild whose articles go to this digest channel:
+    one pinned to it with `/source add ... channel`, or one pinned to no channel.
+
+    Articles fetched on a member's request (granted) are not in digests: nobody subscribed to them.
+    """
+    return exists().where(
+        article_sources.c.article_id == article_id,
+        guild_sources.c.source_id == article_sources.c.source_id,
+        guild_sources.c.guild_id == guild_id,
+        or_(guild_sources.c.channel_id.is_(None), guild_sources.c.channel_id == channel_id),
+    )
+
+
 def visible_article_ids(guild_id: int) -> Any:
     """Ids of every article the guild may see, as a subquery (for counting)."""
     return union(
@@ -1768,9 +1782,11 @@ class Store:
         after_version_id: int,
         up_to_version_id: int | None = None,
         limit: int,
+        channel_id: int | None = None,
     ) -> list[tuple[ArticleRecord, Brief, VersionRecord]]:
         """Briefs of versions with after_version_id < id <= up_to_version_id (None: no upper end),
-        visible to the guild, OLDEST FIRST (by version id).
+        visible to the guild, OLDEST FIRST (by version id). With `channel_id`, only those whose
+        sources post to that digest channel (`routed_to`).
 
         Only versions still their article's latest are returned, so an article edited twice since
         the cursor appears once, with its newest version (which is inside the range too). Version
@@ -1793,7 +1809,12 @@ class Store:
                     briefs, briefs.c.version_id == versions.c.id
                 )
             )
-            .where(versions.c.id > after_version_id, visible_to(guild_id, articles.c.id))
+            .where(
+                versions.c.id > after_version_id,
+                visible_to(guild_id, articles.c.id)
+                if channel_id is None
+                else routed_to(guild_id, channel_id, articles.c.id),
+            )
             .order_by(versions.c.id)
             .limit(max(limit, 0))
         )

@@ -31,6 +31,7 @@ IDS = DEFAULT_IDS
 OTHER_GUILD = "1200000000000000001"
 OTHER_CHANNEL = "1200000000000000010"
 OTHER_MOD = "1200000000000000201"
+SPORTS_CHANNEL = "1100000000000000012"
 
 FERRY = """The Harlow Bay ferry will stop its night crossings in January after the operator lost two of its four captains, the transport board said on Tuesday.
 
@@ -138,6 +139,8 @@ def two_guild_world() -> FakeWorld:
             FakeMember(mod, permissions=base.member(IDS.moderator).permissions),
         ),
     )
+    sports = FakeChannel(SPORTS_CHANNEL, IDS.guild, "sports", position=2)
+    base = dataclasses.replace(base, channels=(*base.channels, sports))
     return dataclasses.replace(world, guilds=(base, other))
 
 
@@ -653,3 +656,25 @@ async def test_rate_limits_and_server_errors_do_not_lose_or_repeat_a_digest(harn
     assert len(posted) == 1 and "Night ferry to stop" in text_of(posted[0])
     [channel] = await h.engine.store.digest_channels(int(IDS.guild))
     assert channel.status == "ok"
+
+
+async def test_a_source_pinned_to_a_channel_goes_only_to_that_digest(harness: Harness) -> None:
+    h = harness
+    await set_digest(h)
+    await set_digest(h, channel=SPORTS_CHANNEL)
+    h.web.add(
+        "/sports.xml",
+        respond(
+            rss([("match", "Harlow Bay wins the cup", PRANK.replace("prankster", "striker"))]),
+            content_type="application/rss+xml",
+        ),
+    )
+    pinned = await h.command("source add", {"url": h.web.url("/sports.xml"), "channel": SPORTS_CHANNEL})
+    assert "Added" in pinned["content"]
+    await add_feed(h, [("ferry", "Night ferry to stop", FERRY)])
+    h.clock.now += timedelta(hours=2)
+    await h.bot.deliver_digests()
+    general = "\n".join(text_of(m) for m in h.channel())
+    sports = "\n".join(text_of(m) for m in h.channel(SPORTS_CHANNEL))
+    assert "Night ferry to stop" in general and "Harlow Bay wins the cup" not in general
+    assert "Harlow Bay wins the cup" in sports and "Night ferry to stop" in sports
