@@ -160,17 +160,13 @@ class DigestService:
             report = reports.setdefault(item.channel_id, DeliveryReport(item.channel_id))
             try:
                 recovered = await self._deliver_one(item)
-            except PostForbidden as exc:
+            except (PostForbidden, PostFailed) as exc:
+                # The rest of this channel's messages wait, in order, for the next run.
                 stopped.add(item.channel_id)
                 report.error = str(exc)
-                await self.store.set_channel_status(item.channel_id, "forbidden", str(exc), self.clock())
-                log.warning("digest channel %s: %s", item.channel_id, exc)
-                continue
-            except PostFailed as exc:
-                stopped.add(item.channel_id)
-                report.error = str(exc)
-                await self.store.set_channel_status(item.channel_id, "failing", str(exc), self.clock())
-                log.info("digest channel %s: will retry: %s", item.channel_id, exc)
+                status = "forbidden" if isinstance(exc, PostForbidden) else "failing"
+                await self.store.set_channel_status(item.channel_id, status, str(exc), self.clock())
+                log.warning("digest channel %s (%s, will retry): %s", item.channel_id, status, exc)
                 continue
             if recovered:
                 report.recovered += 1
