@@ -657,10 +657,11 @@ class StoryIndex:
     otherwise score every pair. An article with no salient word at all is scored against everyone.
     """
 
-    def __init__(self, articles: Iterable[StoryArticle] = ()) -> None:
-        self._entries: dict[int, tuple[StoryArticle, StoryFeatures]] = {}
+    def __init__(self, articles: Iterable[StoryArticle] = (), *, max_size: int | None = None) -> None:
+        self._entries: dict[int, tuple[StoryArticle, StoryFeatures]] = {}  # oldest added first
         self._by_salient: dict[str, set[int]] = {}
         self._next = 0
+        self._max_size = max_size  # keeps memory bounded on a poll of many thousand articles
         for article in articles:
             self.add(article)
 
@@ -674,17 +675,22 @@ class StoryIndex:
         self._entries[key] = (article, features)
         for word in features.salient:
             self._by_salient.setdefault(word, set()).add(key)
+        if self._max_size is not None and len(self._entries) > self._max_size:
+            self._forget(next(iter(self._entries)))
 
     def discard_seen_before(self, cutoff: datetime) -> None:
         """Forget articles first seen before `cutoff` (they left the same-story window)."""
         for key in [k for k, (article, _) in self._entries.items() if article.seen_at < cutoff]:
-            _, features = self._entries.pop(key)
-            for word in features.salient:
-                postings = self._by_salient.get(word)
-                if postings is not None:
-                    postings.discard(key)
-                    if not postings:
-                        del self._by_salient[word]
+            self._forget(key)
+
+    def _forget(self, key: int) -> None:
+        _, features = self._entries.pop(key)
+        for word in features.salient:
+            postings = self._by_salient.get(word)
+            if postings is not None:
+                postings.discard(key)
+                if not postings:
+                    del self._by_salient[word]
 
     def _candidates(self, features: StoryFeatures) -> Iterable[tuple[StoryArticle, StoryFeatures]]:
         if not features.salient:

@@ -56,7 +56,7 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 MIN_ARTICLE_WORDS = 120  # less text than this on a page is a home or index page, not an article
-STORY_INDEX_MAX = 5000  # recent articles loaded for same-story matching at start
+STORY_INDEX_MAX = 5000  # recent articles kept for same-story matching (bounds its memory)
 STORY_COMPARE_MAX = 8  # earlier articles a new one is compared with for "what it adds"
 REQUESTED_LOCATION = "newsbrief:requested"  # the one source of articles fetched on request
 _UNDATED = datetime.max.replace(tzinfo=UTC)  # undated articles sort after dated ones
@@ -388,7 +388,7 @@ class Engine:
         window_start = now - timedelta(hours=self.settings.story_window_hours)
         if self._stories is None:
             recent = await self.store.recent_articles(since=window_start, limit=STORY_INDEX_MAX)
-            self._stories = StoryIndex(recent)
+            self._stories = StoryIndex(recent, max_size=STORY_INDEX_MAX)
         else:
             self._stories.discard_seen_before(window_start)
         return self._stories

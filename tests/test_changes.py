@@ -512,3 +512,27 @@ def test_diff_takes_already_split_texts() -> None:
     ]
     assert diff_versions("Old", SplitText.of(OLD), OLD_QUOTES, "New", SplitText.of(new), []) == expected
     assert story_novelty(SplitText.of(new), []) == story_novelty(new, [])
+
+
+def test_story_index_keeps_at_most_its_size_newest_first_out() -> None:
+    from datetime import UTC
+
+    from bot.changes import StoryIndex
+
+    texts = {
+        1: "Mayor Alma Quist opened the Tullbridge crossing on Monday after 14 months of repairs.",
+        2: "Striker Jon Berrow scored twice as Kestrel Rovers won the county cup 3-1 on Saturday.",
+        3: "The Harlow Bay library will open on Sundays after councillor Ada Brennan won 9 votes.",
+    }
+
+    def article(number: int) -> StoryArticle:
+        return StoryArticle(number, None, None, texts[number], datetime(2026, 11, 1, tzinfo=UTC))
+
+    index = StoryIndex([article(1), article(2)], max_size=2)
+    index.add(article(3))
+    assert len(index) == 2
+    found = index.find("Story 1", "Mayor Alma Quist1 opened bridge 1 on Monday.")
+    assert [a.article_id for a in found] == []  # the oldest was forgotten
+    assert [a.article_id for a in index.find("Story 3", "Mayor Alma Quist3 opened bridge 3 on Monday.")][
+        :1
+    ] == [3]
