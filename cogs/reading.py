@@ -110,13 +110,6 @@ class Reading(commands.Cog):
                 brief = replace(brief, summary=tuple(summarize(version.text, sentences, title=version.title)))
         await reply(interaction, embeds=[brief_embed(brief)])
 
-    @summarize_command.autocomplete("target")
-    @brief.autocomplete("article")
-    async def _article_autocomplete(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await article_choices(interaction, current)
-
     @app_commands.command(
         name="quote", description="Quotes from an article, or what someone said across articles"
     )
@@ -155,12 +148,6 @@ class Reading(commands.Cog):
         empty = "No quotes match." if (speaker or contains) else "This article has no direct quotes."
         await reply_pages(interaction, quotes_embeds(quotes, title=escape(title), empty=empty))
 
-    @quote.autocomplete("article")
-    async def _quote_article_autocomplete(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await article_choices(interaction, current)
-
     @quote.autocomplete("speaker")
     async def _speaker_autocomplete(
         self, interaction: discord.Interaction, current: str
@@ -193,12 +180,6 @@ class Reading(commands.Cog):
             return
         await reply_pages(interaction, changes_embeds(brief.changes, headline=brief.headline, url=brief.url))
 
-    @changes.autocomplete("article")
-    async def _changes_autocomplete(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await article_choices(interaction, current)
-
     @app_commands.command(name="search", description="Search this server's stored articles")
     @app_commands.describe(query="Words to look for in headlines and article text")
     @app_commands.guild_only()
@@ -218,6 +199,16 @@ class Reading(commands.Cog):
         )
         embed = search_page(first[:SEARCH_PAGE_SIZE], page=1, pages=view.pages, query=query)
         await reply(interaction, embeds=[embed], view=view if view.pages > 1 else None)
+
+    # One autocomplete for every option that names a stored article.
+    @brief.autocomplete("article")
+    @summarize_command.autocomplete("target")
+    @quote.autocomplete("article")
+    @changes.autocomplete("article")
+    async def _article_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await article_choices(interaction, current)
 
 
 def _matches_speaker(said_by: str | None, wanted: str | None) -> bool:

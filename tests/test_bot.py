@@ -678,3 +678,27 @@ async def test_a_source_pinned_to_a_channel_goes_only_to_that_digest(harness: Ha
     sports = "\n".join(text_of(m) for m in h.channel(SPORTS_CHANNEL))
     assert "Night ferry to stop" in general and "Harlow Bay wins the cup" not in general
     assert "Harlow Bay wins the cup" in sports and "Night ferry to stop" in sports
+
+
+async def test_every_article_option_autocompletes(harness: Harness) -> None:
+    h = harness
+    await add_feed(
+        h, [("ferry", "Night ferry to stop", FERRY), ("library", "Library opens Sundays", LIBRARY)]
+    )
+    for command, option in (
+        ("brief", "article"),
+        ("summarize", "target"),
+        ("quote", "article"),
+        ("changes", "article"),
+    ):
+        handle = await h.fake.inject_autocomplete(
+            command, {option: "libr"}, option, guild_id=IDS.guild, user_id=IDS.reader
+        )
+        choices = (await answer(handle))["choices"]
+        assert [c["name"].split(" · ")[0] for c in choices] == ["Library opens Sundays"], (command, choices)
+    speakers = await answer(
+        await h.fake.inject_autocomplete(
+            "quote", {"speaker": "oka"}, "speaker", guild_id=IDS.guild, user_id=IDS.reader
+        )
+    )
+    assert [c["value"] for c in speakers["choices"]] == ["Marta Okafor"]
