@@ -23,7 +23,7 @@ from bot.engine import Engine, PollReport, SourceReport, fetch_settings
 from bot.fetch import Fetcher
 from bot.render import render_brief_text, render_digest_text
 from bot.serialize import brief_to_dict
-from bot.sources import SourceError, article_from_body, fetch_or_fail
+from bot.sources import SourceError, article_from_body, fetch_or_fail, read_limited, read_local_file
 
 log = logging.getLogger("newsbrief")
 
@@ -111,8 +111,7 @@ async def cmd_digest(settings: Settings, args: argparse.Namespace, console: Cons
 
 async def _read_target(target: str, settings: Settings) -> tuple[ArticleText, str | None]:
     if target == "-":
-        body = sys.stdin.buffer.read()
-        page = article_from_body(body, url="stdin.txt")
+        page = article_from_body(read_limited(sys.stdin.buffer), url="stdin.txt")
         return ArticleText(page.text, page.title), None
     if target.startswith(("http://", "https://")):
         async with Fetcher(fetch_settings(settings)) as fetcher:
@@ -125,7 +124,7 @@ async def _read_target(target: str, settings: Settings) -> tuple[ArticleText, st
 def _read_file(path: Path) -> ArticleText:
     if not path.is_file():
         raise UsageError(f"{path}: no such file (give a path, an http(s) URL, or - for standard input)")
-    page = article_from_body(path.read_bytes(), url=path.resolve().as_uri())
+    page = read_local_file(path.resolve())
     return ArticleText(page.text, page.title)
 
 

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
 
 from bot.extract import ExtractError, extract_article, html_fragment_to_text, text_article
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 
 # Files in a local folder that are never articles.
 _SKIPPED_NAMES = ("readme", "license", ".")
+MAX_ARTICLE_BYTES = 5 * 1024 * 1024  # a local or piped article, like a fetched body (fetch_max_body_mb)
 _ARTICLE_SUFFIXES = {".txt", ".text", ".md", ".html", ".htm"}
 _FEED_SUFFIXES = {".xml", ".rss", ".atom", ".json", ".feed"}
 
@@ -208,12 +210,24 @@ def _is_article_file(path: Path) -> bool:
     return path.is_file() and not name.startswith(_SKIPPED_NAMES)
 
 
-def read_local_file(path: Path) -> ExtractedArticle:
+def read_local_file(path: Path, *, max_bytes: int = MAX_ARTICLE_BYTES) -> ExtractedArticle:
     try:
+        if path.stat().st_size > max_bytes:
+            raise SourceError(
+                f"{path.name} is too large: over {max_bytes // (1024 * 1024)} MB", retryable=False
+            )
         body = path.read_bytes()
     except OSError as exc:
         raise SourceError(f"cannot read {path.name}: {exc.strerror or exc}") from exc
     return article_from_body(body, url=path.as_uri())
+
+
+def read_limited(stream: BinaryIO, *, max_bytes: int = MAX_ARTICLE_BYTES) -> bytes:
+    """At most `max_bytes` from a stream (standard input), or SourceError: an article is not that big."""
+    body = stream.read(max_bytes + 1)
+    if len(body) > max_bytes:
+        raise SourceError(f"the input is too large: over {max_bytes // (1024 * 1024)} MB", retryable=False)
+    return body
 
 
 def _read_local_feed(path: Path, body: bytes, read: SourceReadBuilder) -> None:

@@ -122,6 +122,18 @@ def test_bad_input_gets_a_clear_message(
     assert "NEWSBRIEF_DIGEST_MAX_ITEMS" in capsys.readouterr().err
 
 
+def test_a_huge_article_is_refused_with_a_clear_message(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    huge = tmp_path / "huge.txt"
+    huge.write_bytes(b"All work and no play. " * 300_000)  # 6.6 MB
+    assert main(["brief", str(huge)]) == 1
+    assert "too large" in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(huge.read_bytes())))
+    assert main(["brief", "-"]) == 1
+    assert "too large" in capsys.readouterr().err
+
+
 def test_run_without_a_token_says_so_in_one_line(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
