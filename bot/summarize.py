@@ -97,6 +97,7 @@ def stem(word: str) -> str:
     return str(_snowball()(word))
 
 
+@lru_cache(maxsize=1 << 16)
 def fold_word(lowered: str) -> str:
     """A lowercased word with its possessive and plural folded: "officers", "officer's" -> "officer".
 
