@@ -25,6 +25,7 @@ from bot.fetch import Fetcher, FetchSettings
 from bot.models import (
     ArticleDraft,
     Brief,
+    Candidate,
     Digest,
     ExtractedArticle,
     FeedEntry,
@@ -34,7 +35,6 @@ from bot.models import (
     StoryArticle,
 )
 from bot.sources import (
-    Candidate,
     ItemFailure,
     SourceError,
     SourceRead,
@@ -351,16 +351,7 @@ class Engine:
                 context = replace(context, story=story)
                 story_id = story[0].story_id
         brief = build_brief(article, context, sentences=self.settings.summary_sentences)
-        draft = ArticleDraft(
-            source_id=source.id,
-            canonical_url=candidate.canonical_url,
-            guid=candidate.guid,
-            title=candidate.title,
-            text=candidate.text,
-            author=candidate.author,
-            published=candidate.published,
-            updated=candidate.updated,
-        )
+        draft = ArticleDraft.of(candidate, source_id=source.id)
         first_seen = existing.first_seen_at if existing else now
         record, version = await self.store.save_version(
             draft,

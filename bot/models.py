@@ -78,10 +78,9 @@ class ExtractedArticle:
 
 
 @dataclass(frozen=True, slots=True)
-class ArticleDraft:
-    """What the pipeline hands the store: one article as seen now, not yet stored."""
+class Candidate:
+    """One article as a source shows it now: what a source reader hands the engine."""
 
-    source_id: int
     canonical_url: str | None
     guid: str | None
     title: str | None
@@ -89,6 +88,26 @@ class ArticleDraft:
     author: str | None = None
     published: datetime | None = None
     updated: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleDraft(Candidate):
+    """What the pipeline hands the store: a candidate, with the source it came through."""
+
+    source_id: int = field(kw_only=True)
+
+    @classmethod
+    def of(cls, candidate: Candidate, *, source_id: int) -> ArticleDraft:
+        return cls(
+            canonical_url=candidate.canonical_url,
+            guid=candidate.guid,
+            title=candidate.title,
+            text=candidate.text,
+            author=candidate.author,
+            published=candidate.published,
+            updated=candidate.updated,
+            source_id=source_id,
+        )
 
 
 class QuoteKind(enum.StrEnum):

@@ -11,7 +11,6 @@ import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
@@ -19,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 from bot.extract import ExtractError, extract_article, html_fragment_to_text, text_article
 from bot.feeds import FeedError, entry_needs_page, parse_feed, sniff
 from bot.fetch import Fetcher, FetchError
-from bot.models import ExtractedArticle, FeedEntry, FetchResult, ParsedFeed
+from bot.models import Candidate, ExtractedArticle, FeedEntry, FetchResult, ParsedFeed
 from bot.urls import canonicalize_url
 
 log = logging.getLogger(__name__)
@@ -38,19 +37,6 @@ class SourceError(Exception):
         super().__init__(reason)
         self.reason = reason
         self.retryable = retryable
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """One article as a source shows it now."""
-
-    canonical_url: str | None
-    guid: str | None
-    title: str | None
-    text: str
-    author: str | None = None
-    published: datetime | None = None
-    updated: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
