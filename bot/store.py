@@ -24,11 +24,11 @@ import re
 import unicodedata
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -378,23 +378,25 @@ def current_revision(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+RecordT = TypeVar("RecordT", bound="DataclassInstance")
+
+
+def record_from_row(cls: type[RecordT], row: RowMapping, **converted: Any) -> RecordT:
+    """A record dataclass from a row whose columns are named like its fields; `converted` are the
+    fields that need more than the column's value (enums, booleans)."""
+    values = {f.name: row[f.name] for f in fields(cls) if f.name not in converted}
+    return cls(**values, **converted)
+
+
 def source_record(row: RowMapping) -> SourceRecord:
-    return SourceRecord(
-        id=row["id"],
-        name=row["name"],
+    return record_from_row(
+        SourceRecord,
+        row,
         kind=SourceKind(row["kind"]),
-        location=row["location"],
         paused=bool(row["paused"]),
-        pause_reason=row["pause_reason"],
-        last_success_at=row["last_success_at"],
-        last_error=row["last_error"],
-        last_error_at=row["last_error_at"],
-        consecutive_failures=row["consecutive_failures"],
-        next_attempt_at=row["next_attempt_at"],
-        etag=row["etag"],
-        last_modified=row["last_modified"],
-        body_hash=row["body_hash"],
-        created_at=row["created_at"],
         from_config=bool(row["from_config"]),
     )
 
@@ -402,68 +404,19 @@ def source_record(row: RowMapping) -> SourceRecord:
 def article_record(row: RowMapping) -> ArticleRecord:
     if row["story_id"] is None or row["latest_version_id"] is None:
         raise StoreError(f"article {row['id']} has no version: it was not stored through save_version")
-    return ArticleRecord(
-        id=row["id"],
-        source_id=row["source_id"],
-        canonical_url=row["canonical_url"],
-        guid=row["guid"],
-        title=row["title"],
-        author=row["author"],
-        published=row["published"],
-        updated=row["updated"],
-        first_seen_at=row["first_seen_at"],
-        last_seen_at=row["last_seen_at"],
-        next_check_at=row["next_check_at"],
-        story_id=row["story_id"],
-        latest_version_id=row["latest_version_id"],
-    )
+    return record_from_row(ArticleRecord, row)
 
 
 def version_record(row: RowMapping) -> VersionRecord:
-    return VersionRecord(
-        id=row["id"],
-        article_id=row["article_id"],
-        number=row["number"],
-        seen_at=row["seen_at"],
-        title=row["title"],
-        text=row["text"],
-        text_hash=row["text_hash"],
-    )
+    return record_from_row(VersionRecord, row)
 
 
 def digest_channel_record(row: RowMapping) -> DigestChannel:
-    return DigestChannel(
-        channel_id=row["channel_id"],
-        guild_id=row["guild_id"],
-        schedule=row["schedule"],
-        timezone=row["timezone"],
-        anchor_at=row["anchor_at"],
-        next_run_at=row["next_run_at"],
-        last_run_at=row["last_run_at"],
-        cursor_version_id=row["cursor_version_id"],
-        max_items=row["max_items"],
-        status=DigestStatus(row["status"]),
-        status_detail=row["status_detail"],
-        status_at=row["status_at"],
-        created_by=row["created_by"],
-    )
+    return record_from_row(DigestChannel, row, status=DigestStatus(row["status"]))
 
 
 def outbox_item_record(row: RowMapping) -> OutboxItem:
-    return OutboxItem(
-        id=row["id"],
-        channel_id=row["channel_id"],
-        run_key=row["run_key"],
-        part=row["part"],
-        payload=row["payload"],
-        marker=row["marker"],
-        nonce=row["nonce"],
-        state=OutboxState(row["state"]),
-        message_id=row["message_id"],
-        attempts=row["attempts"],
-        created_at=row["created_at"],
-        sent_at=row["sent_at"],
-    )
+    return record_from_row(OutboxItem, row, state=OutboxState(row["state"]))
 
 
 def quote_rows(article_id: int, version_id: int, brief: Brief) -> list[dict[str, Any]]:
