@@ -32,7 +32,7 @@ from bot.interactions import (
     resolve_article,
 )
 from bot.limits import AUTOCOMPLETE_CHOICES_MAX
-from bot.models import Brief, Quote
+from bot.models import Brief, ChangeBasis, Quote
 from bot.store import ArticleRecord
 from bot.summarize import summarize
 
@@ -178,7 +178,17 @@ class Reading(commands.Cog):
                 ephemeral=True,
             )
             return
-        await reply_pages(interaction, changes_embeds(brief.changes, headline=brief.headline, url=brief.url))
+        # Newest edit first; each later version's brief holds what changed since the one before.
+        pages: list[dict[str, Any]] = []
+        for version in reversed(versions[1:]):
+            version_brief = await store.get_brief(version.id)
+            if version_brief is None or version_brief.changes.basis is not ChangeBasis.PREVIOUS_VERSION:
+                continue
+            label = f"{version_brief.headline} · version {version.number} of {len(versions)}"
+            pages.extend(changes_embeds(version_brief.changes, headline=label, url=version_brief.url))
+        await reply_pages(
+            interaction, pages or changes_embeds(brief.changes, headline=brief.headline, url=brief.url)
+        )
 
     @app_commands.command(name="search", description="Search this server's stored articles")
     @app_commands.describe(query="Words to look for in headlines and article text")

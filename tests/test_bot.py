@@ -350,6 +350,38 @@ async def test_brief_summarize_quote_changes_search(harness: Harness) -> None:
     await h.engine.poll()
     changes = await h.command("changes", {"article": ferry["value"]}, user=IDS.reader)
     assert "6-1" in text_of(changes) and "5-2" in text_of(changes)
+    assert "version 2 of 2" in text_of(changes)
+    # A third version: the newest edit comes first, the earlier one is a page away.
+    h.web.add(
+        "/feed.xml",
+        respond(
+            rss(
+                [
+                    (
+                        "ferry",
+                        "Night ferry to stop",
+                        FERRY.replace("5-2", "6-1").replace("$2.4 million", "$3 million"),
+                    )
+                ]
+            ),
+            content_type="application/rss+xml",
+        ),
+    )
+    await h.engine.poll()
+    handle = await h.fake.inject_slash_command(
+        "changes",
+        {"article": ferry["value"]},
+        guild_id=IDS.guild,
+        channel_id=IDS.briefs_channel,
+        user_id=IDS.reader,
+    )
+    newest = await answer(handle)
+    assert "version 3 of 3" in text_of(newest) and "$3 million" in text_of(newest)
+    message = await handle.original()
+    older = await (
+        await h.fake.inject_button_click(message, _button(message, "Next"), user_id=IDS.reader)
+    ).callback()
+    assert "version 2 of 3" in text_of(older["data"]) and "6-1" in text_of(older["data"])
 
 
 async def test_summarize_a_url_and_refuse_private_ones(harness: Harness) -> None:
