@@ -23,7 +23,7 @@ from bot.engine import Engine, PollReport, SourceReport, fetch_settings
 from bot.fetch import Fetcher
 from bot.render import render_brief_text, render_digest_text
 from bot.serialize import brief_to_dict
-from bot.sources import SourceError, article_from_body, fetch_or_fail, read_limited, read_local_file
+from bot.sources import SourceError, article_from_body, fetch_page, read_limited, read_local_file
 
 log = logging.getLogger("newsbrief")
 
@@ -115,8 +115,7 @@ async def _read_target(target: str, settings: Settings) -> tuple[ArticleText, st
         return ArticleText(page.text, page.title), None
     if target.startswith(("http://", "https://")):
         async with Fetcher(fetch_settings(settings)) as fetcher:
-            result = await fetch_or_fail(fetcher, target)
-        page = article_from_body(result.body or b"", url=result.url, content_type=result.content_type)
+            page = await fetch_page(fetcher, target)
         return ArticleText(page.text, page.title), page.canonical_url or target
     return await asyncio.to_thread(_read_file, Path(target)), None
 

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from bot.brief import ArticleText, BriefContext, build_brief
 from bot.changes import StoryIndex
@@ -27,7 +28,6 @@ from bot.models import (
     Brief,
     Candidate,
     Digest,
-    ExtractedArticle,
     FeedEntry,
     ParsedFeed,
     SourceKind,
@@ -42,13 +42,14 @@ from bot.sources import (
     article_from_body,
     canonical,
     fetch_or_fail,
-    page_candidate,
+    fetch_page,
     page_reader,
     parse_feed_or_fail,
     read_feed_url,
     read_local,
     read_page_url,
     split_entries,
+    url_candidate,
 )
 from bot.store import ArticleRecord, SourceRecord, Store
 
@@ -100,6 +101,14 @@ class PollReport:
     @property
     def briefs(self) -> list[Brief]:
         return [b for s in self.sources for b in s.briefs]
+
+
+class Stored(NamedTuple):
+    """What storing one article did: the outcome, the article, and the new version's brief."""
+
+    outcome: Outcome
+    article_id: int
+    brief: Brief | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +215,7 @@ class Engine:
             return report
         report.not_modified = read.not_modified
         # Nothing new and nothing to remember: the caller records it with the others, in one go.
-        same_validators = read.validators == Validators(source.etag, source.last_modified, source.body_hash)
+        same_validators = read.validators == _last_validators(source)
         if read.not_modified and same_validators and not read.failures and unchanged is not None:
             unchanged.append(source.id)
             return report
@@ -232,11 +241,10 @@ class Engine:
         return report
 
     async def _read(self, source: SourceRecord) -> SourceRead:
-        last = Validators(source.etag, source.last_modified, source.body_hash)
         if source.kind is SourceKind.FEED:
-            return await read_feed_url(self.fetcher, source.location, last)
+            return await read_feed_url(self.fetcher, source.location, _last_validators(source))
         if source.kind is SourceKind.PAGE:
-            return await read_page_url(self.fetcher, source.location, last)
+            return await read_page_url(self.fetcher, source.location, _last_validators(source))
         # Local files are cheap to read and have no validators: read them every time.
         return await asyncio.to_thread(read_local, source.location)
 
@@ -298,12 +306,12 @@ class Engine:
             report.failures.append(ItemFailure(candidate.canonical_url or "entry", "no article text"))
             report.count(Outcome.FAILED)
             return
-        outcome, brief = await self.store_article(source, candidate)
+        outcome, _, brief = await self.store_article(source, candidate)
         report.count(outcome)
         if brief is not None:
             report.briefs.append(brief)
 
-    async def store_article(self, source: SourceRecord, candidate: Candidate) -> tuple[Outcome, Brief | None]:
+    async def store_article(self, source: SourceRecord, candidate: Candidate) -> Stored:
         """Store one article as seen now: a new article, a new version, or nothing new."""
         now = self.clock()
         text_hash = text_fingerprint(candidate.text)
@@ -335,7 +343,7 @@ class Engine:
                     next_check_at=existing.next_check_at,
                     source_id=source.id,
                 )
-                return Outcome.UNCHANGED, None
+                return Stored(Outcome.UNCHANGED, existing.id, None)
             if latest is not None:
                 context = replace(
                     context,
@@ -369,7 +377,7 @@ class Engine:
                     record.id, record.canonical_url, record.title, candidate.text, now, record.story_id
                 )
             )
-        return (Outcome.UPDATED if existing else Outcome.NEW), stored
+        return Stored(Outcome.UPDATED if existing else Outcome.NEW, record.id, stored)
 
     async def _story_index(self, now: datetime) -> StoryIndex:
         """Recent articles for same-story matching, built once and kept up to date as we store.
@@ -417,7 +425,7 @@ class Engine:
                 results.append((article, Outcome.FAILED))
                 continue
             candidate = replace(candidate, canonical_url=article.canonical_url)
-            outcome, _ = await self.store_article(source, candidate)
+            outcome, _, _ = await self.store_article(source, candidate)
             results.append((article, outcome))
         return results
 
@@ -437,25 +445,15 @@ class Engine:
         if not url.startswith(("http://", "https://")):
             raise SourceError("only http and https URLs can be fetched", retryable=False)
         source = await self.requested_source()
-        result = await fetch_or_fail(self.fetcher, url)
-        page = article_from_body(result.body or b"", url=result.url, content_type=result.content_type)
-        candidate = _page_candidate_for(page, url)
+        candidate = url_candidate(await fetch_page(self.fetcher, url), url)
         if not candidate.text.strip():
             raise SourceError("no article text found on the page", retryable=False)
-        _, brief = await self.store_article(source, candidate)
-        article = await self.store.find_article(
-            source_id=source.id,
-            canonical_url=candidate.canonical_url,
-            guid=None,
-            text_hash=text_fingerprint(candidate.text),
-        )
-        if article is None:  # stored a moment ago; only a concurrent removal gets here
+        _, article_id, brief = await self.store_article(source, candidate)
+        article = await self.store.get_article(article_id)
+        if brief is None and article is not None:  # seen before, unchanged: its latest brief
+            brief = await self.store.latest_brief(article_id)
+        if article is None or brief is None:  # only a concurrent removal gets here
             raise SourceError("the article could not be stored", retryable=True)
-        if brief is None:
-            version = await self.store.latest_version(article.id)
-            brief = await self.store.get_brief(version.id) if version else None
-        if brief is None:
-            raise SourceError("the article could not be briefed", retryable=True)
         return article, brief
 
     async def preview_source(self, url: str, *, limit: int = 3) -> SourcePreview:
@@ -477,7 +475,7 @@ class Engine:
         except SourceError:
             page = None
         if page is not None and len(page.text.split()) >= MIN_ARTICLE_WORDS:
-            brief = self._preview_brief(_page_candidate_for(page, url))
+            brief = self._preview_brief(url_candidate(page, url))
             return SourcePreview(SourceKind.PAGE, page.title, (brief,), url)
         for feed_url in discover_feeds(body, url=result.url):
             try:
@@ -522,9 +520,8 @@ class Engine:
         return build_digest(rows, max_items=limit, now=self.clock())
 
 
-def _page_candidate_for(page: ExtractedArticle, url: str) -> Candidate:
-    # An article asked for by URL is known by that URL (canonicalised), whatever it redirects to.
-    return replace(page_candidate(page, url, None), canonical_url=canonical(url))
+def _last_validators(source: SourceRecord) -> Validators:
+    return Validators(source.etag, source.last_modified, source.body_hash)
 
 
 def _same_title(old: str | None, new: str | None) -> bool:

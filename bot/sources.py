@@ -150,6 +150,18 @@ async def fetch_or_fail(fetcher: Fetcher, url: str, **conditional: str | None) -
         raise SourceError(exc.reason, retryable=exc.retryable) from exc
 
 
+async def fetch_page(fetcher: Fetcher, url: str) -> ExtractedArticle:
+    """One article page through the guarded fetcher, with its text extracted."""
+    result = await fetch_or_fail(fetcher, url)
+    return article_from_body(result.body or b"", url=result.url, content_type=result.content_type)
+
+
+def url_candidate(page: ExtractedArticle, url: str) -> Candidate:
+    """A page known by the URL it was asked for (canonicalised), whatever it redirects to or calls
+    itself: a watched page, or an article a member asked for."""
+    return replace(page_candidate(page, url, None), canonical_url=canonical(url))
+
+
 async def _fetch_if_changed(
     fetcher: Fetcher, url: str, last: Validators
 ) -> tuple[FetchResult | None, Validators]:
@@ -179,9 +191,7 @@ async def read_page_url(fetcher: Fetcher, url: str, last: Validators) -> SourceR
     if result is None or result.body is None:
         return _unchanged(now)
     page = article_from_body(result.body, url=result.url, content_type=result.content_type)
-    # A watched page is known by the URL the moderator gave, whatever it redirects to.
-    candidate = replace(page_candidate(page, url, None), canonical_url=canonical(url))
-    return SourceRead(candidates=(candidate,), validators=now)
+    return SourceRead(candidates=(url_candidate(page, url),), validators=now)
 
 
 # ---- local sources -----------------------------------------------------------------------
@@ -286,10 +296,6 @@ def page_reader(fetcher: Fetcher, *, allow_local: bool) -> PageReader:
             if not allow_local:
                 raise SourceError("refused: a web feed may not point at local files", retryable=False)
             return page_candidate(read_local_file(_local_path(url)), url, entry)
-        result = await fetch_or_fail(fetcher, url)
-        body = result.body or b""
-        return page_candidate(
-            article_from_body(body, url=result.url, content_type=result.content_type), url, entry
-        )
+        return page_candidate(await fetch_page(fetcher, url), url, entry)
 
     return read

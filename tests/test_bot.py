@@ -395,6 +395,10 @@ async def test_summarize_a_url_and_refuse_private_ones(harness: Harness) -> None
     )
     reply = await h.command("summarize", {"target": h.web.url("/library")}, user=IDS.reader)
     assert reply["embeds"][0]["title"] == "Library to open on Sundays"
+    # Asked again, unchanged: the stored brief, and still one article.
+    again = await h.command("summarize", {"target": h.web.url("/library")}, user=IDS.reader)
+    assert again["embeds"][0]["title"] == "Library to open on Sundays"
+    assert (await h.engine.store.counts())["articles"] == 1
     # Now stored and visible to this guild only.
     assert (await h.command("search", {"query": "library"}, user=IDS.reader))["embeds"]
     other = await h.command(
