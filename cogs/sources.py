@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import urlsplit
 
 import discord
@@ -19,9 +20,8 @@ from bot.urls import canonicalize_url, is_http_url
 PREVIEW_BRIEFS = 3
 
 
-def _when(moment: object) -> str:
-    timestamp = getattr(moment, "timestamp", None)
-    return f"<t:{int(timestamp())}:R>" if callable(timestamp) else "never"
+def _when(moment: datetime | None) -> str:
+    return f"<t:{int(moment.timestamp())}:R>" if moment else "never"
 
 
 def describe_health(entry: GuildSource) -> str:
