@@ -163,7 +163,8 @@ class Engine:
     # ---- sources ---------------------------------------------------------------------
 
     async def sync_sources(self, specs: list[SourceSpec]) -> list[SourceRecord]:
-        return [await self.store.upsert_source(spec) for spec in specs]
+        """Bring the stored sources in line with the config file (see `Store.sync_config_sources`)."""
+        return await self.store.sync_config_sources(specs)
 
     # ---- polling ---------------------------------------------------------------------
 

@@ -44,6 +44,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    true,
     union,
     union_all,
     update,
@@ -727,6 +728,32 @@ class Store:
         async with self._write() as connection:
             source_id = await self._upsert_source_in(connection, spec, from_config=True, rename=True)
             return await self._source_in(connection, source_id)
+
+    async def sync_config_sources(self, specs: Sequence[SourceSpec]) -> list[SourceRecord]:
+        """Make the config file's list the truth, in one transaction.
+
+        Each spec is added or updated as `upsert_source` does. A source the file no longer lists
+        stops being a config source: guilds that follow it keep it, and one that no guild follows
+        is removed (no longer polled; its articles stay). The source of articles fetched on
+        request is not the file's to remove.
+        """
+        async with self._write() as connection:
+            ids = [
+                await self._upsert_source_in(connection, spec, from_config=True, rename=True)
+                for spec in specs
+            ]
+            dropped = (
+                sources.c.from_config.is_(True),
+                sources.c.removed_at.is_(None),
+                sources.c.kind != SourceKind.REQUESTED.value,
+                sources.c.id.not_in(ids) if ids else true(),
+            )
+            followed = exists().where(guild_sources.c.source_id == sources.c.id)
+            await connection.execute(
+                update(sources).where(*dropped, ~followed).values(removed_at=utc_now(), from_config=False)
+            )
+            await connection.execute(update(sources).where(*dropped).values(from_config=False))
+            return [await self._source_in(connection, source_id) for source_id in ids]
 
     async def _upsert_source_in(
         self, connection: AsyncConnection, spec: SourceSpec, *, from_config: bool, rename: bool

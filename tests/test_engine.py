@@ -81,7 +81,7 @@ async def engine(settings: Settings) -> AsyncIterator[Engine]:
 
 
 async def add_feed(engine: Engine, url: str, name: str = "Echo") -> int:
-    [record] = await engine.sync_sources([SourceSpec(name=name, location=url, kind=SourceKind.FEED)])
+    record = await engine.store.upsert_source(SourceSpec(name=name, location=url, kind=SourceKind.FEED))
     return record.id
 
 

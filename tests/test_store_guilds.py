@@ -174,6 +174,38 @@ async def test_a_guild_source_listed_in_config_later_is_polled_without_guilds(st
     assert (active.id, active.from_config, active.name) == (source.id, True, "Now in config")
 
 
+async def test_the_config_file_list_is_the_truth_for_config_sources(store: Store) -> None:
+    kept, dropped, followed = await store.sync_config_sources(
+        [spec("Kept", "https://kept.test/feed"), spec("Dropped", "https://dropped.test/feed"),
+         spec("Followed", "https://followed.test/feed")]
+    )
+    await subscribe(store, GUILD_A, "Ours", "https://followed.test/feed")
+    requested = await store.upsert_source(
+        SourceSpec("Fetched on request", "newsbrief:requested", SourceKind.REQUESTED)
+    )
+    dropped_id = await article(store, dropped.id, "d1", "Dropped story")
+
+    [renamed] = await store.sync_config_sources([spec("Kept, renamed", "https://kept.test/feed")])
+    assert (renamed.id, renamed.name, renamed.from_config) == (kept.id, "Kept, renamed", True)
+    # no guild follows the dropped one: removed, its article kept; the followed one stays for
+    # its guild, no longer as a config source; the requested-articles source is not the file's
+    assert await store.get_source(dropped.id) is None
+    assert await store.get_article(dropped_id[0]) is not None
+    active = {s.id: s for s in await store.active_sources()}
+    assert set(active) == {kept.id, followed.id, requested.id}
+    assert not active[followed.id].from_config
+    assert await store.unsubscribe(GUILD_A, followed.id)
+    assert {s.id for s in await store.active_sources()} == {kept.id, requested.id}
+
+    # listed again: revived under the same id, so its articles stay matched
+    _, back = await store.sync_config_sources(
+        [spec("Kept", "https://kept.test/feed"), spec("Dropped again", "https://dropped.test/feed")]
+    )
+    assert (back.id, back.name, back.from_config) == (dropped.id, "Dropped again", True)
+    assert await store.sync_config_sources([]) == []
+    assert {s.id for s in await store.active_sources()} == {requested.id}
+
+
 # --- visibility ------------------------------------------------------------------------------
 
 
