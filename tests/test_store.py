@@ -734,7 +734,9 @@ async def test_search_ranks_only_the_newest_matches(store: Store, monkeypatch: p
     monkeypatch.setattr("bot.store.SEARCH_RANK_WINDOW", 2)
     source = await add_source(store)
     ids = []
-    for hours, body in enumerate(["harbour harbour harbour harbour", "the harbour", "a harbour", "harbour day"]):
+    for hours, body in enumerate(
+        ["harbour harbour harbour harbour", "the harbour", "a harbour", "harbour day"]
+    ):
         record, _ = await save(
             store,
             make_draft(source.id, url=f"u{hours}", guid=f"g{hours}", title="News", body=body),

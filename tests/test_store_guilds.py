@@ -176,8 +176,11 @@ async def test_a_guild_source_listed_in_config_later_is_polled_without_guilds(st
 
 async def test_the_config_file_list_is_the_truth_for_config_sources(store: Store) -> None:
     kept, dropped, followed = await store.sync_config_sources(
-        [spec("Kept", "https://kept.test/feed"), spec("Dropped", "https://dropped.test/feed"),
-         spec("Followed", "https://followed.test/feed")]
+        [
+            spec("Kept", "https://kept.test/feed"),
+            spec("Dropped", "https://dropped.test/feed"),
+            spec("Followed", "https://followed.test/feed"),
+        ]
     )
     await subscribe(store, GUILD_A, "Ours", "https://followed.test/feed")
     requested = await store.upsert_source(
