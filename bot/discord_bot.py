@@ -26,9 +26,10 @@ from discord.ext import commands
 
 from bot.config import Settings, load_sources
 from bot.deliver import DigestService, PostFailed, PostForbidden
-from bot.engine import Engine, utc_now
+from bot.engine import Engine, SourceReport, utc_now
 from bot.interactions import NotModerator, UserError, reply_error
 from bot.sources import SourceError
+from bot.store import SourceRecord
 
 log = logging.getLogger(__name__)
 
@@ -192,15 +193,37 @@ class NewsbriefBot(commands.Bot):
                 len(report.briefs),
             )
 
+    def start_first_poll(self, source: SourceRecord) -> asyncio.Task[SourceReport | None]:
+        """Poll a just-added source now rather than at the next interval, as a tracked job.
+
+        The command that added it waits a little for the result; if the source is slow, the poll
+        goes on in the background and shutdown lets it finish like any job.
+        """
+
+        async def first_poll() -> SourceReport | None:
+            with self._job(f"first poll of source {source.id}"):
+                return await self.engine.poll_source(source, force=True)
+            return None  # the job failed or was interrupted; it is logged, and the next poll retries
+
+        return asyncio.create_task(first_poll())
+
     async def deliver_digests(self) -> None:
         with self._job("digest run"):
             await self.digests.tick()
 
+    async def wait_for_jobs(self) -> None:
+        """Wait until the jobs running now (polls, digest runs) have finished."""
+        if self._jobs:
+            await asyncio.wait(set(self._jobs))
+
     async def close(self) -> None:
         if self.scheduler.running:
             self.scheduler.pause()  # start nothing new
-            if self._jobs:
-                await asyncio.wait(set(self._jobs), timeout=SHUTDOWN_GRACE.total_seconds())
+        # A job still running after the grace period is cancelled with the loop (see `_job`).
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(SHUTDOWN_GRACE.total_seconds()):
+                await self.wait_for_jobs()
+        if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         await super().close()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -11,6 +12,7 @@ from discord.ext import commands
 
 from bot.discord_bot import NewsbriefBot
 from bot.discord_render import brief_embed, escape, fit
+from bot.engine import SourceReport
 from bot.interactions import UserError, choice, guild_id_of, reply, require_moderator
 from bot.limits import AUTOCOMPLETE_CHOICES_MAX, EMBED_DESCRIPTION_MAX
 from bot.models import SourceSpec
@@ -18,10 +20,28 @@ from bot.store import GuildSource
 from bot.urls import canonicalize_url, is_http_url
 
 PREVIEW_BRIEFS = 3
+# How long `/source add` waits for a new source's first poll before answering; a slower poll
+# (a feed of teasers, each page fetched) goes on in the background.
+FIRST_POLL_WAIT_SECONDS = 8.0
 
 
 def _when(moment: datetime | None) -> str:
     return f"<t:{int(moment.timestamp())}:R>" if moment else "never"
+
+
+def describe_first_poll(report: SourceReport | None, *, still_running: bool) -> str:
+    """One sentence on a new source's first poll, for `/source add`'s reply."""
+    if still_running:
+        return " Its articles are being fetched now."
+    if report is None:
+        return " Its first fetch did not finish; the next poll tries again."
+    if report.error:
+        return f" Its first fetch failed ({escape(report.error)}); the next poll tries again."
+    stored = report.new + report.updated
+    text = f" {stored} article{'' if stored == 1 else 's'} stored now"
+    if report.failed:
+        text += f", {report.failed} could not be read"
+    return text + "."
 
 
 def describe_health(entry: GuildSource) -> str:
@@ -90,9 +110,16 @@ class Sources(commands.GroupCog, group_name="source", group_description="Manage 
         )
         what = "feed" if kind.value == "feed" else "article page (watched for edits)"
         verb = "Added" if created else "Already following"
+        first = ""
+        if record.last_success_at is None and record.last_error_at is None and not record.paused:
+            # New to the bot: read it now, so its articles are there for /search and the next
+            # digest without waiting for the poll interval.
+            poll = self.bot.start_first_poll(record)
+            done, _ = await asyncio.wait({poll}, timeout=FIRST_POLL_WAIT_SECONDS)
+            first = describe_first_poll(poll.result() if done else None, still_running=not done)
         await reply(
             interaction,
-            content=f"{verb} **{escape(record.name)}** — a {what}. It is polled every "
+            content=f"{verb} **{escape(record.name)}** — a {what}.{first} It is polled every "
             f"{self.bot.settings.poll_interval_minutes:g} minutes; see `/source list` for its health.",
             ephemeral=True,
         )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -214,8 +215,19 @@ async def test_every_command_is_registered(harness: Harness) -> None:
 
 async def test_moderator_manages_sources(harness: Harness) -> None:
     h = harness
-    added = await add_feed(h, [("ferry", "Night ferry to stop", FERRY)])
-    assert is_ephemeral(added) and "Added **Harlow Bay Local**" in added["content"]
+    h.web.add(
+        "/feed.xml",
+        respond(rss([("ferry", "Night ferry to stop", FERRY)]), content_type="application/rss+xml"),
+    )
+    added = await h.command("source add", {"url": h.web.url("/feed.xml")})
+    # read at once, not at the next poll interval
+    assert (
+        is_ephemeral(added)
+        and "Added **Harlow Bay Local** — a feed. 1 article stored now." in added["content"]
+    )
+    assert (await h.engine.store.counts())["articles"] == 1
+    again = await h.command("source add", {"url": h.web.url("/feed.xml")})
+    assert "Already following" in again["content"] and "stored now" not in again["content"]
     listed = await h.command("source list")
     assert "Harlow Bay Local" in text_of(listed) and "last fetch" in text_of(listed)
     [entry] = await h.engine.store.guild_sources(int(IDS.guild))
@@ -227,6 +239,22 @@ async def test_moderator_manages_sources(harness: Harness) -> None:
     assert "Resumed" in (await h.command("source resume", {"source": str(entry.source.id)}))["content"]
     assert "Removed" in (await h.command("source remove", {"source": "Harlow Bay Local"}))["content"]
     assert await h.engine.store.guild_sources(int(IDS.guild)) == []
+
+
+async def test_a_slow_first_poll_goes_on_after_the_reply(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = harness
+    # the module the bot loaded: discord.py loads an extension as a fresh module in sys.modules
+    monkeypatch.setattr(sys.modules["cogs.sources"], "FIRST_POLL_WAIT_SECONDS", 0)
+    h.web.add(
+        "/feed.xml",
+        respond(rss([("ferry", "Night ferry to stop", FERRY)]), content_type="application/rss+xml"),
+    )
+    added = await h.command("source add", {"url": h.web.url("/feed.xml")})
+    assert "Its articles are being fetched now." in added["content"]
+    await h.bot.wait_for_jobs()
+    assert (await h.engine.store.counts())["articles"] == 1
 
 
 async def test_source_test_shows_briefs_and_stores_nothing(harness: Harness) -> None:
