@@ -45,6 +45,31 @@ def guild_id_of(interaction: discord.Interaction) -> int:
     return interaction.guild_id
 
 
+def require_can_post(channel: discord.TextChannel) -> None:
+    """Refuse a channel the bot cannot post digests in, before anything is saved for it.
+
+    The bot's cached permissions can lag behind a change; a 403 at posting time is still
+    recorded and shown to moderators (see `deliver`).
+    """
+    me = channel.guild.me
+    if me is None:
+        return
+    permissions = channel.permissions_for(me)
+    missing = [
+        name
+        for name, granted in (
+            ("View Channel", permissions.view_channel),
+            ("Send Messages", permissions.send_messages),
+            ("Embed Links", permissions.embed_links),
+        )
+        if not granted
+    ]
+    if missing:
+        raise UserError(
+            f"I cannot post in {channel.mention}: give me {' and '.join(missing)} there, then try again."
+        )
+
+
 def allowed_mentions() -> discord.AllowedMentions:
     """Nobody is ever pinged by what the bot posts; article text may say @everyone."""
     return discord.AllowedMentions.none()

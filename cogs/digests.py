@@ -7,7 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_bot import NewsbriefBot
-from bot.interactions import UserError, guild_id_of, reply, require_moderator, to_embeds
+from bot.interactions import UserError, guild_id_of, reply, require_can_post, require_moderator, to_embeds
 from bot.schedule import ScheduleError, parse_schedule
 from bot.store import DigestChannel
 
@@ -50,14 +50,7 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
             parsed = parse_schedule(schedule, timezone)
         except ScheduleError as exc:
             raise UserError(exc.reason) from exc
-        me = channel.guild.me
-        if me is not None:
-            permissions = channel.permissions_for(me)
-            if not (permissions.send_messages and permissions.embed_links):
-                raise UserError(
-                    f"I cannot post in {channel.mention}: give me Send Messages and Embed Links there, "
-                    "then try again."
-                )
+        require_can_post(channel)
         now = self.bot.clock()
         record = await self.bot.engine.store.set_digest_channel(
             channel.id,

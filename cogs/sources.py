@@ -13,7 +13,7 @@ from discord.ext import commands
 from bot.discord_bot import NewsbriefBot
 from bot.discord_render import brief_embed, escape, fit
 from bot.engine import SourceReport
-from bot.interactions import UserError, choice, guild_id_of, reply, require_moderator
+from bot.interactions import UserError, choice, guild_id_of, reply, require_can_post, require_moderator
 from bot.limits import AUTOCOMPLETE_CHOICES_MAX, EMBED_DESCRIPTION_MAX
 from bot.models import SourceSpec
 from bot.store import GuildSource
@@ -94,6 +94,8 @@ class Sources(commands.GroupCog, group_name="source", group_description="Manage 
             raise UserError(
                 "A source must be an http:// or https:// address, e.g. `https://example.com/feed.xml`."
             )
+        if channel is not None:
+            require_can_post(channel)
         await interaction.response.defer(ephemeral=True, thinking=True)
         # Fetch once first: a URL that is not reachable or not readable is refused with the reason.
         preview = await self.bot.engine.preview_source(url, limit=0)
@@ -117,12 +119,15 @@ class Sources(commands.GroupCog, group_name="source", group_description="Manage 
             poll = self.bot.start_first_poll(record)
             done, _ = await asyncio.wait({poll}, timeout=FIRST_POLL_WAIT_SECONDS)
             first = describe_first_poll(poll.result() if done else None, still_running=not done)
-        await reply(
-            interaction,
-            content=f"{verb} **{escape(record.name)}** — a {what}.{first} It is polled every "
-            f"{self.bot.settings.poll_interval_minutes:g} minutes; see `/source list` for its health.",
-            ephemeral=True,
-        )
+        lines = [
+            f"{verb} **{escape(record.name)}** — a {what}.{first} It is polled every "
+            f"{self.bot.settings.poll_interval_minutes:g} minutes; see `/source list` for its health."
+        ]
+        if channel is not None and await self.bot.engine.store.get_digest_channel(channel.id) is None:
+            lines.append(
+                f"{channel.mention} has no digest yet: set one with `/digest set` to post its articles."
+            )
+        await reply(interaction, content="\n".join(lines), ephemeral=True)
 
     @app_commands.command(name="remove", description="Stop following a source")
     @app_commands.describe(source="The source to remove")

@@ -140,7 +140,7 @@ def two_guild_world() -> FakeWorld:
             FakeMember(mod, permissions=base.member(IDS.moderator).permissions),
         ),
     )
-    sports = FakeChannel(SPORTS_CHANNEL, IDS.guild, "sports", position=2)
+    sports = FakeChannel(SPORTS_CHANNEL, IDS.guild, "sports", position=3)
     base = dataclasses.replace(base, channels=(*base.channels, sports))
     return dataclasses.replace(world, guilds=(base, other))
 
@@ -548,6 +548,22 @@ async def test_a_channel_the_bot_cannot_post_in_is_reported(harness: Harness) ->
     assert f"<#{IDS.locked_channel}>" in listed and "permission" in listed
     status = text_of(await h.command("newsbrief status"))
     assert "permission" in status and "Articles stored" in status
+
+
+async def test_a_channel_the_bot_visibly_cannot_post_in_is_refused_up_front(harness: Harness) -> None:
+    h = harness
+    refused = await set_digest(h, channel=IDS.readonly_channel)
+    assert is_ephemeral(refused)
+    assert f"I cannot post in <#{IDS.readonly_channel}>: give me Send Messages" in refused["content"]
+    assert await h.engine.store.digest_channels(int(IDS.guild)) == []
+    h.web.add("/feed.xml", respond(rss([("ferry", "Night ferry to stop", FERRY)]), content_type="application/rss+xml"))
+    pinned = await h.command("source add", {"url": h.web.url("/feed.xml"), "channel": IDS.readonly_channel})
+    assert is_ephemeral(pinned) and "I cannot post in" in pinned["content"]
+    assert await h.engine.store.guild_sources(int(IDS.guild)) == []
+    # a channel the bot can post in, but with no digest yet: added, with what to do next
+    added = await h.command("source add", {"url": h.web.url("/feed.xml"), "channel": IDS.briefs_channel})
+    assert "Added" in added["content"]
+    assert f"<#{IDS.briefs_channel}> has no digest yet: set one with `/digest set`" in added["content"]
 
 
 async def test_a_restart_mid_digest_posts_every_item_exactly_once(

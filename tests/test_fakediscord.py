@@ -287,7 +287,12 @@ async def test_bot_logs_in_connects_and_sees_the_guild(fake: FakeDiscord, runnin
     assert running_bot.application_id == int(DEFAULT_IDS.application)
     guild = running_bot.get_guild(int(DEFAULT_IDS.guild))
     assert guild is not None and guild.name == "Newsroom"
-    assert {channel.name for channel in guild.text_channels} == {"briefs", "locked"}
+    assert {channel.name for channel in guild.text_channels} == {"briefs", "locked", "readonly"}
+    # the overwrite reaches discord.py's permission check; #locked's 403 is invisible to it
+    me = guild.me
+    assert guild.text_channels[0].permissions_for(me).send_messages
+    readonly = guild.get_channel(int(DEFAULT_IDS.readonly_channel))
+    assert isinstance(readonly, discord.TextChannel) and not readonly.permissions_for(me).send_messages
     assert guild.get_role(int(DEFAULT_IDS.moderator_role)) is not None
     assert [r.route for r in fake.requests[:2]] == ["/users/@me", "/oauth2/applications/@me"]
     ops = [frame.op for frame in fake.gateway.frames]

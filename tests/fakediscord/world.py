@@ -109,8 +109,11 @@ class FakeChannel:
     guild_id: str
     name: str
     # The bot lacks Send Messages here: posting answers 403 Missing Permissions, like Discord.
+    # Without `overwrites` saying so, the bot's cache does not show it (as when the permission
+    # was taken away after the bot read the channel).
     bot_forbidden: bool = False
     position: int = 0
+    overwrites: tuple[JsonDict, ...] = ()  # permission overwrites, as Discord sends them
 
     def to_json(self) -> JsonDict:
         return {
@@ -119,7 +122,7 @@ class FakeChannel:
             "guild_id": self.guild_id,
             "name": self.name,
             "position": self.position,
-            "permission_overwrites": [],
+            "permission_overwrites": list(self.overwrites),
             "nsfw": False,
             "topic": None,
             "last_message_id": None,
@@ -247,6 +250,7 @@ class DefaultWorldIds:
     guild: str = "1100000000000000001"
     briefs_channel: str = "1100000000000000010"
     locked_channel: str = "1100000000000000011"
+    readonly_channel: str = "1100000000000000013"
     everyone_role: str = "1100000000000000001"  # @everyone shares the guild's id
     moderator_role: str = "1100000000000000020"
     application: str = "1100000000000000100"
@@ -260,7 +264,8 @@ DEFAULT_IDS = DefaultWorldIds()
 
 
 def default_world() -> FakeWorld:
-    """One guild: #briefs, #locked (the bot cannot post there), an owner, a moderator and a reader."""
+    """One guild: #briefs; #locked, where the bot cannot post though its cache says it can; #readonly,
+    where an overwrite visibly denies it Send Messages; an owner, a moderator and a reader."""
     ids = DEFAULT_IDS
     bot_user = FakeUser(ids.bot_user, "newsbrief", bot=True)
     owner = FakeUser(ids.owner, "owner")
@@ -277,6 +282,16 @@ def default_world() -> FakeWorld:
         channels=(
             FakeChannel(ids.briefs_channel, ids.guild, "briefs", position=0),
             FakeChannel(ids.locked_channel, ids.guild, "locked", bot_forbidden=True, position=1),
+            FakeChannel(
+                ids.readonly_channel,
+                ids.guild,
+                "readonly",
+                bot_forbidden=True,
+                position=2,
+                overwrites=(
+                    {"id": ids.bot_user, "type": 1, "allow": "0", "deny": str(PERM_SEND_MESSAGES)},
+                ),
+            ),
         ),
         members=(
             FakeMember(bot_user),
