@@ -201,8 +201,11 @@ class NewsbriefBot(commands.Bot):
         """
 
         async def first_poll() -> SourceReport | None:
+            # One poll at a time, like the scheduled one: two polls of one source at once would
+            # race to store the same articles.
             with self._job(f"first poll of source {source.id}"):
-                return await self.engine.poll_source(source, force=True)
+                async with self._poll_lock:
+                    return await self.engine.poll_source(source, force=True)
             return None  # the job failed or was interrupted; it is logged, and the next poll retries
 
         return asyncio.create_task(first_poll())
