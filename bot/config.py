@@ -26,6 +26,10 @@ class ConfigError(Exception):
     """A setting or a source definition is wrong; the message names it and says why."""
 
 
+# The most items one digest lists, whether set here or per channel with /digest set.
+DIGEST_ITEMS_LIMIT = 50
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NEWSBRIEF_", extra="forbid", validate_default=True)
 
@@ -35,7 +39,7 @@ class Settings(BaseSettings):
 
     summary_sentences: int = Field(3, ge=1, le=10)
     story_window_hours: float = Field(72.0, gt=0)
-    digest_max_items: int = Field(10, ge=1, le=50)
+    digest_max_items: int = Field(10, ge=1, le=DIGEST_ITEMS_LIMIT)
 
     poll_interval_minutes: float = Field(15.0, gt=0)
     pause_after_failures: int = Field(10, ge=1)

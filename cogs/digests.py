@@ -6,6 +6,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.config import DIGEST_ITEMS_LIMIT
 from bot.discord_bot import NewsbriefBot
 from bot.interactions import UserError, guild_id_of, reply, require_can_post, require_moderator, to_embeds
 from bot.schedule import ScheduleError, parse_schedule
@@ -37,6 +38,7 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
         channel="The channel to post digests in",
         schedule="e.g. `daily 08:00`, `every 2h`, `weekdays 07:30`, or a cron expression like `0 8 * * 1-5`",
         timezone="An IANA timezone such as Europe/Paris (default UTC)",
+        items="The most articles one digest lists; the rest are counted and stay searchable",
     )
     async def set_(
         self,
@@ -44,6 +46,7 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
         channel: discord.TextChannel,
         schedule: app_commands.Range[str, 1, 100],
         timezone: app_commands.Range[str, 1, 64] | None = None,
+        items: app_commands.Range[int, 1, DIGEST_ITEMS_LIMIT] | None = None,
     ) -> None:
         guild_id = guild_id_of(interaction)
         try:
@@ -51,6 +54,9 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
         except ScheduleError as exc:
             raise UserError(exc.reason) from exc
         require_can_post(channel)
+        if items is None:  # keep what was set before, if anything
+            current = await self.bot.engine.store.get_digest_channel(channel.id)
+            items = current.max_items if current is not None else None
         now = self.bot.clock()
         record = await self.bot.engine.store.set_digest_channel(
             channel.id,
@@ -59,11 +65,14 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
             timezone=parsed.timezone,
             anchor_at=now,
             next_run_at=parsed.next_after(now, anchor=now),
+            max_items=items,
             created_by=interaction.user.id,
         )
+        listed = record.max_items or self.bot.settings.digest_max_items
         await reply(
             interaction,
-            content=f"Digests for {channel.mention}: {parsed.describe()}. "
+            content=f"Digests for {channel.mention}: {parsed.describe()}, "
+            f"up to {listed} article{'' if listed == 1 else 's'} each. "
             f"Next one <t:{int(record.next_run_at.timestamp())}:R>.",
             ephemeral=True,
         )

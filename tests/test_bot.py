@@ -556,7 +556,10 @@ async def test_a_channel_the_bot_visibly_cannot_post_in_is_refused_up_front(harn
     assert is_ephemeral(refused)
     assert f"I cannot post in <#{IDS.readonly_channel}>: give me Send Messages" in refused["content"]
     assert await h.engine.store.digest_channels(int(IDS.guild)) == []
-    h.web.add("/feed.xml", respond(rss([("ferry", "Night ferry to stop", FERRY)]), content_type="application/rss+xml"))
+    h.web.add(
+        "/feed.xml",
+        respond(rss([("ferry", "Night ferry to stop", FERRY)]), content_type="application/rss+xml"),
+    )
     pinned = await h.command("source add", {"url": h.web.url("/feed.xml"), "channel": IDS.readonly_channel})
     assert is_ephemeral(pinned) and "I cannot post in" in pinned["content"]
     assert await h.engine.store.guild_sources(int(IDS.guild)) == []
@@ -672,6 +675,30 @@ async def test_digest_commands(harness: Harness) -> None:
     assert "No more digests" in off["content"]
     again = await h.command("digest now")
     assert "has no digest" in again["content"]
+
+
+async def test_a_channel_sets_how_many_articles_its_digest_lists(harness: Harness) -> None:
+    h = harness
+    capped = await h.command(
+        "digest set", {"channel": IDS.briefs_channel, "schedule": "daily 08:00", "items": 1}
+    )
+    assert "up to 1 article each" in capped["content"]
+    # another schedule, no items given: the cap stays
+    changed = await set_digest(h, schedule="every 2h")
+    assert "up to 1 article each" in changed["content"]
+    # Discord itself refuses a number out of the registered range
+    digest = h.fake.registered_command("digest", None)
+    assert digest is not None
+    [set_] = [o for o in digest["options"] if o["name"] == "set"]
+    [items] = [o for o in set_["options"] if o["name"] == "items"]
+    assert (items["min_value"], items["max_value"]) == (1, 50)
+    await add_feed(
+        h, [("ferry", "Night ferry to stop", FERRY), ("library", "Library opens Sundays", LIBRARY)]
+    )
+    assert "Posted" in (await h.command("digest now"))["content"]
+    posted = "\n".join(text_of(m) for m in h.channel())
+    assert posted.count("Night ferry to stop") + posted.count("Library opens Sundays") == 1
+    assert "and 1 more" in posted
 
 
 async def test_search_results_page_with_buttons(harness: Harness) -> None:
