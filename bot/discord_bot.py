@@ -28,6 +28,7 @@ from bot.config import Settings, load_sources
 from bot.deliver import DigestService, PostFailed, PostForbidden
 from bot.engine import Engine, SourceReport, utc_now
 from bot.interactions import NotModerator, UserError, reply_error
+from bot.models import FetchResult
 from bot.sources import SourceError
 from bot.store import SourceRecord
 
@@ -193,10 +194,13 @@ class NewsbriefBot(commands.Bot):
                 len(report.briefs),
             )
 
-    def start_first_poll(self, source: SourceRecord) -> asyncio.Task[SourceReport | None]:
+    def start_first_poll(
+        self, source: SourceRecord, fetched: FetchResult | None = None
+    ) -> asyncio.Task[SourceReport | None]:
         """Poll a just-added source now rather than at the next interval, as a tracked job.
 
-        The command that added it waits a little for the result; if the source is slow, the poll
+        `fetched` is the response the command got when it checked the source, read rather than
+        fetched again. The command waits a little for the result; if the source is slow, the poll
         goes on in the background and shutdown lets it finish like any job.
         """
 
@@ -205,7 +209,7 @@ class NewsbriefBot(commands.Bot):
             # race to store the same articles.
             with self._job(f"first poll of source {source.id}"):
                 async with self._poll_lock:
-                    return await self.engine.poll_source(source, force=True)
+                    return await self.engine.poll_source(source, force=True, fetched=fetched)
             return None  # the job failed or was interrupted; it is logged, and the next poll retries
 
         return asyncio.create_task(first_poll())

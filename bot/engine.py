@@ -29,6 +29,7 @@ from bot.models import (
     Candidate,
     Digest,
     FeedEntry,
+    FetchResult,
     ParsedFeed,
     SourceKind,
     SourceSpec,
@@ -117,6 +118,7 @@ class SourcePreview:
     title: str | None
     briefs: tuple[Brief, ...]
     location: str  # what to follow: the URL given, or the feed a home page declares
+    fetched: FetchResult  # the response from `location`, for a first poll to use rather than refetch
 
 
 def backoff_delay(failures: int, *, base: float, cap: float) -> timedelta:
@@ -191,10 +193,16 @@ class Engine:
         return PollReport(tuple(reports))
 
     async def poll_source(
-        self, source: SourceRecord, *, force: bool = False, unchanged: list[int] | None = None
+        self,
+        source: SourceRecord,
+        *,
+        force: bool = False,
+        unchanged: list[int] | None = None,
+        fetched: FetchResult | None = None,
     ) -> SourceReport:
         """Poll one source. With `unchanged`, a source that has nothing new is added to it for the
-        caller to record in one batch, rather than recorded here."""
+        caller to record in one batch, rather than recorded here. `fetched` is a response from the
+        source's URL got moments ago (by `preview_source`), read instead of fetching again."""
         report = SourceReport(source.id, source.name)
         now = self.clock()
         if source.paused:
@@ -204,7 +212,7 @@ class Engine:
             report.skipped = f"waiting until {source.next_attempt_at:%H:%M} UTC after: {source.last_error}"
             return report
         try:
-            read = await self._read(source)
+            read = await self._read(source, fetched)
         except SourceError as exc:
             report.error = exc.reason
             await self._record_failure(source, exc.reason, now)
@@ -241,11 +249,11 @@ class Engine:
         )
         return report
 
-    async def _read(self, source: SourceRecord) -> SourceRead:
+    async def _read(self, source: SourceRecord, fetched: FetchResult | None) -> SourceRead:
         if source.kind is SourceKind.FEED:
-            return await read_feed_url(self.fetcher, source.location, _last_validators(source))
+            return await read_feed_url(self.fetcher, source.location, _last_validators(source), fetched)
         if source.kind is SourceKind.PAGE:
-            return await read_page_url(self.fetcher, source.location, _last_validators(source))
+            return await read_page_url(self.fetcher, source.location, _last_validators(source), fetched)
         # Local files are cheap to read and have no validators: read them every time.
         return await asyncio.to_thread(read_local, source.location)
 
@@ -470,14 +478,14 @@ class Engine:
         if sniff(body, content_type=result.content_type, filename=result.url) in ("feed", "json_feed"):
             feed = parse_feed_or_fail(body, url=result.url, content_type=result.content_type)
             briefs = await self._preview_entries(feed, limit)
-            return SourcePreview(SourceKind.FEED, feed.title, briefs, url)
+            return SourcePreview(SourceKind.FEED, feed.title, briefs, url, result)
         try:
             page = article_from_body(body, url=result.url, content_type=result.content_type)
         except SourceError:
             page = None
         if page is not None and len(page.text.split()) >= MIN_ARTICLE_WORDS:
             brief = self._preview_brief(url_candidate(page, url))
-            return SourcePreview(SourceKind.PAGE, page.title, (brief,), url)
+            return SourcePreview(SourceKind.PAGE, page.title, (brief,), url, result)
         for feed_url in discover_feeds(body, url=result.url):
             try:
                 found = await fetch_or_fail(self.fetcher, feed_url)
@@ -486,7 +494,7 @@ class Engine:
                 log.info("feed %s declared by %s is not usable: %s", feed_url, url, exc.reason)
                 continue
             return SourcePreview(
-                SourceKind.FEED, feed.title, await self._preview_entries(feed, limit), feed_url
+                SourceKind.FEED, feed.title, await self._preview_entries(feed, limit), feed_url, found
             )
         raise SourceError(
             "no article text and no feed on that page: give a feed URL (RSS, Atom or JSON Feed) "

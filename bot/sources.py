@@ -163,10 +163,13 @@ def url_candidate(page: ExtractedArticle, url: str) -> Candidate:
 
 
 async def _fetch_if_changed(
-    fetcher: Fetcher, url: str, last: Validators
+    fetcher: Fetcher, url: str, last: Validators, fetched: FetchResult | None
 ) -> tuple[FetchResult | None, Validators]:
-    """The response, or None when it is a 304 or the very same bytes as last time."""
-    result = await fetch_or_fail(fetcher, url, etag=last.etag, last_modified=last.last_modified)
+    """The response, or None when it is a 304 or the very same bytes as last time.
+
+    `fetched` is a response to `url` the caller got moments ago (a new source's check), used
+    instead of asking again."""
+    result = fetched or await fetch_or_fail(fetcher, url, etag=last.etag, last_modified=last.last_modified)
     if result.not_modified or result.body is None:
         return None, last
     now = Validators(result.etag, result.last_modified, body_hash(result.body))
@@ -177,8 +180,10 @@ def _unchanged(validators: Validators) -> SourceRead:
     return SourceRead(not_modified=True, validators=validators)
 
 
-async def read_feed_url(fetcher: Fetcher, url: str, last: Validators) -> SourceRead:
-    result, now = await _fetch_if_changed(fetcher, url, last)
+async def read_feed_url(
+    fetcher: Fetcher, url: str, last: Validators, fetched: FetchResult | None = None
+) -> SourceRead:
+    result, now = await _fetch_if_changed(fetcher, url, last, fetched)
     if result is None or result.body is None:
         return _unchanged(now)
     feed = parse_feed_or_fail(result.body, url=result.url, content_type=result.content_type)
@@ -186,8 +191,10 @@ async def read_feed_url(fetcher: Fetcher, url: str, last: Validators) -> SourceR
     return SourceRead(title=feed.title, candidates=tuple(full), pending=tuple(teasers), validators=now)
 
 
-async def read_page_url(fetcher: Fetcher, url: str, last: Validators) -> SourceRead:
-    result, now = await _fetch_if_changed(fetcher, url, last)
+async def read_page_url(
+    fetcher: Fetcher, url: str, last: Validators, fetched: FetchResult | None = None
+) -> SourceRead:
+    result, now = await _fetch_if_changed(fetcher, url, last, fetched)
     if result is None or result.body is None:
         return _unchanged(now)
     page = article_from_body(result.body, url=result.url, content_type=result.content_type)

@@ -116,7 +116,7 @@ class Sources(commands.GroupCog, group_name="source", group_description="Manage 
         if record.last_success_at is None and record.last_error_at is None and not record.paused:
             # New to the bot: read it now, so its articles are there for /search and the next
             # digest without waiting for the poll interval.
-            poll = self.bot.start_first_poll(record)
+            poll = self.bot.start_first_poll(record, preview.fetched)
             done, _ = await asyncio.wait({poll}, timeout=FIRST_POLL_WAIT_SECONDS)
             first = describe_first_poll(poll.result() if done else None, still_running=not done)
         lines = [

@@ -226,6 +226,7 @@ async def test_moderator_manages_sources(harness: Harness) -> None:
         and "Added **Harlow Bay Local** — a feed. 1 article stored now." in added["content"]
     )
     assert (await h.engine.store.counts())["articles"] == 1
+    assert len(h.web.requests_to("/feed.xml")) == 1  # checked and read in one fetch
     again = await h.command("source add", {"url": h.web.url("/feed.xml")})
     assert "Already following" in again["content"] and "stored now" not in again["content"]
     listed = await h.command("source list")
@@ -287,6 +288,8 @@ async def test_a_home_page_is_followed_through_the_feed_it_declares(harness: Har
     assert "a feed" in added["content"], added
     [entry] = await h.engine.store.guild_sources(int(IDS.guild))
     assert entry.source.location == h.web.url("/news.xml")
+    assert "1 article stored now" in added["content"]
+    assert len(h.web.requests_to("/news.xml")) == 1
     h.web.add(
         "/nofeed", respond("<html><head><title>Menu</title></head><body><a href='/x'>x</a></body></html>")
     )
