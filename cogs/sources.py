@@ -29,10 +29,11 @@ def _when(moment: datetime | None) -> str:
     return f"<t:{int(moment.timestamp())}:R>" if moment else "never"
 
 
-def describe_first_poll(report: SourceReport | None, *, still_running: bool) -> str:
+def describe_first_poll(poll: asyncio.Task[SourceReport | None]) -> str:
     """One sentence on a new source's first poll, for `/source add`'s reply."""
-    if still_running:
+    if not poll.done():
         return " Its articles are being fetched now."
+    report = poll.result()
     if report is None:
         return " Its first fetch did not finish; the next poll tries again."
     if report.error:
@@ -117,8 +118,8 @@ class Sources(commands.GroupCog, group_name="source", group_description="Manage 
             # New to the bot: read it now, so its articles are there for /search and the next
             # digest without waiting for the poll interval.
             poll = self.bot.start_first_poll(record, preview.fetched)
-            done, _ = await asyncio.wait({poll}, timeout=FIRST_POLL_WAIT_SECONDS)
-            first = describe_first_poll(poll.result() if done else None, still_running=not done)
+            await asyncio.wait({poll}, timeout=FIRST_POLL_WAIT_SECONDS)
+            first = describe_first_poll(poll)
         lines = [
             f"{verb} **{escape(record.name)}** — a {what}.{first} It is polled every "
             f"{self.bot.settings.poll_interval_minutes:g} minutes; see `/source list` for its health."
