@@ -3,6 +3,12 @@
 It ties the stages together (sources -> extract -> store -> brief) and owns the schedule
 rules: backoff after failures, pausing after too many, and re-checking article pages for edits
 (recent articles more often than old ones). It knows nothing about Discord.
+
+It also decides each article's origin (see bot.store): text a feed's entry carries is that
+source's claim; text the bot fetched from a URL itself is the URL's, shared. A teaser page is
+known by the link the bot fetched, never by the rel=canonical the page claims, so a page cannot
+pass itself off as another URL's article. Same-story matching stays within one origin, so one
+guild's brief never compares with (or names) an article another guild's source supplied.
 """
 
 from __future__ import annotations
@@ -15,9 +21,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
+from urllib.parse import urlsplit
 
 from bot.brief import ArticleText, BriefContext, build_brief
-from bot.changes import StoryIndex
+from bot.changes import SAME_STORY_THRESHOLD, StoryIndex
 from bot.config import Settings
 from bot.digest import build_digest
 from bot.extract import text_fingerprint
@@ -62,6 +69,27 @@ STORY_INDEX_MAX = 5000  # recent articles kept for same-story matching (bounds i
 STORY_COMPARE_MAX = 8  # earlier articles a new one is compared with for "what it adds"
 REQUESTED_LOCATION = "newsbrief:requested"  # the one source of articles fetched on request
 _UNDATED = datetime.max.replace(tzinfo=UTC)  # undated articles sort after dated ones
+CREDENTIALS_REFUSED = (
+    "that address has a user name or password in it (user:password@…), which the bot would have "
+    "to store and show: use an address that needs no login, or one with an access token in its "
+    "query string if the site offers that"
+)
+
+
+def has_credentials(url: str | None) -> bool:
+    """The URL carries userinfo (`user:password@host`)."""
+    if not url:
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not a URL the fetcher would take either
+        return False
+    return bool(parts.username or parts.password) or "@" in parts.netloc
+
+
+def refuse_credentials(url: str) -> None:
+    if has_credentials(url):
+        raise SourceError(CREDENTIALS_REFUSED, retryable=False)
 
 
 def utc_now() -> datetime:
@@ -150,7 +178,8 @@ class Engine:
         self.store = store
         self.fetcher = fetcher
         self.clock = clock
-        self._stories: StoryIndex | None = None  # built on first use
+        # Recent articles for same-story matching, one index per origin (None: fetched), built on use.
+        self._stories: dict[int | None, StoryIndex] = {}
 
     @classmethod
     @asynccontextmanager
@@ -278,9 +307,17 @@ class Engine:
             return
         reader = page_reader(self.fetcher, allow_local=source.kind is SourceKind.LOCAL)
 
-        async def resolve(entry: FeedEntry) -> Candidate | None:
+        async def resolve(entry: FeedEntry) -> tuple[Candidate, bool] | None:
+            if has_credentials(entry.url):
+                report.failures.append(ItemFailure("an entry", "its link has a user name or password: not read"))
+                report.count(Outcome.FAILED)
+                return None
             known = await self.store.find_article(
-                source_id=source.id, canonical_url=canonical(entry.url), guid=entry.guid, text_hash=None
+                source_id=source.id,
+                canonical_url=canonical(entry.url),
+                guid=entry.guid,
+                text_hash=None,
+                fetched=None,
             )
             if known is not None:
                 # Its page is already stored and watched for edits on its own schedule.
@@ -294,34 +331,47 @@ class Engine:
                 report.count(Outcome.UNCHANGED)
                 return None
             try:
-                return await reader(entry)
+                candidate = await reader(entry)
             except SourceError as exc:
                 report.failures.append(ItemFailure(entry.url or entry.guid or "entry", exc.reason))
                 report.count(Outcome.FAILED)
                 return None
+            if not _is_web(entry.url):
+                return candidate, False  # a local source's file: the source's own, like its feed's text
+            # Known by the URL the bot fetched: the page's own claim to be another URL is not trusted.
+            return replace(candidate, canonical_url=canonical(entry.url)), True
 
         # Teaser pages are fetched concurrently; the fetcher's per-host limit keeps that polite.
         resolved = await asyncio.gather(*(resolve(entry) for entry in read.pending))
-        candidates = [*read.candidates, *(c for c in resolved if c is not None)]
+        # A watched page is fetched by the bot from its own URL; a feed's or a file's text is the source's.
+        own = source.kind is SourceKind.PAGE
+        candidates = [
+            *((_without_credentials(c), own) for c in read.candidates),
+            *(pair for pair in resolved if pair is not None),
+        ]
         # Oldest first, so a later article on a story is compared with the earlier ones.
-        candidates.sort(key=lambda c: c.published or c.updated or _UNDATED)
-        for candidate in candidates:
-            await self._store_candidate(source, candidate, report)
+        candidates.sort(key=lambda pair: pair[0].published or pair[0].updated or _UNDATED)
+        for candidate, fetched in candidates:
+            await self._store_candidate(source, candidate, report, fetched=fetched)
 
     async def _store_candidate(
-        self, source: SourceRecord, candidate: Candidate, report: SourceReport
+        self, source: SourceRecord, candidate: Candidate, report: SourceReport, *, fetched: bool
     ) -> None:
         if not candidate.text.strip():
             report.failures.append(ItemFailure(candidate.canonical_url or "entry", "no article text"))
             report.count(Outcome.FAILED)
             return
-        outcome, _, brief = await self.store_article(source, candidate)
+        outcome, _, brief = await self.store_article(source, candidate, fetched=fetched)
         report.count(outcome)
         if brief is not None:
             report.briefs.append(brief)
 
-    async def store_article(self, source: SourceRecord, candidate: Candidate) -> Stored:
-        """Store one article as seen now: a new article, a new version, or nothing new."""
+    async def store_article(self, source: SourceRecord, candidate: Candidate, *, fetched: bool) -> Stored:
+        """Store one article as seen now: a new article, a new version, or nothing new.
+
+        `fetched`: the bot read the text from the candidate's URL itself (shared with every source
+        linking there); otherwise `source` supplied it (that source's alone).
+        """
         now = self.clock()
         text_hash = text_fingerprint(candidate.text)
         existing = await self.store.find_article(
@@ -329,6 +379,7 @@ class Engine:
             canonical_url=candidate.canonical_url,
             guid=candidate.guid,
             text_hash=text_hash,
+            fetched=fetched,
         )
         article = ArticleText(candidate.text, candidate.title)
         context = BriefContext(
@@ -360,10 +411,9 @@ class Engine:
                     previous=ArticleText(latest.text, latest.title),
                 )
         else:
-            stories = await self._story_index(now)
             # The closest few carry what the story already said; comparing with every earlier
             # article of a big story would make each new one slower than the last.
-            story = stories.find(article.title, article.text)[:STORY_COMPARE_MAX]
+            story = (await self._same_story(article, None if fetched else source.id, now))[:STORY_COMPARE_MAX]
             if story:
                 context = replace(context, story=story)
                 story_id = story[0].story_id
@@ -378,28 +428,51 @@ class Engine:
             story_id=story_id,
             seen_at=now,
             next_check_at=_watch_schedule(candidate.canonical_url, first_seen, candidate.published, now),
+            fetched=fetched,
         )
         stored = replace(brief, article_id=record.id, version_id=version.id)
-        if existing is None and self._stories is not None:
-            self._stories.add(
+        index = self._stories.get(record.origin_source_id)
+        if existing is None and index is not None:
+            index.add(
                 StoryArticle(
                     record.id, record.canonical_url, record.title, candidate.text, now, record.story_id
                 )
             )
         return Stored(Outcome.UPDATED if existing else Outcome.NEW, record.id, stored)
 
-    async def _story_index(self, now: datetime) -> StoryIndex:
-        """Recent articles for same-story matching, built once and kept up to date as we store.
+    async def _same_story(self, article: ArticleText, origin: int | None, now: datetime) -> list[StoryArticle]:
+        """Earlier articles on the story that a new article of this origin may be compared with.
+
+        Its brief is seen by whoever sees the article, so it may draw only on what they all can
+        see: a source's article on that source's own and on fetched (public) pages; a fetched
+        article, seen by any guild that links to it, on fetched pages alone.
+        """
+        origins = [None] if origin is None else [origin, None]
+        scored = [
+            pair
+            for key in origins
+            for pair in (await self._story_index(now, key)).scored(article.title, article.text)
+            if pair[0] >= SAME_STORY_THRESHOLD
+        ]
+        scored.sort(key=lambda pair: pair[0], reverse=True)
+        return [story for _, story in scored]
+
+    async def _story_index(self, now: datetime, origin: int | None) -> StoryIndex:
+        """Recent articles of one origin (a source, or None: fetched) for same-story matching,
+        built once and kept up to date as we store.
 
         Rebuilding it from the store for every new article made a cold poll quadratic.
         """
         window_start = now - timedelta(hours=self.settings.story_window_hours)
-        if self._stories is None:
-            recent = await self.store.recent_articles(since=window_start, limit=STORY_INDEX_MAX)
-            self._stories = StoryIndex(recent, max_size=STORY_INDEX_MAX)
+        index = self._stories.get(origin)
+        if index is None:
+            recent = await self.store.recent_articles(
+                since=window_start, limit=STORY_INDEX_MAX, origin_source_id=origin
+            )
+            index = self._stories[origin] = StoryIndex(recent, max_size=STORY_INDEX_MAX)
         else:
-            self._stories.discard_seen_before(window_start)
-        return self._stories
+            index.discard_seen_before(window_start)
+        return index
 
     # ---- watching pages for edits ----------------------------------------------------
 
@@ -434,7 +507,9 @@ class Engine:
                 results.append((article, Outcome.FAILED))
                 continue
             candidate = replace(candidate, canonical_url=article.canonical_url)
-            outcome, _, _ = await self.store_article(source, candidate)
+            # Into the same article, whatever its origin: a source's article stays that source's.
+            fetched = article.origin_source_id is None
+            outcome, _, _ = await self.store_article(source, candidate, fetched=fetched)
             results.append((article, outcome))
         return results
 
@@ -453,11 +528,12 @@ class Engine:
         """
         if not url.startswith(("http://", "https://")):
             raise SourceError("only http and https URLs can be fetched", retryable=False)
+        refuse_credentials(url)
         source = await self.requested_source()
         candidate = url_candidate(await fetch_page(self.fetcher, url), url)
         if not candidate.text.strip():
             raise SourceError("no article text found on the page", retryable=False)
-        _, article_id, brief = await self.store_article(source, candidate)
+        _, article_id, brief = await self.store_article(source, candidate, fetched=True)
         article = await self.store.get_article(article_id)
         if brief is None and article is not None:  # seen before, unchanged: its latest brief
             brief = await self.store.latest_brief(article_id)
@@ -473,6 +549,7 @@ class Engine:
         """
         if not url.startswith(("http://", "https://")):
             raise SourceError("a source must be an http or https URL", retryable=False)
+        refuse_credentials(url)
         result = await fetch_or_fail(self.fetcher, url)
         body = result.body or b""
         if sniff(body, content_type=result.content_type, filename=result.url) in ("feed", "json_feed"):
@@ -487,6 +564,8 @@ class Engine:
             brief = self._preview_brief(url_candidate(page, url))
             return SourcePreview(SourceKind.PAGE, page.title, (brief,), url, result)
         for feed_url in discover_feeds(body, url=result.url):
+            if has_credentials(feed_url):
+                continue
             try:
                 found = await fetch_or_fail(self.fetcher, feed_url)
                 feed = parse_feed_or_fail(found.body or b"", url=found.url, content_type=found.content_type)
@@ -527,6 +606,17 @@ class Engine:
         limit = max_items or self.settings.digest_max_items
         rows = await self.store.briefs_since(since, limit=limit * 20)
         return build_digest(rows, max_items=limit, now=self.clock())
+
+
+def _is_web(url: str | None) -> bool:
+    return bool(url) and str(url).startswith(("http://", "https://"))
+
+
+def _without_credentials(candidate: Candidate) -> Candidate:
+    """A feed's entry whose link carries a password is kept without that link: never shown or fetched."""
+    if has_credentials(candidate.canonical_url):
+        return replace(candidate, canonical_url=None)
+    return candidate
 
 
 def _last_validators(source: SourceRecord) -> Validators:

@@ -18,6 +18,12 @@ Layout, and why:
   still one source, polled once. An article is visible to a guild when it is linked
   (`article_sources`) to a source the guild subscribes to, or granted to it (`guild_articles`,
   an article fetched with /summarize). Discord ids are 64-bit: BigInteger.
+- Origins (0003): what a source claims is that source's. An article's `origin_source_id` is the
+  source whose feed supplied its text, or NULL when the bot fetched it from its own URL; only the
+  latter is shared between sources (and so between guilds). `article_urls` is keyed by
+  (`scope`, url), scope being the origin source's id or FETCHED_SCOPE, so the same URL can name
+  one fetched article and, separately, what each source said about it. Pause is per
+  subscription (`guild_sources.paused`): one guild's pause never stops another's.
 - `quotes` keeps every version's quotes with casefolded speaker keys, for "what did X say".
 - `digest_outbox` holds rendered digest messages until Discord has them: one transaction queues
   them and advances the channel's version-id cursor, so a restart neither loses nor repeats one.
@@ -60,6 +66,8 @@ SQLITE_FTS_TABLES = (SQLITE_FTS_TABLE, SQLITE_TITLE_FTS_TABLE)
 POSTGRESQL_ONLY_TABLES = frozenset({"article_search"})
 # Text search configuration for PostgreSQL (stemming, like FTS5's porter tokenizer on SQLite).
 POSTGRESQL_TS_CONFIG = "english"
+# article_urls.scope of an article the bot fetched from its own URL (source ids start at 1).
+FETCHED_SCOPE = 0
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -144,11 +152,16 @@ articles = Table(
     Column("story_id", Integer, index=True),
     # No foreign key: articles <-> versions would be a cycle. The store keeps it consistent.
     Column("latest_version_id", Integer, index=True),
+    # The source whose feed supplied the text (only its subscribers see it), or NULL: fetched by
+    # the bot from the article's own URL, shared by every source that links there.
+    Column("origin_source_id", Integer, ForeignKey("sources.id")),
 )
 
 article_urls = Table(
     "article_urls",
     metadata,
+    # The article's origin: its origin source's id, or FETCHED_SCOPE. No foreign key (0 is no source).
+    Column("scope", Integer, primary_key=True, server_default=text("0")),
     Column("url", Text, primary_key=True),
     Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False, index=True),
 )
@@ -204,6 +217,11 @@ guild_sources = Table(
     Column("channel_id", BigInteger),
     Column("added_by", BigInteger),
     Column("added_at", UtcDateTime, nullable=False),
+    # This guild's pause (0003): the source is still polled for others. Articles first seen
+    # through the source after paused_at stay hidden from this guild while it is paused.
+    Column("paused", Boolean, nullable=False, server_default=false()),
+    Column("pause_reason", Text),
+    Column("paused_at", UtcDateTime),
 )
 
 # Which sources an article was seen through (the first one is also articles.source_id).

@@ -10,6 +10,11 @@ SQLite and a tsvector + GIN index on PostgreSQL, both behind `Store.search()`.
 Guilds: a guild sees the articles of the sources it subscribes to (an article is linked to every
 source it was seen through) and the articles granted to it (/summarize). Every guild-facing read
 takes a `guild_id` and filters by that visibility; `guild_id=None` where offered means all (CLI).
+
+Origins: an article whose text a source supplied belongs to that source alone: it is found only
+for that source and linked to no other. Only an article the bot fetched from its own URL is
+shared by every source that links to that URL. So what one guild's sources say never reaches
+another guild, and where two sources disagree about a URL each guild sees its own sources' text.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    literal,
     or_,
     select,
     text,
@@ -56,6 +62,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from bot.models import ArticleDraft, Brief, Quote, QuoteKind, SourceKind, SourceSpec, StoryArticle
 from bot.schema import (
+    FETCHED_SCOPE,
     POSTGRESQL_TS_CONFIG,
     SQLITE_FTS_TABLE,
     SQLITE_TITLE_FTS_TABLE,
@@ -85,6 +92,7 @@ POSTGRESQL_MIGRATION_LOCK = 0x6E657773  # "news"
 # Execution option telling the SQLite "begin" hook to take the write lock up front.
 WRITE_TRANSACTION_OPTION = "newsbrief_write"
 MAX_ERROR_CHARS = 2000
+PAUSED_EVERYWHERE = "paused by every server that follows it"
 MAX_SEARCH_TERMS = 32
 MAX_SEARCH_TERM_CHARS = 64
 MAX_SEARCH_LIMIT = 100
@@ -180,6 +188,8 @@ class ArticleRecord:
     next_check_at: datetime | None  # when a watched page is due for a re-fetch
     story_id: int
     latest_version_id: int
+    # The source whose feed supplied the text, or None: fetched by the bot from its own URL.
+    origin_source_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +224,8 @@ class GuildSource:
     channel_id: int | None  # where the guild wants its briefs posted, if anywhere
     added_by: int | None
     added_at: datetime
+    paused: bool = False  # this guild's pause; the source itself may still be polled for others
+    pause_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -468,9 +480,18 @@ def visible_to(guild_id: int, article_id: Any) -> ColumnElement[bool]:
         article_sources.c.article_id == article_id,
         guild_sources.c.source_id == article_sources.c.source_id,
         guild_sources.c.guild_id == guild_id,
+        seen_while_followed(),
     )
     granted = exists().where(guild_articles.c.guild_id == guild_id, guild_articles.c.article_id == article_id)
     return or_(subscribed, granted)
+
+
+def seen_while_followed() -> ColumnElement[bool]:
+    """The article reached the subscription's source before the guild paused it (if it did):
+    another guild's polling of a shared source must not fill a paused guild's view."""
+    return or_(
+        guild_sources.c.paused_at.is_(None), article_sources.c.first_seen_at <= guild_sources.c.paused_at
+    )
 
 
 def routed_to(guild_id: int, channel_id: int | None, article_id: Any) -> ColumnElement[bool]:
@@ -483,6 +504,7 @@ def routed_to(guild_id: int, channel_id: int | None, article_id: Any) -> ColumnE
         article_sources.c.article_id == article_id,
         guild_sources.c.source_id == article_sources.c.source_id,
         guild_sources.c.guild_id == guild_id,
+        guild_sources.c.paused.is_(False),
         or_(guild_sources.c.channel_id.is_(None), guild_sources.c.channel_id == channel_id),
     )
 
@@ -492,7 +514,7 @@ def visible_article_ids(guild_id: int) -> Any:
     return union(
         select(article_sources.c.article_id)
         .join(guild_sources, guild_sources.c.source_id == article_sources.c.source_id)
-        .where(guild_sources.c.guild_id == guild_id),
+        .where(guild_sources.c.guild_id == guild_id, seen_while_followed()),
         select(guild_articles.c.article_id).where(guild_articles.c.guild_id == guild_id),
     ).subquery()
 
@@ -500,7 +522,8 @@ def visible_article_ids(guild_id: int) -> Any:
 # The same test as `visible_to`, for the hand-written search statements (:guild_id, alias `{a}`).
 VISIBLE_SQL = (
     "(EXISTS (SELECT 1 FROM article_sources AS vs JOIN guild_sources AS vg ON vg.source_id = vs.source_id "
-    "WHERE vs.article_id = {a} AND vg.guild_id = :guild_id) "
+    "WHERE vs.article_id = {a} AND vg.guild_id = :guild_id "
+    "AND (vg.paused_at IS NULL OR vs.first_seen_at <= vg.paused_at)) "
     "OR EXISTS (SELECT 1 FROM guild_articles AS vga WHERE vga.guild_id = :guild_id AND vga.article_id = {a}))"
 )
 
@@ -819,15 +842,27 @@ class Store:
             return [source_record(row) for row in rows]
 
     async def active_sources(self) -> list[SourceRecord]:
-        """The sources to poll, by id: not removed, and from the config file or subscribed by a guild."""
+        """The sources to poll, by id: not removed, and from the config file or subscribed by a guild.
+
+        A source only guilds follow, every one of which paused it, comes back paused: one guild's
+        pause never stops the polling another guild relies on, and the last one's does.
+        """
         subscribed = exists().where(guild_sources.c.source_id == sources.c.id)
+        followed = exists().where(guild_sources.c.source_id == sources.c.id, guild_sources.c.paused.is_(False))
         query = (
-            select(sources)
+            select(sources, followed.label("followed"))
             .where(sources.c.removed_at.is_(None), or_(sources.c.from_config.is_(True), subscribed))
             .order_by(sources.c.id)
         )
         async with self._read() as connection:
-            return [source_record(row) for row in (await connection.execute(query)).mappings()]
+            rows = (await connection.execute(query)).mappings().all()
+        records = [source_record(row) for row in rows]
+        return [
+            dataclasses.replace(record, paused=True, pause_reason=PAUSED_EVERYWHERE)
+            if not (record.paused or record.from_config or row["followed"])
+            else record
+            for record, row in zip(records, rows, strict=True)
+        ]
 
     async def remove_source(self, source_id: int) -> None:
         """Stop watching a source, for every guild. Its articles stay (other sources may share them)."""
@@ -912,6 +947,12 @@ class Store:
                 values["paused"] = True
                 values["pause_reason"] = f"paused after {failures} consecutive failures: {error}"
                 logger.warning("source %d (%s) paused after %d failures", source_id, current.name, failures)
+                # Every follower's subscription pauses too, and each guild resumes its own.
+                await connection.execute(
+                    update(guild_sources)
+                    .where(guild_sources.c.source_id == source_id, guild_sources.c.paused.is_(False))
+                    .values(paused=True, pause_reason=values["pause_reason"], paused_at=at)
+                )
             await connection.execute(update(sources).where(sources.c.id == source_id).values(**values))
             return await self._source_in(connection, source_id)
 
@@ -926,6 +967,38 @@ class Store:
             await self._source_in(connection, source_id)
             await connection.execute(update(sources).where(sources.c.id == source_id).values(**values))
             return await self._source_in(connection, source_id)
+
+    async def set_subscription_paused(
+        self, guild_id: int, source_id: int, paused: bool, reason: str | None = None
+    ) -> None:
+        """Pause or resume one guild's subscription (see `active_sources` for what is polled).
+
+        Resuming also lifts a pause of the source itself (after failures), with its failure
+        count, so the source is polled at the next round; other guilds' pauses stay as they are.
+        """
+        key = (guild_sources.c.guild_id == guild_id, guild_sources.c.source_id == source_id)
+        async with self._write() as connection:
+            source = await self._source_in(connection, source_id)
+            if paused:
+                await connection.execute(
+                    update(guild_sources)
+                    .where(*key)
+                    .values(
+                        paused=True,
+                        pause_reason=reason,
+                        paused_at=func.coalesce(guild_sources.c.paused_at, literal(utc_now(), UtcDateTime())),
+                    )
+                )
+                return
+            await connection.execute(
+                update(guild_sources).where(*key).values(paused=False, pause_reason=None, paused_at=None)
+            )
+            if source.paused:
+                await connection.execute(
+                    update(sources)
+                    .where(sources.c.id == source_id)
+                    .values(paused=False, pause_reason=None, consecutive_failures=0, next_attempt_at=None)
+                )
 
     @staticmethod
     def _visible_source(source_id: int) -> Any:
@@ -945,29 +1018,49 @@ class Store:
     # --- articles and versions -----------------------------------------------------------
 
     async def find_article(
-        self, *, source_id: int, canonical_url: str | None, guid: str | None, text_hash: str | None
+        self,
+        *,
+        source_id: int,
+        canonical_url: str | None,
+        guid: str | None,
+        text_hash: str | None,
+        fetched: bool | None = False,
     ) -> ArticleRecord | None:
-        """The stored article this sighting is, if any.
+        """The stored article this sighting through `source_id` is, if any.
 
-        Tried in order: any URL the article was ever seen under (from any source: an article two
-        sources share is stored once); a GUID this source gave it; the text of any of its
-        versions, among this source's articles (so a feed that rewrites GUIDs or dates yields no
-        duplicate).
+        `fetched`: what the text is. False: supplied by this source (its feed's entry), so only
+        this source's own articles can match. True: fetched by the bot from the URL, so only
+        fetched articles can match, whichever source first linked there. None: nothing is read
+        yet (a teaser link): whatever this source may already reach under the URL or GUID.
+        Tried in order: any URL the article was seen under; a GUID this source gave it; the text
+        of any of its versions, among this source's articles (so a feed that rewrites GUIDs or
+        dates yields no duplicate).
         """
+        scopes = {False: [source_id], True: [FETCHED_SCOPE], None: [source_id, FETCHED_SCOPE]}[fetched]
+        origin = articles.c.origin_source_id
+        allowed = {
+            False: origin == source_id,
+            True: origin.is_(None),
+            None: or_(origin.is_(None), origin == source_id),
+        }[fetched]
         async with self._read() as connection:
             article_id: int | None = None
-            if canonical_url:
+            for scope in scopes if canonical_url else []:
                 article_id = (
                     await connection.execute(
-                        select(article_urls.c.article_id).where(article_urls.c.url == canonical_url)
+                        select(article_urls.c.article_id).where(
+                            article_urls.c.scope == scope, article_urls.c.url == canonical_url
+                        )
                     )
                 ).scalar_one_or_none()
+                if article_id is not None:
+                    break
             if article_id is None and guid:
                 article_id = (
                     await connection.execute(
-                        select(article_guids.c.article_id).where(
-                            article_guids.c.source_id == source_id, article_guids.c.guid == guid
-                        )
+                        select(article_guids.c.article_id)
+                        .join(articles, articles.c.id == article_guids.c.article_id)
+                        .where(article_guids.c.source_id == source_id, article_guids.c.guid == guid, allowed)
                     )
                 ).scalar_one_or_none()
             if article_id is None and text_hash:
@@ -982,7 +1075,7 @@ class Store:
                     await connection.execute(
                         select(versions.c.article_id)
                         .join(articles, articles.c.id == versions.c.article_id)
-                        .where(versions.c.text_hash == text_hash, this_sources_articles)
+                        .where(versions.c.text_hash == text_hash, this_sources_articles, allowed)
                         .order_by(versions.c.id.desc())
                         .limit(1)
                     )
@@ -1001,8 +1094,13 @@ class Store:
         story_id: int | None,
         seen_at: datetime,
         next_check_at: datetime | None,
+        fetched: bool = False,
     ) -> tuple[ArticleRecord, VersionRecord]:
         """Store a new version of an article, with its brief, in one transaction.
+
+        `fetched`: the bot fetched the text from the article's URL itself (shared by every source
+        that links there), rather than the draft's source supplying it (that source's alone). A
+        new version must have the article's own origin: StoreError otherwise.
 
         article_id None creates the article (story_id None: it starts its own story, whose id is
         the article's id). The version is numbered after the article's last one; the brief is
@@ -1020,11 +1118,16 @@ class Store:
                     text("SELECT pg_advisory_xact_lock(:key)"), {"key": POSTGRESQL_VERSION_ORDER_LOCK}
                 )
             previous: VersionRecord | None = None
+            origin = None if fetched else draft.source_id
             if article_id is None:
-                article_id = await self._insert_article(connection, draft, story_id, seen_at, next_check_at)
+                article_id = await self._insert_article(
+                    connection, draft, story_id, seen_at, next_check_at, origin
+                )
                 number = 1
             else:
                 current = await self._article_in(connection, article_id, for_update=True)
+                if current.origin_source_id != origin:
+                    raise StoreError(f"article {article_id} has another origin than this version")
                 previous = await self._version_in(connection, current.latest_version_id)
                 number = previous.number + 1 if previous is not None else 1
                 await self._update_article(connection, current, draft, story_id, seen_at, next_check_at)
@@ -1046,7 +1149,7 @@ class Store:
                 update(articles).where(articles.c.id == article_id).values(latest_version_id=version_id)
             )
             await self._record_aliases(
-                connection, article_id, draft.source_id, draft.canonical_url, draft.guid
+                connection, article_id, draft.source_id, draft.canonical_url, draft.guid, origin
             )
             version = await self._version_in(connection, version_id)
             if version is None:
@@ -1079,18 +1182,21 @@ class Store:
         """Seen again, unchanged, through `source_id` (default: the article's first source).
 
         The GUID is recorded for that source, and the article linked to it: guilds subscribing
-        to that source now see the article too.
+        to that source now see the article too. Only a fetched article, or the source's own,
+        can be seen through a source (StoreError otherwise): see `find_article`.
         """
         seen_at = require_aware(seen_at, "seen_at")
         async with self._write() as connection:
             current = await self._article_in(connection, article_id, for_update=True)
             through = source_id if source_id is not None else current.source_id
+            if current.origin_source_id not in (None, through):
+                raise StoreError(f"article {article_id} is another source's: not linked to source {through}")
             await connection.execute(
                 update(articles)
                 .where(articles.c.id == article_id)
                 .values(last_seen_at=later(current.last_seen_at, seen_at), next_check_at=next_check_at)
             )
-            await self._record_aliases(connection, article_id, through, None, guid)
+            await self._record_aliases(connection, article_id, through, None, guid, current.origin_source_id)
             await self._link_source(connection, article_id, through, seen_at)
 
     async def get_article(self, article_id: int) -> ArticleRecord | None:
@@ -1159,9 +1265,18 @@ class Store:
         return [(article_record(row), brief_from_json(row["brief_json"])) for row in rows]
 
     async def recent_articles(
-        self, *, since: datetime, exclude_article_id: int | None = None, limit: int = 500
+        self,
+        *,
+        since: datetime,
+        exclude_article_id: int | None = None,
+        limit: int = 500,
+        origin_source_id: int | None | bool = True,
     ) -> list[StoryArticle]:
-        """Articles whose latest version was seen at or after `since`, newest first, for story matching."""
+        """Articles whose latest version was seen at or after `since`, newest first, for story matching.
+
+        `origin_source_id`: only the articles that source supplied; None: only fetched ones;
+        True (the default): all.
+        """
         query = (
             select(
                 articles.c.id,
@@ -1178,6 +1293,10 @@ class Store:
         )
         if exclude_article_id is not None:
             query = query.where(articles.c.id != exclude_article_id)
+        if origin_source_id is None:
+            query = query.where(articles.c.origin_source_id.is_(None))
+        elif origin_source_id is not True:
+            query = query.where(articles.c.origin_source_id == origin_source_id)
         async with self._read() as connection:
             rows = (await connection.execute(query)).mappings().all()
         return [
@@ -1238,6 +1357,7 @@ class Store:
         story_id: int | None,
         seen_at: datetime,
         next_check_at: datetime | None,
+        origin_source_id: int | None,
     ) -> int:
         article_id = int(
             (
@@ -1255,6 +1375,7 @@ class Store:
                         last_seen_at=seen_at,
                         next_check_at=next_check_at,
                         story_id=story_id,
+                        origin_source_id=origin_source_id,
                     )
                     .returning(articles.c.id)
                 )
@@ -1295,11 +1416,16 @@ class Store:
         source_id: int,
         url: str | None,
         guid: str | None,
+        origin_source_id: int | None,
     ) -> None:
-        # First article to claim a URL / GUID keeps it: lookups must stay deterministic.
+        # First article to claim a URL / GUID keeps it: lookups must stay deterministic. A URL is
+        # claimed within the article's origin: a source's claim never takes a fetched URL's place.
         if url:
+            scope = FETCHED_SCOPE if origin_source_id is None else origin_source_id
             await connection.execute(
-                self._insert_ignoring_duplicates(article_urls, {"url": url, "article_id": article_id})
+                self._insert_ignoring_duplicates(
+                    article_urls, {"scope": scope, "url": url, "article_id": article_id}
+                )
             )
         if guid:
             await connection.execute(
@@ -1563,6 +1689,8 @@ class Store:
                 guild_sources.c.channel_id,
                 guild_sources.c.added_by,
                 guild_sources.c.added_at,
+                guild_sources.c.paused.label("guild_paused"),
+                guild_sources.c.pause_reason.label("guild_pause_reason"),
             )
             .select_from(guild_sources.join(sources, sources.c.id == guild_sources.c.source_id))
             .where(guild_sources.c.guild_id == guild_id)
@@ -1578,6 +1706,8 @@ class Store:
                 channel_id=row["channel_id"],
                 added_by=row["added_by"],
                 added_at=row["added_at"],
+                paused=bool(row["guild_paused"]),
+                pause_reason=row["guild_pause_reason"],
             )
             for row in rows
         ]
@@ -1640,8 +1770,15 @@ class Store:
         if number.isdigit() and len(number) < 10:
             article_id = int(number)
         elif typed.startswith(("http://", "https://")):
+            # Several articles may carry the URL (each source's, and the fetched one): the
+            # guild's own, newest first.
             article_id = (
-                await connection.execute(select(article_urls.c.article_id).where(article_urls.c.url == typed))
+                await connection.execute(
+                    select(article_urls.c.article_id)
+                    .where(article_urls.c.url == typed, visible_to(guild_id, article_urls.c.article_id))
+                    .order_by(article_urls.c.article_id.desc())
+                    .limit(1)
+                )
             ).scalar_one_or_none()
         if article_id is None:
             return None
@@ -1710,8 +1847,14 @@ class Store:
             .subquery()
             .select()
         )
-        found = set((await connection.execute(union_all(*parts))).scalars())
-        return sorted(found, reverse=True)[:limit]
+        found = list((await connection.execute(union_all(*parts))).scalars())
+        # A paused subscription's source may hold articles the guild does not see.
+        visible = (
+            await connection.execute(
+                select(articles.c.id).where(articles.c.id.in_(found), visible_to(guild_id, articles.c.id))
+            )
+        ).scalars()
+        return sorted(set(visible), reverse=True)[:limit]
 
     async def _article_choices(
         self, connection: AsyncConnection, article_ids: list[int]

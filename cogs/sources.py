@@ -46,10 +46,14 @@ def describe_first_poll(poll: asyncio.Task[SourceReport | None]) -> str:
 
 
 def describe_health(entry: GuildSource) -> str:
+    """A subscription's health. The pause is this server's own (another server's pause of a source
+    both follow is none of its business); fetch health is the shared fetch's."""
     source = entry.source
     parts = [f"last fetch {_when(source.last_success_at)}"]
-    if source.paused:
-        parts.append(f"**paused**: {escape(source.pause_reason or 'by a moderator')}")
+    if entry.paused:
+        parts.append(f"**paused**: {escape(entry.pause_reason or 'by a moderator')}")
+    elif source.paused:
+        parts.append(f"**paused**: {escape(source.pause_reason or 'by the bot operator')}")
     elif source.consecutive_failures:
         parts.append(f"**failing** ({source.consecutive_failures}×): {escape(source.last_error or '')}")
     elif source.last_error:
@@ -155,8 +159,9 @@ class Sources(commands.GroupCog, group_name="source", group_description="Manage 
     @app_commands.describe(source="The source to pause")
     async def pause(self, interaction: discord.Interaction, source: str) -> None:
         entry = await self._find(interaction, source)
-        await self.bot.engine.store.set_paused(
-            entry.source.id, True, f"paused by {interaction.user.display_name}"
+        # This server's subscription only: other servers following the source are not affected.
+        await self.bot.engine.store.set_subscription_paused(
+            guild_id_of(interaction), entry.source.id, True, f"paused by {interaction.user.display_name}"
         )
         await reply(interaction, content=f"Paused **{escape(entry.name)}**.", ephemeral=True)
 
@@ -164,7 +169,7 @@ class Sources(commands.GroupCog, group_name="source", group_description="Manage 
     @app_commands.describe(source="The source to resume")
     async def resume(self, interaction: discord.Interaction, source: str) -> None:
         entry = await self._find(interaction, source)
-        await self.bot.engine.store.set_paused(entry.source.id, False)
+        await self.bot.engine.store.set_subscription_paused(guild_id_of(interaction), entry.source.id, False)
         await reply(
             interaction,
             content=f"Resumed **{escape(entry.name)}**; it is polled at the next round.",

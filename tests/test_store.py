@@ -149,6 +149,7 @@ async def save(
     seen_at: datetime = T0,
     next_check_at: datetime | None = None,
     brief: Brief | None = None,
+    fetched: bool = False,
 ) -> tuple[ArticleRecord, VersionRecord]:
     return await store.save_version(
         draft,
@@ -158,6 +159,7 @@ async def save(
         story_id=story_id,
         seen_at=seen_at,
         next_check_at=next_check_at,
+        fetched=fetched,
     )
 
 
@@ -172,7 +174,7 @@ def head_revision() -> str | None:
 async def test_open_applies_migrations_and_reopen_is_a_noop(target: Target) -> None:
     first = await Store.open(target.url, schema=target.schema)
     try:
-        assert await first.schema_revision() == head_revision() == "0002"
+        assert await first.schema_revision() == head_revision() == "0003"
         source = await add_source(first)
     finally:
         await first.close()
@@ -180,7 +182,7 @@ async def test_open_applies_migrations_and_reopen_is_a_noop(target: Target) -> N
         assert target.sqlite_path.is_file()  # its directory was created
 
     async with await Store.open(target.url, schema=target.schema) as second:
-        assert await second.schema_revision() == "0002"
+        assert await second.schema_revision() == "0003"
         assert [s.id for s in await second.list_sources()] == [source.id]
 
 
@@ -362,15 +364,20 @@ async def test_source_health_calls_on_missing_source_raise(store: Store) -> None
 async def test_find_article_by_url_guid_and_hash(store: Store) -> None:
     feed = await add_source(store, "https://one.test/feed")
     other = await add_source(store, "https://two.test/feed")
-    article, _ = await save(store, make_draft(feed.id), text_hash="hash-1")
+    article, _ = await save(store, make_draft(feed.id), text_hash="hash-1", fetched=True)
 
-    async def find(source_id: int, url: str | None, guid: str | None, text_hash: str | None) -> int | None:
+    async def find(
+        source_id: int, url: str | None, guid: str | None, text_hash: str | None, fetched: bool | None = True
+    ) -> int | None:
         found = await store.find_article(
-            source_id=source_id, canonical_url=url, guid=guid, text_hash=text_hash
+            source_id=source_id, canonical_url=url, guid=guid, text_hash=text_hash, fetched=fetched
         )
         return found.id if found else None
 
-    assert await find(other.id, "https://example.test/a", None, None) == article.id  # URL: any source
+    # A fetched article's URL finds it from any source; what a source supplied is found by no other.
+    assert await find(other.id, "https://example.test/a", None, None) == article.id
+    assert await find(other.id, "https://example.test/a", None, None, fetched=None) == article.id
+    assert await find(other.id, "https://example.test/a", None, None, fetched=False) is None
     assert await find(feed.id, None, "guid-a", None) == article.id
     assert await find(other.id, None, "guid-a", None) is None  # GUIDs are per source
     assert await find(feed.id, "https://example.test/new-url", "rewritten-guid", "hash-1") == article.id
@@ -380,9 +387,41 @@ async def test_find_article_by_url_guid_and_hash(store: Store) -> None:
 
     # URL wins over GUID when they point at different articles.
     second, _ = await save(
-        store, make_draft(feed.id, url="https://example.test/b", guid="guid-b", body="Other.")
+        store, make_draft(feed.id, url="https://example.test/b", guid="guid-b", body="Other."), fetched=True
     )
     assert await find(feed.id, "https://example.test/b", "guid-a", None) == second.id
+
+
+async def test_each_source_has_its_own_article_under_a_url(store: Store) -> None:
+    one = await add_source(store, "https://one.test/feed")
+    two = await add_source(store, "https://two.test/feed")
+    url = "https://example.test/a"
+    fetched, _ = await save(store, make_draft(one.id, body="The page as fetched."), fetched=True)
+    claimed, _ = await save(store, make_draft(two.id, body="What feed two says."), text_hash="two")
+    assert (fetched.origin_source_id, claimed.origin_source_id) == (None, two.id)
+    assert claimed.id != fetched.id
+
+    async def find(source_id: int, fetched: bool | None, **more: str | None) -> int | None:
+        sighting = {"canonical_url": url, "guid": None, "text_hash": None} | more
+        found = await store.find_article(source_id=source_id, fetched=fetched, **sighting)
+        return found.id if found else None
+
+    assert await find(two.id, False) == claimed.id  # feed two's own claim
+    assert await find(two.id, None) == claimed.id  # its own first, then the fetched one
+    assert await find(two.id, True) == fetched.id
+    assert await find(one.id, False) is None  # feed one never supplied text for it
+    assert await find(one.id, None) == fetched.id
+    # GUIDs and texts find only articles of the origin asked for.
+    assert await find(one.id, False, canonical_url=None, guid="guid-a") is None
+    assert await find(two.id, True, canonical_url=None, text_hash="two") is None
+    assert await find(two.id, False, canonical_url=None, text_hash="two") == claimed.id
+
+    # Another source's claim can neither become a version of the fetched article nor be linked.
+    with pytest.raises(StoreError, match="origin"):
+        await save(store, make_draft(two.id, body="Rewritten."), article_id=fetched.id)
+    with pytest.raises(StoreError, match="another source"):
+        await store.touch_article(claimed.id, seen_at=T0, guid=None, next_check_at=None, source_id=one.id)
+    assert [v.text for v in await store.list_versions(fetched.id)] == ["The page as fetched."]
 
 
 async def test_versions_are_numbered_and_aliases_recorded(store: Store) -> None:

@@ -67,6 +67,7 @@ async def article(
     brief: Brief | None = None,
     seen_at: datetime = T0,
     article_id: int | None = None,
+    fetched: bool = False,
 ) -> tuple[int, int]:
     record, version = await save(
         store,
@@ -74,6 +75,7 @@ async def article(
         brief=brief or make_brief(title),
         seen_at=seen_at,
         article_id=article_id,
+        fetched=fetched,
     )
     return record.id, version.id
 
@@ -259,14 +261,22 @@ async def test_guilds_see_only_their_own_articles(store: Store) -> None:
 async def test_an_article_two_sources_share_is_stored_once_and_visible_to_both(store: Store) -> None:
     a = await subscribe(store, GUILD_A, "Alpha", "https://a.test/feed")
     b = await subscribe(store, GUILD_B, "Beta", "https://b.test/feed")
-    shared, _ = await article(store, a.id, "wire", "Wire story on ferries")
+    # Fetched by the bot from its own URL (a teaser's page): shared by every source linking there.
+    shared, _ = await article(store, a.id, "wire", "Wire story on ferries", fetched=True)
     assert not await store.article_visible(GUILD_B, shared)
 
-    # Guild B's feed carries the same URL: the engine finds the stored article and touches it.
+    # Guild B's feed links to the same URL: the engine finds the fetched article and touches it.
     found = await store.find_article(
-        source_id=b.id, canonical_url="https://news.test/wire", guid="b-guid", text_hash=None
+        source_id=b.id, canonical_url="https://news.test/wire", guid="b-guid", text_hash=None, fetched=None
     )
     assert found is not None and found.id == shared
+    # Text B's feed supplied for that URL would be B's own article, never a version of this one.
+    assert (
+        await store.find_article(
+            source_id=b.id, canonical_url="https://news.test/wire", guid="b-guid", text_hash=None
+        )
+        is None
+    )
     await store.touch_article(shared, seen_at=T0, guid="b-guid", next_check_at=None, source_id=b.id)
     assert await store.article_visible(GUILD_B, shared)
     assert [h.article_id for h in await store.search("ferries", guild_id=GUILD_B)] == [shared]
@@ -279,6 +289,7 @@ async def test_an_article_two_sources_share_is_stored_once_and_visible_to_both(s
         make_draft(c.id, url="https://news.test/wire", guid=None, title="Wire story on ferries", body="v2"),
         article_id=shared,
         seen_at=T0 + timedelta(hours=1),
+        fetched=True,
     )
     for guild_id in (GUILD_A, GUILD_B, 77):
         assert await store.article_visible(guild_id, shared)
@@ -838,12 +849,26 @@ async def test_upgrade_from_0001_links_articles_and_copies_quotes(target: Target
     finally:
         await engine.dispose()
 
+    engine = create_store_engine(target.url, schema=target.schema)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(upgrade_to, "0002")
+            links = await connection.execute(text("SELECT source_id FROM article_sources ORDER BY source_id"))
+            assert list(links.scalars()) == [1, 2]  # linked through its GUID from source 2
+    finally:
+        await engine.dispose()
+
     async with await Store.open(target.url, schema=target.schema) as upgraded:
-        assert await upgraded.schema_revision() == "0002"
+        assert await upgraded.schema_revision() == "0003"
         assert all(s.from_config for s in await upgraded.list_sources())
         await upgraded.subscribe(GUILD_A, spec("Two", "https://two.test/feed"))
-        assert await upgraded.article_visible(GUILD_A, 1)  # linked through its GUID from source 2
+        # 0003: the text is source 1's (its feed supplied it), so source 2's link is gone.
+        assert not await upgraded.article_visible(GUILD_A, 1)
+        await upgraded.subscribe(GUILD_A, spec("One", "https://one.test/feed"))
+        assert await upgraded.article_visible(GUILD_A, 1)
         assert not await upgraded.article_visible(GUILD_B, 1)
+        stored = await upgraded.get_article(1)
+        assert stored is not None and stored.origin_source_id == 1
         [said] = await upgraded.quotes_by_speaker(GUILD_A, "okafor")
         assert (said.quote.text, said.headline, said.seen_at) == ("Old words", "Old brief", T0)
         assert [c.article_id for c in await upgraded.suggest_articles(GUILD_A, "old")] == [1]
