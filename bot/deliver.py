@@ -13,6 +13,10 @@ the outbox is delivered in order. Each message carries a short marker and a nonc
 Schedules missed while the bot was down are caught up once: a channel whose next run time has
 passed gets one digest, and its next run is the first slot after now.
 
+A channel Discord rate-limits for long (a 429 asking to wait more than the client's
+`max_ratelimit_timeout`) is deferred alone: its messages stay in the outbox, untried until the
+wait is over, and every other channel is delivered on time.
+
 Nothing here imports discord.py: the bot hands in a `Poster`, and tests can hand in their own.
 """
 
@@ -22,8 +26,8 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.digest import build_digest
@@ -43,6 +47,24 @@ class PostForbidden(Exception):
 
 class PostFailed(Exception):
     """Posting failed in a way that may pass (5xx, a dropped connection): try again later."""
+
+
+class PostRateLimited(PostFailed):
+    """Discord asked us to wait `retry_after` seconds before posting in this channel again."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(
+            f"Discord rate-limited the channel for {_duration(retry_after)}; posting resumes after that"
+        )
+        self.retry_after = retry_after
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f} h"
+    if seconds >= 60:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds:.0f} s"
 
 
 class Poster(Protocol):
@@ -78,6 +100,8 @@ class DigestService:
     clock: Callable[[], datetime]
     summary_sentences: int = 2
     default_max_items: int = 10
+    # Channels Discord told us to leave alone, until when: their messages wait in the outbox.
+    deferred: dict[int, datetime] = field(default_factory=dict)
 
     # ---- composing --------------------------------------------------------------------
 
@@ -151,10 +175,20 @@ class DigestService:
         return report
 
     async def deliver(self, channel_id: int | None = None) -> list[DeliveryReport]:
-        """Post every pending outbox message, in order; a failing channel stops at its first failure."""
+        """Post every pending outbox message, in order; a failing channel stops at its first failure,
+        and a rate-limited one is not tried again before Discord's wait is over."""
         reports: dict[int, DeliveryReport] = {}
-        stopped: set[int] = set()
+        now = self.clock()
+        stopped = {channel for channel, until in self.deferred.items() if until > now}
+        for channel in [c for c, until in self.deferred.items() if until <= now]:
+            del self.deferred[channel]
         for item in await self.store.pending_posts(channel_id):
+            if item.channel_id in self.deferred and item.channel_id not in reports:
+                until = self.deferred[item.channel_id]
+                reports[item.channel_id] = DeliveryReport(
+                    item.channel_id,
+                    error=f"Discord rate-limited the channel until {until:%H:%M} UTC; it waits",
+                )
             if item.channel_id in stopped:
                 continue
             report = reports.setdefault(item.channel_id, DeliveryReport(item.channel_id))
@@ -164,6 +198,8 @@ class DigestService:
                 # The rest of this channel's messages wait, in order, for the next run.
                 stopped.add(item.channel_id)
                 report.error = str(exc)
+                if isinstance(exc, PostRateLimited):
+                    self.deferred[item.channel_id] = self.clock() + timedelta(seconds=exc.retry_after)
                 status = "forbidden" if isinstance(exc, PostForbidden) else "failing"
                 await self.store.set_channel_status(item.channel_id, status, str(exc), self.clock())
                 log.warning("digest channel %s (%s, will retry): %s", item.channel_id, status, exc)

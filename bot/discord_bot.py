@@ -25,7 +25,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.config import Settings, load_sources
-from bot.deliver import DigestService, PostFailed, PostForbidden
+from bot.deliver import DigestService, PostFailed, PostForbidden, PostRateLimited
 from bot.engine import Engine, SourceReport, utc_now
 from bot.interactions import NotModerator, UserError, reply_error
 from bot.models import FetchResult
@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 EXTENSIONS = ("cogs.reading", "cogs.sources", "cogs.digests", "cogs.status")
 DIGEST_TICK = timedelta(seconds=30)  # how often due digests are looked for
 SHUTDOWN_GRACE = timedelta(seconds=5)  # how long a stop waits for a poll or digest run in progress
+# The longest rate-limit wait discord.py sits out; a longer one raises RateLimited instead, so one
+# channel's day-long 429 defers that channel's digest, not every server's. 30 s is discord.py's minimum.
+RATE_LIMIT_WAIT_MAX = 30.0
 
 
 def point_discord_at(api_base: str, gateway_url: str | None) -> None:
@@ -66,6 +69,10 @@ class DiscordPoster:
                 raise PostForbidden("the channel no longer exists") from exc
             except discord.Forbidden as exc:
                 raise PostForbidden("the bot cannot see the channel (missing View Channel)") from exc
+            except discord.RateLimited as exc:
+                raise PostRateLimited(exc.retry_after) from exc
+            except discord.HTTPException as exc:
+                raise PostFailed(f"could not look the channel up (HTTP {exc.status})") from exc
         if not isinstance(channel, discord.abc.Messageable):
             raise PostForbidden("the channel is not a text channel")
         return channel
@@ -84,7 +91,9 @@ class DiscordPoster:
             raise PostForbidden("missing permission to post (Send Messages / Embed Links)") from exc
         except discord.NotFound as exc:
             raise PostForbidden("the channel no longer exists") from exc
-        except discord.HTTPException as exc:  # discord.py already retried 429s and 5xx
+        except discord.RateLimited as exc:  # a wait longer than RATE_LIMIT_WAIT_MAX
+            raise PostRateLimited(exc.retry_after) from exc
+        except discord.HTTPException as exc:  # discord.py already retried short 429s and 5xx
             raise PostFailed(f"Discord answered HTTP {exc.status}") from exc
         except (TimeoutError, OSError, discord.DiscordException) as exc:
             raise PostFailed(f"connection to Discord failed: {type(exc).__name__}") from exc
@@ -101,6 +110,8 @@ class DiscordPoster:
             async for message in channel.history(limit=50):
                 if me is not None and message.author.id == me.id and marker in (message.content or ""):
                     return message.id
+        except discord.RateLimited as exc:
+            raise PostRateLimited(exc.retry_after) from exc
         except discord.HTTPException as exc:
             raise PostFailed(f"could not read the channel's recent messages (HTTP {exc.status})") from exc
         return None
@@ -122,7 +133,7 @@ class NewsbriefBot(commands.Bot):
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
             tree_cls=NewsbriefTree,
-            **options,
+            **({"max_ratelimit_timeout": RATE_LIMIT_WAIT_MAX} | options),
         )
         self.settings = settings
         self.engine = engine

@@ -309,7 +309,9 @@ class Engine:
 
         async def resolve(entry: FeedEntry) -> tuple[Candidate, bool] | None:
             if has_credentials(entry.url):
-                report.failures.append(ItemFailure("an entry", "its link has a user name or password: not read"))
+                report.failures.append(
+                    ItemFailure("an entry", "its link has a user name or password: not read")
+                )
                 report.count(Outcome.FAILED)
                 return None
             known = await self.store.find_article(
@@ -440,7 +442,9 @@ class Engine:
             )
         return Stored(Outcome.UPDATED if existing else Outcome.NEW, record.id, stored)
 
-    async def _same_story(self, article: ArticleText, origin: int | None, now: datetime) -> list[StoryArticle]:
+    async def _same_story(
+        self, article: ArticleText, origin: int | None, now: datetime
+    ) -> list[StoryArticle]:
         """Earlier articles on the story that a new article of this origin may be compared with.
 
         Its brief is seen by whoever sees the article, so it may draw only on what they all can
@@ -467,7 +471,7 @@ class Engine:
         index = self._stories.get(origin)
         if index is None:
             recent = await self.store.recent_articles(
-                since=window_start, limit=STORY_INDEX_MAX, origin_source_id=origin
+                since=window_start, limit=STORY_INDEX_MAX, of_origin=True, origin_source_id=origin
             )
             index = self._stories[origin] = StoryIndex(recent, max_size=STORY_INDEX_MAX)
         else:

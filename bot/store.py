@@ -848,7 +848,9 @@ class Store:
         pause never stops the polling another guild relies on, and the last one's does.
         """
         subscribed = exists().where(guild_sources.c.source_id == sources.c.id)
-        followed = exists().where(guild_sources.c.source_id == sources.c.id, guild_sources.c.paused.is_(False))
+        followed = exists().where(
+            guild_sources.c.source_id == sources.c.id, guild_sources.c.paused.is_(False)
+        )
         query = (
             select(sources, followed.label("followed"))
             .where(sources.c.removed_at.is_(None), or_(sources.c.from_config.is_(True), subscribed))
@@ -969,9 +971,17 @@ class Store:
             return await self._source_in(connection, source_id)
 
     async def set_subscription_paused(
-        self, guild_id: int, source_id: int, paused: bool, reason: str | None = None
+        self,
+        guild_id: int,
+        source_id: int,
+        paused: bool,
+        reason: str | None = None,
+        *,
+        at: datetime | None = None,
     ) -> None:
         """Pause or resume one guild's subscription (see `active_sources` for what is polled).
+
+        `at`: when, on the clock articles are stamped with as they are seen (default: now).
 
         Resuming also lifts a pause of the source itself (after failures), with its failure
         count, so the source is polled at the next round; other guilds' pauses stay as they are.
@@ -986,7 +996,10 @@ class Store:
                     .values(
                         paused=True,
                         pause_reason=reason,
-                        paused_at=func.coalesce(guild_sources.c.paused_at, literal(utc_now(), UtcDateTime())),
+                        paused_at=func.coalesce(
+                            guild_sources.c.paused_at,
+                            literal(require_aware(at or utc_now(), "at"), UtcDateTime()),
+                        ),
                     )
                 )
                 return
@@ -1270,12 +1283,13 @@ class Store:
         since: datetime,
         exclude_article_id: int | None = None,
         limit: int = 500,
-        origin_source_id: int | None | bool = True,
+        of_origin: bool = False,
+        origin_source_id: int | None = None,
     ) -> list[StoryArticle]:
         """Articles whose latest version was seen at or after `since`, newest first, for story matching.
 
-        `origin_source_id`: only the articles that source supplied; None: only fetched ones;
-        True (the default): all.
+        `of_origin`: only those of `origin_source_id`'s origin: that source's own, or with None the
+        fetched ones.
         """
         query = (
             select(
@@ -1293,9 +1307,9 @@ class Store:
         )
         if exclude_article_id is not None:
             query = query.where(articles.c.id != exclude_article_id)
-        if origin_source_id is None:
+        if of_origin and origin_source_id is None:
             query = query.where(articles.c.origin_source_id.is_(None))
-        elif origin_source_id is not True:
+        elif of_origin:
             query = query.where(articles.c.origin_source_id == origin_source_id)
         async with self._read() as connection:
             rows = (await connection.execute(query)).mappings().all()

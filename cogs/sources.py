@@ -161,7 +161,11 @@ class Sources(commands.GroupCog, group_name="source", group_description="Manage 
         entry = await self._find(interaction, source)
         # This server's subscription only: other servers following the source are not affected.
         await self.bot.engine.store.set_subscription_paused(
-            guild_id_of(interaction), entry.source.id, True, f"paused by {interaction.user.display_name}"
+            guild_id_of(interaction),
+            entry.source.id,
+            True,
+            f"paused by {interaction.user.display_name}",
+            at=self.bot.clock(),
         )
         await reply(interaction, content=f"Paused **{escape(entry.name)}**.", ephemeral=True)
 

@@ -334,7 +334,9 @@ async def test_a_new_article_on_a_known_story_says_what_it_adds(engine: Engine, 
     server.add("/pool", respond(as_html(ARTICLE, "Pool to close")))
     server.add(
         "/a.xml",
-        respond(rss([("a1", server.url("/pool"), "Pool to close", "Pool…")]), content_type="application/rss+xml"),
+        respond(
+            rss([("a1", server.url("/pool"), "Pool to close", "Pool…")]), content_type="application/rss+xml"
+        ),
     )
     server.add(
         "/b.xml",
