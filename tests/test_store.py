@@ -392,38 +392,6 @@ async def test_find_article_by_url_guid_and_hash(store: Store) -> None:
     assert await find(feed.id, "https://example.test/b", "guid-a", None) == second.id
 
 
-async def test_each_source_has_its_own_article_under_a_url(store: Store) -> None:
-    one = await add_source(store, "https://one.test/feed")
-    two = await add_source(store, "https://two.test/feed")
-    url = "https://example.test/a"
-    fetched, _ = await save(store, make_draft(one.id, body="The page as fetched."), fetched=True)
-    claimed, _ = await save(store, make_draft(two.id, body="What feed two says."), text_hash="two")
-    assert (fetched.origin_source_id, claimed.origin_source_id) == (None, two.id)
-    assert claimed.id != fetched.id
-
-    async def find(source_id: int, fetched: bool | None, **more: str | None) -> int | None:
-        sighting = {"canonical_url": url, "guid": None, "text_hash": None} | more
-        found = await store.find_article(source_id=source_id, fetched=fetched, **sighting)
-        return found.id if found else None
-
-    assert await find(two.id, False) == claimed.id  # feed two's own claim
-    assert await find(two.id, None) == claimed.id  # its own first, then the fetched one
-    assert await find(two.id, True) == fetched.id
-    assert await find(one.id, False) is None  # feed one never supplied text for it
-    assert await find(one.id, None) == fetched.id
-    # GUIDs and texts find only articles of the origin asked for.
-    assert await find(one.id, False, canonical_url=None, guid="guid-a") is None
-    assert await find(two.id, True, canonical_url=None, text_hash="two") is None
-    assert await find(two.id, False, canonical_url=None, text_hash="two") == claimed.id
-
-    # Another source's claim can neither become a version of the fetched article nor be linked.
-    with pytest.raises(StoreError, match="origin"):
-        await save(store, make_draft(two.id, body="Rewritten."), article_id=fetched.id)
-    with pytest.raises(StoreError, match="another source"):
-        await store.touch_article(claimed.id, seen_at=T0, guid=None, next_check_at=None, source_id=one.id)
-    assert [v.text for v in await store.list_versions(fetched.id)] == ["The page as fetched."]
-
-
 async def test_versions_are_numbered_and_aliases_recorded(store: Store) -> None:
     source = await add_source(store)
     article, v1 = await save(store, make_draft(source.id), seen_at=T0)

@@ -12,20 +12,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import text
-from sqlalchemy.engine import Connection
 
 from bot.models import Brief, Quote, QuoteKind, SourceKind, SourceSpec
 from bot.store import (
-    MIGRATIONS_DIR,
     DigestStatus,
     NotFoundError,
     OutboxState,
     SourceRecord,
     Store,
-    create_store_engine,
     speaker_keys,
 )
 
@@ -782,93 +776,3 @@ async def test_outbox_delivery_states_and_order(store: Store) -> None:
         await store.mark_sent(12345, 1, T0)
     with pytest.raises(ValueError, match="timezone-aware"):
         await store.mark_sent(first.id, 1, datetime(2026, 3, 1))
-
-
-# --- the migration from 0001 ---------------------------------------------------------------
-
-
-def upgrade_to(connection: Connection, revision: str) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.set_main_option("path_separator", "os")
-    config.attributes["connection"] = connection
-    command.upgrade(config, revision)
-
-
-async def test_upgrade_from_0001_links_articles_and_copies_quotes(target: Target) -> None:
-    engine = create_store_engine(target.url, schema=target.schema)
-    brief = json.dumps(
-        {
-            "headline": "Old brief",
-            "quotes": [{"text": "Old words", "speaker": "Marta Okafor", "kind": "statement"}],
-        }
-    )
-    try:
-        async with engine.begin() as connection:
-            if target.schema is not None:
-                await connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{target.schema}"'))
-            await connection.run_sync(upgrade_to, "0001")
-            now = {"now": T0}
-            await connection.execute(
-                text(
-                    "INSERT INTO sources (id, name, kind, location, created_at) VALUES "
-                    "(1, 'One', 'feed', 'https://one.test/feed', :now), (2, 'Two', 'feed', 'https://two.test/feed', :now)"
-                ),
-                now,
-            )
-            await connection.execute(
-                text(
-                    "INSERT INTO articles (id, source_id, title, first_seen_at, last_seen_at, story_id, latest_version_id) "
-                    "VALUES (1, 1, 'Old title', :now, :now, 1, 1)"
-                ),
-                now,
-            )
-            await connection.execute(
-                text(
-                    "INSERT INTO versions (id, article_id, number, seen_at, title, text, text_hash) "
-                    "VALUES (1, 1, 1, :now, 'Old title', 'Old text', 'h')"
-                ),
-                now,
-            )
-            await connection.execute(
-                text("INSERT INTO briefs (version_id, brief_json, created_at) VALUES (1, :brief, :now)"),
-                {"brief": brief, "now": T0},
-            )
-            await connection.execute(
-                text(
-                    "INSERT INTO article_guids (source_id, guid, article_id) VALUES (1, 'g1', 1), (2, 'g2', 1)"
-                )
-            )
-            if connection.dialect.name == "postgresql":  # the 0001 store indexed on PostgreSQL this way
-                await connection.execute(
-                    text(
-                        "INSERT INTO article_search (article_id, version_id, document) "
-                        "VALUES (1, 1, setweight(to_tsvector('english', 'Old title'), 'A'))"
-                    )
-                )
-    finally:
-        await engine.dispose()
-
-    engine = create_store_engine(target.url, schema=target.schema)
-    try:
-        async with engine.begin() as connection:
-            await connection.run_sync(upgrade_to, "0002")
-            links = await connection.execute(text("SELECT source_id FROM article_sources ORDER BY source_id"))
-            assert list(links.scalars()) == [1, 2]  # linked through its GUID from source 2
-    finally:
-        await engine.dispose()
-
-    async with await Store.open(target.url, schema=target.schema) as upgraded:
-        assert await upgraded.schema_revision() == "0003"
-        assert all(s.from_config for s in await upgraded.list_sources())
-        await upgraded.subscribe(GUILD_A, spec("Two", "https://two.test/feed"))
-        # 0003: the text is source 1's (its feed supplied it), so source 2's link is gone.
-        assert not await upgraded.article_visible(GUILD_A, 1)
-        await upgraded.subscribe(GUILD_A, spec("One", "https://one.test/feed"))
-        assert await upgraded.article_visible(GUILD_A, 1)
-        assert not await upgraded.article_visible(GUILD_B, 1)
-        stored = await upgraded.get_article(1)
-        assert stored is not None and stored.origin_source_id == 1
-        [said] = await upgraded.quotes_by_speaker(GUILD_A, "okafor")
-        assert (said.quote.text, said.headline, said.seen_at) == ("Old words", "Old brief", T0)
-        assert [c.article_id for c in await upgraded.suggest_articles(GUILD_A, "old")] == [1]
