@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from bot.brief import ArticleText, BriefContext, build_brief
 from bot.changes import SAME_STORY_THRESHOLD, StoryIndex
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.digest import build_digest
 from bot.extract import text_fingerprint
 from bot.feeds import discover_feeds, sniff
@@ -85,6 +85,15 @@ def has_credentials(url: str | None) -> bool:
     except ValueError:  # not a URL the fetcher would take either
         return False
     return bool(parts.username or parts.password) or "@" in parts.netloc
+
+
+def redact_credentials(url: str) -> str:
+    """The URL with its userinfo replaced by `***`, for saying which source is meant."""
+    if not has_credentials(url):
+        return url
+    scheme, _, rest = url.partition("://")
+    authority, slash, path = rest.partition("/")
+    return f"{scheme}://***@{authority.rpartition('@')[2]}{slash}{path}"
 
 
 def refuse_credentials(url: str) -> None:
@@ -194,7 +203,15 @@ class Engine:
     # ---- sources ---------------------------------------------------------------------
 
     async def sync_sources(self, specs: list[SourceSpec]) -> list[SourceRecord]:
-        """Bring the stored sources in line with the config file (see `Store.sync_config_sources`)."""
+        """Bring the stored sources in line with the config file (see `Store.sync_config_sources`).
+
+        A URL with a password in it is refused (ConfigError, which names the source, not the URL),
+        as `/source add` refuses it: it would be stored, logged and listed as it is.
+        """
+        for spec in specs:
+            if has_credentials(spec.location):
+                label = redact_credentials(spec.name if spec.name != spec.location else spec.location)
+                raise ConfigError(f"source '{label}' in the sources file: {CREDENTIALS_REFUSED}")
         return await self.store.sync_config_sources(specs)
 
     # ---- polling ---------------------------------------------------------------------
@@ -386,7 +403,9 @@ class Engine:
         article = ArticleText(candidate.text, candidate.title)
         context = BriefContext(
             url=candidate.canonical_url,
-            source=source.name,
+            # A fetched page is shared, so it is labelled by its site, never by whichever source
+            # (or server) happened to link to it first.
+            source=_site_of(candidate.canonical_url) if fetched else source.name,
             published=candidate.published,
             updated=candidate.updated,
         )
@@ -610,6 +629,14 @@ class Engine:
         limit = max_items or self.settings.digest_max_items
         rows = await self.store.briefs_since(since, limit=limit * 20)
         return build_digest(rows, max_items=limit, now=self.clock())
+
+
+def _site_of(url: str | None) -> str | None:
+    try:
+        host = urlsplit(url or "").hostname
+    except ValueError:
+        return None
+    return host.removeprefix("www.") if host else None
 
 
 def _is_web(url: str | None) -> bool:

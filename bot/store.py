@@ -1538,14 +1538,23 @@ class Store:
     # --- guilds: subscriptions -------------------------------------------------------------
 
     async def subscribe(
-        self, guild_id: int, spec: SourceSpec, *, channel_id: int | None = None, added_by: int | None = None
+        self,
+        guild_id: int,
+        spec: SourceSpec,
+        *,
+        channel_id: int | None = None,
+        added_by: int | None = None,
+        name: str | None = None,
     ) -> tuple[SourceRecord, bool]:
         """Subscribe a guild to the source at `spec.location`, adding the source if it is new.
 
-        A source is shared by location: the guild's `spec.name` is its own name for it, and the
-        source's own name and kind are left as they are (a removed source is revived with them).
-        Subscribing again updates the guild's name and channel. True when newly subscribed.
+        A source is shared by location: `name` (default `spec.name`) is the guild's own name for
+        it, seen by that guild alone; a new source is named `spec.name` (its own title, which
+        every follower's briefs show), and an existing one keeps its name and kind (a removed
+        source is revived with them). Subscribing again updates the guild's name and channel.
+        True when newly subscribed.
         """
+        guild_name = name or spec.name
         async with self._write() as connection:
             source_id = await self._upsert_source_in(connection, spec, from_config=False, rename=False)
             existing = (
@@ -1560,7 +1569,7 @@ class Store:
                     insert(guild_sources).values(
                         guild_id=guild_id,
                         source_id=source_id,
-                        name=spec.name,
+                        name=guild_name,
                         channel_id=channel_id,
                         added_by=added_by,
                         added_at=utc_now(),
@@ -1570,7 +1579,7 @@ class Store:
                 await connection.execute(
                     update(guild_sources)
                     .where(guild_sources.c.guild_id == guild_id, guild_sources.c.source_id == source_id)
-                    .values(name=spec.name, channel_id=channel_id)
+                    .values(name=guild_name, channel_id=channel_id)
                 )
             return await self._source_in(connection, source_id), existing is None
 

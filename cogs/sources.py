@@ -106,14 +106,16 @@ class Sources(commands.GroupCog, group_name="source", group_description="Manage 
         preview = await self.bot.engine.preview_source(url, limit=0)
         kind = preview.kind
         default_name = preview.title or urlsplit(url).hostname or url
-        spec = SourceSpec(
-            name=fit(name or default_name, 80), location=canonicalize_url(preview.location), kind=kind
-        )
+        # The source's own name is its title, shown in every follower's briefs; the name given
+        # here is this server's alone.
+        spec = SourceSpec(name=fit(default_name, 80), location=canonicalize_url(preview.location), kind=kind)
+        shown_name = fit(name or default_name, 80)
         record, created = await self.bot.engine.store.subscribe(
             guild_id_of(interaction),
             spec,
             channel_id=channel.id if channel else None,
             added_by=interaction.user.id,
+            name=shown_name,
         )
         what = "feed" if kind.value == "feed" else "article page (watched for edits)"
         verb = "Added" if created else "Already following"
@@ -125,7 +127,7 @@ class Sources(commands.GroupCog, group_name="source", group_description="Manage 
             await asyncio.wait({poll}, timeout=FIRST_POLL_WAIT_SECONDS)
             first = describe_first_poll(poll)
         lines = [
-            f"{verb} **{escape(record.name)}** — a {what}.{first} It is polled every "
+            f"{verb} **{escape(shown_name)}** — a {what}.{first} It is polled every "
             f"{self.bot.settings.poll_interval_minutes:g} minutes; see `/source list` for its health."
         ]
         if channel is not None and await self.bot.engine.store.get_digest_channel(channel.id) is None:

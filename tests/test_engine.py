@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from bot.config import Settings, load_settings
+from bot.config import ConfigError, Settings, load_settings
 from bot.engine import Engine, Outcome, backoff_delay, next_page_check
 from bot.models import ChangeBasis, ChangeKind, SourceKind, SourceSpec
 from bot.store import Store
@@ -424,3 +424,17 @@ async def test_many_sources_polled_at_once_store_everything(
     assert sum(s.new for s in report.sources) == 72
     assert (await engine.store.counts())["articles"] == 72
     await engine.store.close()
+
+
+async def test_a_sources_file_url_with_a_password_is_refused_without_showing_it(engine: Engine) -> None:
+    spec = SourceSpec(
+        "https://reader:hunter2@feeds.example/private.xml",
+        "https://reader:hunter2@feeds.example/private.xml",
+        SourceKind.FEED,
+    )
+    with pytest.raises(ConfigError) as raised:
+        await engine.sync_sources([spec])
+    message = str(raised.value)
+    assert "user name or password" in message and "https://***@feeds.example/private.xml" in message
+    assert "hunter2" not in message and "reader" not in message
+    assert await engine.store.list_sources() == []

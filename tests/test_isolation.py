@@ -64,10 +64,15 @@ async def as_b(h: Harness, name: str, options: dict[str, Any] | None = None) -> 
 
 
 async def add_teasers(
-    h: Harness, path: str, items: list[tuple[str, str, str]], *, guild: str = IDS.guild
+    h: Harness,
+    path: str,
+    items: list[tuple[str, str, str]],
+    *,
+    guild: str = IDS.guild,
+    name: str | None = None,
 ) -> None:
     h.web.add(path, respond(teaser_rss(items), content_type="application/rss+xml"))
-    options = {"url": h.web.url(path)}
+    options = {"url": h.web.url(path)} | ({"name": name} if name else {})
     reply = await (
         as_b(h, "source add", options) if guild == OTHER_GUILD else h.command("source add", options)
     )
@@ -169,12 +174,21 @@ async def test_a_teaser_link_reads_only_what_the_bot_fetches_there(harness: Harn
     # A page the bot fetched for one server is the URL's, shared: another server's teaser to it
     # reuses the bot's stored copy instead of fetching again.
     h.web.add("/public", respond(page("Council warns of fake alert", PRANK)))
-    await add_teasers(h, "/a-teasers.xml", [("p", h.web.url("/public"), "Council warns of fake alert")])
+    await add_teasers(
+        h,
+        "/a-teasers.xml",
+        [("p", h.web.url("/public"), "Council warns of fake alert")],
+        name="Our secret club",
+    )
     await add_teasers(
         h, "/b-more.xml", [("q", h.web.url("/public"), "Council warns of fake alert")], guild=OTHER_GUILD
     )
     assert len(h.web.requests_to("/public")) == 1
     assert "Council warns of fake alert" in text_of(await as_b(h, "search", {"query": "prankster"}))
+    # It is the page's, labelled by its site: nothing says which server's source found it first.
+    [public_id] = [c.article_id for c in await h.engine.store.suggest_articles(int(OTHER_GUILD), "council")]
+    shown = text_of(await as_b(h, "brief", {"article": str(public_id)}))
+    assert "secret club" not in shown.lower() and "Teasers" not in shown and "127.0.0.1" in shown
 
 
 async def test_pausing_a_shared_source_pauses_it_for_that_server_only(harness: Harness) -> None:
