@@ -25,6 +25,7 @@ from tests.test_bot import (  # noqa: F401
     PRANK,
     Harness,
     add_feed,
+    answer,
     harness,
     is_ephemeral,
     rss,
@@ -157,8 +158,15 @@ async def test_a_teaser_link_reads_only_what_the_bot_fetches_there(harness: Harn
     ):
         reply = await as_b(h, command, options)
         assert "qualified to steer" not in text_of(reply) and "1,200" not in text_of(reply), (command, reply)
-    suggested = await h.engine.store.suggest_articles(int(OTHER_GUILD), private)
-    assert suggested == []
+    for command, option, typed in (
+        ("brief", "article", private),
+        ("brief", "article", "ferry"),
+        ("quote", "speaker", "oka"),
+    ):
+        handle = await h.fake.inject_autocomplete(
+            command, {option: typed}, option, guild_id=OTHER_GUILD, user_id=OTHER_MOD
+        )
+        assert (await answer(handle))["choices"] == [], (command, typed)
     assert await h.engine.store.counts(int(OTHER_GUILD)) == {"sources": 1, "articles": 0, "versions": 0}
 
     # Once the page is public, B gets the page as the bot reads it: the bot's copy, not A's.
