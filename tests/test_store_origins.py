@@ -171,6 +171,9 @@ async def test_upgrade_from_0001_links_articles_and_copies_quotes(target: Target
                     "INSERT INTO article_guids (source_id, guid, article_id) VALUES (1, 'g1', 1), (2, 'g2', 1)"
                 )
             )
+            await connection.execute(
+                text("INSERT INTO article_urls (url, article_id) VALUES ('https://one.test/old', 1)")
+            )
             if connection.dialect.name == "postgresql":  # the 0001 store indexed on PostgreSQL this way
                 await connection.execute(
                     text(
@@ -201,6 +204,13 @@ async def test_upgrade_from_0001_links_articles_and_copies_quotes(target: Target
         assert not await upgraded.article_visible(GUILD_B, 1)
         stored = await upgraded.get_article(1)
         assert stored is not None and stored.origin_source_id == 1
+        # Its URL and GUID are source 1's now: source 2 reaches it by neither.
+        old_url = "https://one.test/old"
+        for source_id, fetched, expected in ((1, False, 1), (2, None, None), (2, True, None)):
+            found = await upgraded.find_article(
+                source_id=source_id, canonical_url=old_url, guid="g2", text_hash="h", fetched=fetched
+            )
+            assert (found.id if found else None) == expected, (source_id, fetched)
         [said] = await upgraded.quotes_by_speaker(GUILD_A, "okafor")
         assert (said.quote.text, said.headline, said.seen_at) == ("Old words", "Old brief", T0)
         assert [c.article_id for c in await upgraded.suggest_articles(GUILD_A, "old")] == [1]
