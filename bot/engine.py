@@ -7,8 +7,9 @@ rules: backoff after failures, pausing after too many, and re-checking article p
 It also decides each article's origin (see bot.store): text a feed's entry carries is that
 source's claim; text the bot fetched from a URL itself is the URL's, shared. A teaser page is
 known by the link the bot fetched, never by the rel=canonical the page claims, so a page cannot
-pass itself off as another URL's article. Same-story matching stays within one origin, so one
-guild's brief never compares with (or names) an article another guild's source supplied.
+pass itself off as another URL's article. Same-story matching draws on what every reader of the
+new brief may see (see `Engine._same_story`), so one guild's brief never compares with, or
+names, an article another guild's source supplied.
 """
 
 from __future__ import annotations
