@@ -40,26 +40,33 @@ from common import half_of, median, print_machine, print_table  # noqa: E402
 from bot.models import Quote  # noqa: E402
 from bot.quotes import extract_quotes  # noqa: E402
 
+
+def _words(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
 _OPENERS = ("''", "“", '"', "‘", "'", "«")
 _MARK_CHARS = "\"“”‘’'«»„"
-_PRONOUNS = frozenset("he she him her".split())
-_OTHER_PRONOUNS = frozenset("they them we i you it us me".split())
-_DETERMINERS = frozenset("a an the another one two three some several many his her their its our".split())
-_TITLES = frozenset(
+_PRONOUNS = _words("he she him her")
+_OTHER_PRONOUNS = _words("they them we i you it us me")
+_DETERMINERS = _words("a an the another one two three some several many his her their its our")
+_TITLES = _words(
     "mr mrs ms miss dr sen senator rep representative gov governor president vice secretary "
     "minister chief gen general lt col adm judge justice mayor attorney director chairman "
     "chairwoman chair ceo leader speaker press deputy ambassador spokesman spokeswoman "
-    "spokesperson rev candidate nominee former presidential republican democratic democrat "
-    "u.s. state house senate gop white campaign manager communications communication adviser "
-    "advisor aide strategist pollster treasurer sheriff commissioner".split()
+    "spokesperson rev candidate nominee former presidential republican democratic democrat u.s. "
+    "state house senate gop white campaign manager communications communication adviser advisor "
+    "aide strategist pollster treasurer sheriff commissioner"
 )
-_ORGANISATION_WORDS = frozenset(
+_ORGANISATION_WORDS = _words(
     "committee department party campaign times post news journal network agency office "
     "administration council association institute foundation union bureau court commission "
     "service group corporation inc. company center university fund board club cnn fox msnbc "
-    "house senate congress caucus pac organization coalition".split()
+    "house senate congress caucus pac organization coalition"
 )
-_HEAD_CUT = re.compile(r",|;|\s(?:who|whose|which|that|of|from|at|in|for|with|on|to|and|as|during)\s|'s\b|’s\b")
+_HEAD_CUT = re.compile(
+    r",|;|\s(?:who|whose|which|that|of|from|at|in|for|with|on|to|and|as|during)\s|'s\b|’s\b"
+)
 _PARENTHETICAL = re.compile(r"\([^()]*\)")
 _PARTY_TAG = re.compile(r"\b[RDI]-[A-Z][\w.]*\.?")
 _NAME_RUN = re.compile(r"(?:(?:[A-Z][\w’'.\-]*|de|van|von|al|la|le|del|da)\s*)*[A-Z][\w’'.\-]*")
@@ -155,7 +162,7 @@ def characters(text: str, pieces: tuple[tuple[int, int], ...]) -> set[int]:
 
 def source_head(source: str) -> str:
     """The head of an annotated source: "Ben Cole, the treasurer, who ..." -> "Ben Cole"."""
-    cleaned = _PARTY_TAG.sub("", _PARENTHETICAL.sub("", source)).strip(" ,.\"“”")
+    cleaned = _PARTY_TAG.sub("", _PARENTHETICAL.sub("", source)).strip(' ,."“”')
     parts = [p.strip() for p in _HEAD_CUT.split(cleaned)]
     head = parts[0] if parts else cleaned
     if not name_of(head) and "," in cleaned:
@@ -169,7 +176,7 @@ def source_head(source: str) -> str:
 def name_of(head: str) -> str | None:
     """The capitalized name that ends a head, titles and descriptors dropped; None for none."""
     words = head.split()
-    if not words or words[0].lower() in _PRONOUNS | _OTHER_PRONOUNS and len(words) == 1:
+    if not words or (words[0].lower() in _PRONOUNS | _OTHER_PRONOUNS and len(words) == 1):
         return None
     run = []
     for word in reversed(words):
@@ -188,11 +195,16 @@ def name_of(head: str) -> str | None:
 
 def is_organisation(name: str) -> bool:
     words = name.lower().split()
-    return bool(words) and (any(w in _ORGANISATION_WORDS for w in words) or (len(words) == 1 and name.isupper()))
+    return bool(words) and (
+        any(w in _ORGANISATION_WORDS for w in words) or (len(words) == 1 and name.isupper())
+    )
 
 
 def _tokens(name: str) -> list[str]:
-    return [w.strip(".,’'\"").lower().removesuffix("’s").removesuffix("'s") for w in name.replace("-", " ").split()]
+    return [
+        w.strip(".,’'\"").lower().removesuffix("’s").removesuffix("'s")
+        for w in name.replace("-", " ").split()
+    ]
 
 
 def same_speaker(ours: str | None, gold_name: str) -> bool:
@@ -209,15 +221,21 @@ def same_speaker(ours: str | None, gold_name: str) -> bool:
     their_first = [w for w in theirs[:-1] if w not in _TITLES and w + "." not in _TITLES]
     if my_first and their_first and my_first[0][:1] != their_first[0][:1]:
         return False
-    if my_first and their_first and len(my_first[0]) > 1 and len(their_first[0]) > 1:
-        if my_first[0] != their_first[0] and not (my_first[0].startswith(their_first[0]) or their_first[0].startswith(my_first[0])):
-            return False
+    if (
+        my_first
+        and their_first
+        and len(my_first[0]) > 1
+        and len(their_first[0]) > 1
+        and my_first[0] != their_first[0]
+        and not (my_first[0].startswith(their_first[0]) or their_first[0].startswith(my_first[0]))
+    ):
+        return False
     my_title = next((_FIRST_NAME_TITLES[w + "."] for w in mine if w + "." in _FIRST_NAME_TITLES), None)
     their_title = next((_FIRST_NAME_TITLES[w + "."] for w in theirs if w + "." in _FIRST_NAME_TITLES), None)
     return not (my_title and their_title and my_title != their_title)
 
 
-_ORGANISATION_FILLER = frozenset("the of and for a an".split())
+_ORGANISATION_FILLER = _words("the of and for a an")
 
 
 def same_organisation(ours: str, gold_name: str) -> bool:
@@ -310,7 +328,18 @@ def row(label: str, articles: int, s: Scores) -> list[object]:
     ]
 
 
-_HEADERS = ["outlet", "articles", "ours", "precision", "gold", "recall", "named spk", "pron n/N", "pronoun", "descr."]
+_HEADERS = [
+    "outlet",
+    "articles",
+    "ours",
+    "precision",
+    "gold",
+    "recall",
+    "named spk",
+    "pron n/N",
+    "pronoun",
+    "descr.",
+]
 
 
 def time_per_1000_words(texts: list[str], rounds: int) -> float:
@@ -348,7 +377,9 @@ def seconds_for(text: str, rounds: int) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("quotes_dir", type=Path)
     parser.add_argument("-v", "--verbose", action="store_true", help="list misses per article")
     parser.add_argument("--outlet", help="only this outlet")
@@ -360,7 +391,8 @@ def main(argv: list[str] | None = None) -> int:
     articles = [
         a
         for a in load(args.quotes_dir)
-        if (args.outlet is None or a.outlet == args.outlet) and (args.half is None or half_of(a.id) == args.half)
+        if (args.outlet is None or a.outlet == args.outlet)
+        and (args.half is None or half_of(a.id) == args.half)
     ]
     per: dict[tuple[str, int], Scores] = defaultdict(Scores)
     counts: dict[tuple[str, int], int] = defaultdict(int)
@@ -380,11 +412,17 @@ def main(argv: list[str] | None = None) -> int:
         if rows:
             rows.append(row("all", total_count, total))
             print_table(f"{label}: {total_count} articles", _HEADERS, rows)
-    print("targets per outlet, held-out half: precision >= 0.95, recall >= 0.92, named spk >= 0.92, pronoun >= 0.95")
+    print(
+        "targets per outlet, held-out half: "
+        "precision >= 0.95, recall >= 0.92, named spk >= 0.92, pronoun >= 0.95"
+    )
     if args.no_speed:
         return 0
     texts = [a.text for a in articles]
-    print(f"\ntime                {time_per_1000_words(texts, args.rounds):.2f} ms per 1,000 words (median of {args.rounds})")
+    print(
+        f"\ntime                {time_per_1000_words(texts, args.rounds):.2f} ms per 1,000 words "
+        f"(median of {args.rounds})"
+    )
     for megabytes in (1.0, 4.5):
         text = big_text(texts, int(megabytes * 1_000_000))
         seconds = seconds_for(text, 1 if megabytes > 1 else args.rounds)
