@@ -24,7 +24,8 @@ def _word_list(words: str) -> list[str]:
 
 _DOUBLE_MARKS = '"“”„'
 _SINGLE_MARKS = "'‘’"
-_QUOTE_MARK = re.compile(r"[\"“”„'‘’]")
+# Two apostrophes stand for a double mark in some house styles (''Like this,'' she said).
+_QUOTE_MARK = re.compile(r"''|[\"“”„'‘’]")
 # After these a straight mark opens a quote rather than closing one.
 _OPENERS = "([{—–-/"
 
@@ -39,17 +40,22 @@ class _Mark:
     pos: int
     double: bool
     role: _Role
+    width: int = 1  # two for a double mark typed as two apostrophes
+
+    @property
+    def end(self) -> int:
+        return self.pos + self.width
 
 
-def _mark_role(text: str, i: int, paragraph_start: int, paragraph_end: int) -> _Mark | None:
-    char = text[i]
+def _mark_role(text: str, i: int, width: int, paragraph_start: int, paragraph_end: int) -> _Mark | None:
+    char = '"' if width == 2 else text[i]
     before = text[i - 1] if i > paragraph_start else " "
-    after = text[i + 1] if i + 1 < paragraph_end else " "
+    after = text[i + width] if i + width < paragraph_end else " "
     space_before = before.isspace() or before in _OPENERS or before in _DOUBLE_MARKS
     space_after = after.isspace()
     if char in _DOUBLE_MARKS:
         role = _double_role(char, before, space_before, space_after)
-        return _Mark(i, True, role) if role else None
+        return _Mark(i, True, role, width) if role else None
     # Single marks are mostly apostrophes: inside a word (don't), before a year ('90s) or an
     # elision ('em); a closing one after a plural (students') is only taken when a quote is open.
     if before.isalnum() and after.isalnum():
@@ -111,6 +117,7 @@ def _pair_marks(text: str, paragraphs: Sequence[_Paragraph]) -> list[_RawQuote]:
     for index, paragraph in enumerate(paragraphs):
         marks = _marks(text, paragraph)
         open_at: int | None = None
+        open_width = 1
         single_open: int | None = None
         first_mark = marks[0] if marks else None
         continues = bool(carried) and first_mark is not None and first_mark.role is _Role.OPEN
@@ -122,12 +129,12 @@ def _pair_marks(text: str, paragraphs: Sequence[_Paragraph]) -> list[_RawQuote]:
                 if mark.role is _Role.OPEN:
                     if open_at is not None:
                         carried = []  # an opening mark inside an open quote: the first was misread
-                    open_at = mark.pos
+                    open_at, open_width = mark.pos, mark.width
                 elif open_at is not None:
-                    pieces = [*carried, (open_at + 1, mark.pos)]
+                    pieces = [*carried, (open_at + open_width, mark.pos)]
                     start_at = carried_open if carried else open_at
                     first = carried_paragraph if carried else index
-                    quotes.append(_RawQuote(pieces, start_at, mark.pos + 1, first, index))
+                    quotes.append(_RawQuote(pieces, start_at, mark.end, first, index))
                     carried, open_at = [], None
             elif open_at is None:  # single marks inside a double quote are nested quotes
                 if mark.role is _Role.OPEN and single_open is None:
@@ -143,7 +150,7 @@ def _pair_marks(text: str, paragraphs: Sequence[_Paragraph]) -> list[_RawQuote]:
             continue
         if not carried:
             carried_open, carried_paragraph = open_at, index
-        carried.append((open_at + 1, paragraph.end))
+        carried.append((open_at + open_width, paragraph.end))
         if not _next_paragraph_opens_quote(text, paragraphs, index):
             quotes.append(_RawQuote(carried, carried_open, paragraph.end, carried_paragraph, index))
             carried = []
@@ -153,7 +160,7 @@ def _pair_marks(text: str, paragraphs: Sequence[_Paragraph]) -> list[_RawQuote]:
 def _marks(text: str, paragraph: _Paragraph) -> list[_Mark]:
     marks = []
     for match in _QUOTE_MARK.finditer(text, paragraph.start, paragraph.end):
-        mark = _mark_role(text, match.start(), paragraph.start, paragraph.end)
+        mark = _mark_role(text, match.start(), len(match.group()), paragraph.start, paragraph.end)
         if mark is not None:
             marks.append(mark)
     return marks
