@@ -56,8 +56,12 @@ _TITLES = _words(
     "chairwoman chair ceo leader speaker press deputy ambassador spokesman spokeswoman "
     "spokesperson rev candidate nominee former presidential republican democratic democrat u.s. "
     "state house senate gop white campaign manager communications communication adviser advisor "
-    "aide strategist pollster treasurer sheriff commissioner"
+    "aide strategist pollster treasurer sheriff commissioner dean admiral rear capt captain sgt "
+    "majority minority whip us senior first lady sir lord professor prof rabbi father pastor "
+    "executive officer host anchor correspondent founder author"
 )
+_TITLE_KEYS = frozenset(t.rstrip(".") for t in _TITLES)
+_INDEFINITE = _words("a an one another some two three several")
 _ORGANISATION_WORDS = _words(
     "committee department party campaign times post news journal network agency office "
     "administration council association institute foundation union bureau court commission "
@@ -70,7 +74,7 @@ _HEAD_CUT = re.compile(
 _PARENTHETICAL = re.compile(r"\([^()]*\)")
 _PARTY_TAG = re.compile(r"\b[RDI]-[A-Z][\w.]*\.?")
 _NAME_RUN = re.compile(r"(?:(?:[A-Z][\w’'.\-]*|de|van|von|al|la|le|del|da)\s*)*[A-Z][\w’'.\-]*")
-_FIRST_NAME_TITLES = {"mr": "m", "mr.": "m", "mrs": "f", "mrs.": "f", "ms": "f", "ms.": "f"}
+_GENDER_TITLES = {"mr": "m", "mrs": "f", "ms": "f", "miss": "f"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,61 +182,73 @@ def name_of(head: str) -> str | None:
     words = head.split()
     if not words or (words[0].lower() in _PRONOUNS | _OTHER_PRONOUNS and len(words) == 1):
         return None
+    if words[0].lower() in _INDEFINITE:
+        return None  # "a New Hampshire Democrat" describes someone, it does not name them
     run = []
     for word in reversed(words):
         if not word[:1].isupper() and word.lower() not in ("de", "van", "von", "al", "del", "da", "la", "le"):
             break
         run.append(word)
     run.reverse()
-    while run and run[0].lower().rstrip(".") in {t.rstrip(".") for t in _TITLES} and len(run) > 1:
-        if run[0].lower() in _FIRST_NAME_TITLES:
+    while run and run[0].lower().rstrip(".") in _TITLE_KEYS and len(run) > 1:
+        if run[0].lower().rstrip(".") in _GENDER_TITLES:
             break
         run = run[1:]
-    if not run or (len(run) == 1 and run[0].lower().rstrip(".") in {t.rstrip(".") for t in _TITLES}):
+    if not run or (len(run) == 1 and run[0].lower().rstrip(".") in _TITLE_KEYS):
         return None
     return " ".join(run)
 
 
 def is_organisation(name: str) -> bool:
-    words = name.lower().split()
-    return bool(words) and (
-        any(w in _ORGANISATION_WORDS for w in words) or (len(words) == 1 and name.isupper())
-    )
+    """An organisation's name ends with an organisation word ("the Clinton campaign", "Fox News")
+    or is an acronym ("DNC")."""
+    words = name.split()
+    if not words:
+        return False
+    return words[-1].lower() in _ORGANISATION_WORDS or (len(words) == 1 and words[0].rstrip(".").isupper())
 
 
 def _tokens(name: str) -> list[str]:
-    return [
+    tokens = [
         w.strip(".,’'\"").lower().removesuffix("’s").removesuffix("'s")
         for w in name.replace("-", " ").split()
     ]
+    return [t for t in tokens if t and t not in ("jr", "sr", "ii", "iii")]
+
+
+def _title(token: str) -> bool:
+    return token in _TITLE_KEYS
 
 
 def same_speaker(ours: str | None, gold_name: str) -> bool:
+    """Same surname (the longest common tail of the two names), and the words just before it, when
+    both have one that is a first name or Mr./Ms., do not contradict."""
     if not ours:
         return False
     if is_organisation(gold_name) or is_organisation(ours):
         return same_organisation(ours, gold_name)
     mine, theirs = _tokens(ours), _tokens(gold_name)
-    mine = [w for w in mine if w not in ("jr", "sr", "ii", "iii")] or mine
-    theirs = [w for w in theirs if w not in ("jr", "sr", "ii", "iii")] or theirs
-    if not mine or not theirs or mine[-1] != theirs[-1]:
+    common = 0
+    while common < min(len(mine), len(theirs)) and mine[-1 - common] == theirs[-1 - common]:
+        common += 1
+    if common == 0:
         return False
-    my_first = [w for w in mine[:-1] if w not in _TITLES and w + "." not in _TITLES]
-    their_first = [w for w in theirs[:-1] if w not in _TITLES and w + "." not in _TITLES]
-    if my_first and their_first and my_first[0][:1] != their_first[0][:1]:
-        return False
-    if (
-        my_first
-        and their_first
-        and len(my_first[0]) > 1
-        and len(their_first[0]) > 1
-        and my_first[0] != their_first[0]
-        and not (my_first[0].startswith(their_first[0]) or their_first[0].startswith(my_first[0]))
-    ):
-        return False
-    my_title = next((_FIRST_NAME_TITLES[w + "."] for w in mine if w + "." in _FIRST_NAME_TITLES), None)
-    their_title = next((_FIRST_NAME_TITLES[w + "."] for w in theirs if w + "." in _FIRST_NAME_TITLES), None)
-    return not (my_title and their_title and my_title != their_title)
+    my_rest = [t for t in mine[: len(mine) - common] if not _title(t) or t in _GENDER_TITLES]
+    their_rest = theirs[: len(theirs) - common]
+    if not my_rest or not their_rest:
+        return True
+    mine_before, theirs_before = my_rest[-1], their_rest[-1]
+    if mine_before in _GENDER_TITLES or theirs_before in _GENDER_TITLES:
+        both = mine_before in _GENDER_TITLES and theirs_before in _GENDER_TITLES
+        return not both or _GENDER_TITLES[mine_before] == _GENDER_TITLES[theirs_before]
+    if _title(theirs_before):
+        return True
+    # A middle initial or a first name given as an initial: compare what both have.
+    my_first = next((t for t in my_rest if t not in _GENDER_TITLES), mine_before)
+    their_first = next((t for t in reversed(their_rest) if not _title(t)), theirs_before)
+    if len(my_first) == 1 or len(their_first) == 1:
+        return my_first[0] == their_first[0]
+    return mine_before == theirs_before or my_first == their_first
 
 
 _ORGANISATION_FILLER = _words("the of and for a an")
