@@ -30,10 +30,8 @@ from bot.quotes.marks import (
     _word_set,
 )
 from bot.quotes.people import (
-    _full_name,
-    _Mention,
+    People,
     _mentions,
-    _resolve_pronoun,
 )
 from bot.quotes.speakers import (
     _ACCORDING_TO,
@@ -236,17 +234,17 @@ def extract_quotes(text: str, *, resolve_speakers: bool = True) -> list[Quote]:
     speakers = [item.speaker for item in found if item.speaker is not None]
     speaker_names = [s.words for s in speakers if s.form is _SpeakerForm.NAME]
     pronouns_at = [s.at for s in speakers if s.form is _SpeakerForm.PRONOUN]
-    mentions: list[_Mention] = []
+    people = People.of([])
     # Only names and pronouns are resolved against the people the article names.
     if resolve_speakers and (speaker_names or pronouns_at):
         skipped = [piece for item in found for piece in item.raw.pieces]
         if paragraphs and is_headline(0):
             # Headlines capitalize every word, so their runs of capitals are not names.
             skipped.append((paragraphs[0].start, paragraphs[0].end))
-        mentions = _mentions(text, skipped, speaker_names, max(pronouns_at, default=0))
+        people = People.of(_mentions(text, skipped, speaker_names, max(pronouns_at, default=0)))
     results: list[tuple[tuple[int, float], Quote]] = []
     for item in found:
-        name, named = _speaker_name(item.speaker, mentions)
+        name, named = _speaker_name(item.speaker, people)
         pieces = tuple(item.raw.pieces)
         found_quote = Quote(
             text=item.text,
@@ -263,14 +261,14 @@ def extract_quotes(text: str, *, resolve_speakers: bool = True) -> list[Quote]:
     return [found_quote for _, found_quote in results]
 
 
-def _speaker_name(speaker: _Speaker | None, mentions: Sequence[_Mention]) -> tuple[str | None, bool]:
+def _speaker_name(speaker: _Speaker | None, people: People) -> tuple[str | None, bool]:
     if speaker is None:
         return None, False
     if speaker.form is _SpeakerForm.PRONOUN:
-        resolved = _resolve_pronoun(speaker, mentions)
+        resolved = people.resolve_pronoun(speaker)
         return resolved, resolved is not None
     if speaker.form is _SpeakerForm.NAME:
-        return _full_name(speaker.words, speaker.at, mentions), True
+        return people.full_name(speaker.words, speaker.at), True
     return speaker.words, False
 
 

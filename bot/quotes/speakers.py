@@ -106,6 +106,20 @@ _NAME_RUN = re.compile(
 )
 
 
+# Party and state tags ("R-Ky.", "D-N.Y.") stand after names; they are not names themselves.
+_PARTY_TAG = re.compile(r"\b[RDI]-[A-Z][A-Za-z.\-]*")
+_AUXILIARIES = _word_set(
+    "has had have would will also later then once again previously recently simply further "
+    "repeatedly often reportedly himself herself"
+)
+# Up to four words, the last lower-case ("state treasurer", "Pentagon spokesman", "9/11 widow"),
+# then a name that ends the phrase.
+_DESCRIPTOR_THEN_NAME = re.compile(
+    rf"^(?:[\w/’'.\-]+\s+){{0,3}}[a-z][\w\-]*\s+(?P<name>{_NAME_RUN.pattern})\s*$"
+)
+_APPOSITIVE_NAME = re.compile(rf"\s*(?P<name>{_NAME_RUN.pattern})\s*(?:[,.;:]|$|\s(?:who|of)\s)")
+
+
 class _SpeakerForm(enum.Enum):
     NAME = "name"
     PRONOUN = "pronoun"
@@ -173,10 +187,18 @@ def _parse_speaker(phrase: str, at: int) -> _Speaker | None:
     phrase = _LEADING_CONJUNCTION.sub("", phrase)
     if not phrase:
         return None
-    tokens = [_clean_token(t) for t in phrase.split()]
-    tokens = [t for t in tokens if t]
+    raw_tokens = [t for t in phrase.split() if not _PARTY_TAG.fullmatch(t.rstrip(",;:"))]
+    # "Gallup's Jeffrey Jones", "the Post's Ann Lee": the name is the one after the possessive.
+    for i in range(len(raw_tokens) - 2, -1, -1):
+        if raw_tokens[i].endswith(("’s", "'s")) and _is_capitalized(raw_tokens[i + 1]):
+            raw_tokens = raw_tokens[i + 1 :]
+            break
+    tokens = [t for t in (_clean_token(t) for t in raw_tokens) if t]
+    while len(tokens) > 1 and tokens[-1].lower() in _AUXILIARIES:
+        tokens.pop()  # "Lee has said", "Lee also told"
     if not tokens or len(tokens) > 9:
         return None
+    phrase = " ".join(tokens)
     lowered = phrase.lower()
     if lowered in _PRONOUNS:
         return _Speaker(_SpeakerForm.PRONOUN, lowered, at, {"he": "m", "she": "f"}.get(lowered))
@@ -209,21 +231,39 @@ def _parse_speaker(phrase: str, at: int) -> _Speaker | None:
 
 
 def _speaker_after_verb(text: str, start: int, end: int) -> _Speaker | None:
-    """`said Donna Brazile, the chairwoman` -> Donna Brazile."""
+    """`said Donna Brazile, the chairwoman` -> Donna Brazile; `said state treasurer Ben Cole` and
+    `said the treasurer, Ben Cole` -> Ben Cole."""
     tail = text[start:end]
-    tail_clean = _PARENTHETICAL.sub(lambda m: " " * len(m.group()), tail)
+    tail_clean = _PARTY_TAG.sub(lambda m: " " * len(m.group()), tail)
+    tail_clean = _PARENTHETICAL.sub(lambda m: " " * len(m.group()), tail_clean)
     stop = _NP_STOP.search(tail_clean)
     phrase = tail_clean[: stop.start()] if stop else tail_clean
     phrase = phrase.strip().rstrip(".!?")
     if not phrase:
         return None
     first = phrase.split()[0]
-    if not (_is_capitalized(first) or first.lower() in _DETERMINERS or first.lower() in _PRONOUNS):
+    first_key = first.lower()
+    described = _DESCRIPTOR_THEN_NAME.match(phrase)
+    opens_speaker = _is_capitalized(first) or first_key in _DETERMINERS or first_key in _PRONOUNS
+    if not (opens_speaker or first_key in _TITLES or described):
         return None
-    if _is_capitalized(first):
+    if described:
+        # A description before the name ("Pentagon spokesman Navy Capt. Jeff Davis"): the name
+        # is the last run of capitals, once lower-case words have said what the person is.
+        phrase = described.group("name")
+    elif _is_capitalized(first):
         name = _NAME_RUN.match(phrase)
         phrase = name.group() if name else phrase  # "said Kai Moen again" -> Kai Moen
-    return _parse_speaker(phrase, start + (len(tail) - len(tail.lstrip())))
+    at = start + (len(tail) - len(tail.lstrip()))
+    speaker = _parse_speaker(phrase, at)
+    if speaker is not None and speaker.form is _SpeakerForm.NOUN and stop and tail_clean[stop.start()] == ",":
+        # "said the treasurer, Ben Cole": the appositive after the description names them.
+        appositive = _APPOSITIVE_NAME.match(tail_clean, stop.end())
+        if appositive:
+            named = _parse_speaker(appositive.group("name"), start + appositive.start("name"))
+            if named is not None and named.form is _SpeakerForm.NAME:
+                return named
+    return speaker
 
 
 def _speaker_before_verb(text: str, clause_low: int, verb_start: int) -> _Speaker | None:
