@@ -144,11 +144,55 @@ def _headline_speaker(text: str, low: int, open_at: int) -> _Speaker | None:
     match = _HEADLINE_NAME.search(prefix)
     if match is None:
         return None
-    speaker = _parse_speaker(match.group("name"), low + match.start("name"))
+    name = match.group("name")
+    name_at = low + match.start("name")
+    inverted = _INVERTED_VERB.match(name)
+    if inverted:  # "Continued Lee: …"
+        name, name_at = name[inverted.end() :], name_at + inverted.end()
+    speaker = _parse_speaker(name, name_at)
     return speaker if speaker is not None and speaker.form is _SpeakerForm.NAME else None
 
 
 _HEADLINE_NAME = re.compile(rf"(?:^\s*|\s[a-z]+\s+)(?P<name>{_NAME_RUN.pattern}):$")
+# A speech verb before its subject, as in "Said Lee:" or "Continued Lee:".
+_INVERTED_VERB = re.compile(
+    r"(?:Said|Says|Added|Adds|Continued|Continues|Wrote|Writes|Stated|States|Explained|Noted|"
+    r"Asked|Replied|Responded|Declared|Tweeted|Concluded|Argued|Insisted)\s+(?=[A-Z])"
+)
+_DASH_SIGNATURE = re.compile(rf"[-—–]+\s*(?P<name>{_NAME_RUN.pattern})\s*(?:[,.]|$)")
+
+
+def _attribute_from_neighbours(text: str, found: list[_Found], paragraphs: Sequence[_Paragraph]) -> None:
+    """A quote that makes up a paragraph, attributed by the paragraph before or after it.
+
+    `Lee said:` (or `Continued Lee:`, `The Times reports:`) ends a paragraph and the words follow
+    in the next one; a line `- Ann Lee, Ohio` signs the quote above it.
+    """
+    for item in found:
+        if item.speaker is not None or item.raw.single:
+            continue
+        index = item.raw.first_paragraph
+        if item.raw.open_at != paragraphs[index].start:
+            continue
+        if index > 0:
+            before = paragraphs[index - 1]
+            intro = text[before.start : before.end].rstrip()
+            if intro.endswith(":"):
+                colon = before.start + len(intro) - 1
+                low = _sentence_start(text, before.start, colon)
+                item.speaker = _attribution_before(text, low, colon) or _headline_speaker(
+                    text, low, colon + 1
+                )
+                if item.speaker is not None:
+                    item.has_verb = True
+                    continue
+        last = item.raw.last_paragraph
+        if last + 1 < len(paragraphs) and not text[item.raw.close_end : paragraphs[last].end].strip():
+            after = paragraphs[last + 1]
+            signature = _DASH_SIGNATURE.match(text, after.start, after.end)
+            if signature:
+                item.speaker = _parse_speaker(signature.group("name"), signature.start("name"))
+                item.has_verb = item.speaker is not None
 
 
 def _is_title_case(words: str) -> bool:
@@ -211,6 +255,7 @@ def extract_quotes(text: str, *, resolve_speakers: bool = True) -> list[Quote]:
         speaker, has_verb = _find_speaker(text, quote, words, low, high)
         found.append(_Found(quote, words, _kind(text, quote, words, first), speaker, has_verb))
     found = _merge_interrupted(text, found)
+    _attribute_from_neighbours(text, found, paragraphs)
     _inherit_speakers(text, found, paragraphs)
     headlines: dict[int, bool] = {}  # paragraph index -> is it a headline; asked once per paragraph
 
