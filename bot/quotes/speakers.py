@@ -28,7 +28,9 @@ _VERB_FORMS = _word_list(
     "admits announced announces complained complains cautioned cautions observed observes emphasized "
     "emphasizes stressed stresses countered counters concluded concludes quipped joked predicted "
     "predicts urged urges vowed vows promised promises agreed agrees testified wondered shouted yelled "
-    "exclaimed recounted reported reports wrote says"
+    "exclaimed recounted reported reports wrote says mused muses questioned beamed boomed exhorted "
+    "scoffed laughed sighed chided snapped retorted pleaded lamented laments bragged boasted "
+    "marveled marvelled gushed thundered fumed lectured shot explains elaborated"
 )
 _PARTICIPLES = _word_list(
     "saying adding telling writing noting arguing warning insisting explaining asking declaring "
@@ -110,7 +112,7 @@ _NAME_RUN = re.compile(
 _PARTY_TAG = re.compile(r"\b[RDI]-[A-Z][A-Za-z.\-]*")
 _AUXILIARIES = _word_set(
     "has had have would will also later then once again previously recently simply further "
-    "repeatedly often reportedly himself herself"
+    "repeatedly often reportedly himself herself went on to continued began proceeded"
 )
 # Up to four words, the last lower-case ("state treasurer", "Pentagon spokesman", "9/11 widow"),
 # then a name that ends the phrase.
@@ -194,7 +196,9 @@ def _parse_speaker(phrase: str, at: int) -> _Speaker | None:
             raw_tokens = raw_tokens[i + 1 :]
             break
     tokens = [t for t in (_clean_token(t) for t in raw_tokens) if t]
-    while len(tokens) > 1 and tokens[-1].lower() in _AUXILIARIES:
+    while len(tokens) > 1 and (
+        tokens[-1].lower() in _AUXILIARIES or (tokens[-1].endswith("ly") and tokens[-1].islower())
+    ):
         tokens.pop()  # "Lee has said", "Lee also told"
     if not tokens or len(tokens) > 9:
         return None
@@ -218,7 +222,7 @@ def _parse_speaker(phrase: str, at: int) -> _Speaker | None:
         return None
     # Before the name only a title or office may stand ("Tulsa police Chief Chuck Jordan").
     lead = tokens[:run_start]
-    if len(lead) > 3 or any(not t.isalpha() or _looks_like_verb(t) for t in lead):
+    if len(lead) > 4 or any(not t.isalpha() or _looks_like_verb(t) for t in lead):
         return None
     named = _name_from_run(tokens[run_start:])
     if named is None:
