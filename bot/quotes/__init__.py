@@ -317,6 +317,11 @@ def _speaker_name(speaker: _Speaker | None, people: People) -> tuple[str | None,
     return speaker.words, False
 
 
+# An attribution after a quote (", said Sen. Ann Lee of Ohio.") is short and one sentence.
+_ATTRIBUTION_TAIL = 80
+_SENTENCE_INSIDE = re.compile(r"[.!?]\s+\S")
+
+
 def _inherit_speakers(text: str, found: list[_Found], paragraphs: Sequence[_Paragraph]) -> None:
     """A quote with no attribution continues the quote before it, in its paragraph or just above.
 
@@ -341,9 +346,11 @@ def _inherit_speakers(text: str, found: list[_Found], paragraphs: Sequence[_Para
             continue
         previous_paragraph = paragraphs[previous.raw.last_paragraph]
         paragraph = paragraphs[item.raw.first_paragraph]
+        # The paragraph above ends with the quote, or with its attribution (`"A," he said.`).
+        rest = text[previous.raw.close_end : previous_paragraph.end].strip()
         follows_quote_paragraph = (
             item.raw.first_paragraph == previous.raw.last_paragraph + 1
-            and not text[previous.raw.close_end : previous_paragraph.end].strip()
+            and (not rest or (len(rest) <= _ATTRIBUTION_TAIL and not _SENTENCE_INSIDE.search(rest)))
             and item.raw.open_at == paragraph.start
         )
         if follows_quote_paragraph and previous.kind is QuoteKind.STATEMENT:

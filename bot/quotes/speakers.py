@@ -83,7 +83,8 @@ _NOT_NAME_WORDS = _word_set(
     "we i his her their its our my your you there here what why how who where yet still even also "
     "however meanwhile although though because since until before during with without from by to "
     "following according despite amid among against across under over through "
-    "of not no some many most all both each every one two editor’s editor's mrs. mr. ms."
+    "of not no some many most all both each every one two editor’s editor's mrs. mr. ms. "
+    "see read watch click follow like share photo video related update"
 )
 _ORGANIZATION_WORDS = _word_set(
     "house committee council party department service caucus institute university association center "
@@ -137,7 +138,9 @@ class _Speaker:
 
 
 def _clean_token(token: str) -> str:
-    return token.rstrip(",;:").removesuffix("’s").removesuffix("'s")
+    token = token.rstrip(",;:").removesuffix("’s").removesuffix("'s")
+    # "Sanders’ apology": the possessive of a name ending in s is the name.
+    return token[:-1] if len(token) > 2 and token[-1] in "’'" and token[-2] == "s" else token
 
 
 def _is_capitalized(token: str) -> bool:
