@@ -79,7 +79,7 @@ def _mentions(
     only_keys = None if subjects_before else {_surname_key(name) for name in speaker_names}
     candidates: list[tuple[int, list[str], bool]] = []
     for match in _NAME_RUN.finditer(text):
-        if match.start() in skipped_spans:
+        if match.start() in skipped_spans or _MODIFIER_OF_A_TITLE.match(text, match.end()):
             continue
         if (
             only_keys is not None
@@ -140,6 +140,13 @@ def _looks_like_personal_name(words: Sequence[str]) -> bool:
     return len(words) <= 3 and all(w[:1].isupper() and not w.isupper() and "’" not in w for w in words)
 
 
+# "Clinton communication director Palmieri": a name before a job title modifies it; the person
+# meant is the one after the title.
+_MODIFIER_OF_A_TITLE = re.compile(
+    r"(?:’s|'s)?\s+(?:[a-z][\w\-]*\s+){0,2}(?:"
+    + "|".join(sorted(_TITLES, key=len, reverse=True))
+    + r")\s+[A-Z]"
+)
 _PREPOSITION_BEFORE = re.compile(
     r"\b(?:with|to|from|for|by|of|about|against|at|in|on|under|than|like|between|and)\s+(?:the\s+)?"
     r"(?:[a-z][\w\-]*\s+){0,2}$"
@@ -221,6 +228,8 @@ class People:
         for position in range(start, max(start - _SALIENT_MENTIONS, -1), -1):
             self.comparisons += 1
             mention = self.mentions[position]
+            if mention.name.isupper():
+                continue  # an acronym ("DNC", "FBI") names an organisation, not a person
             gender = mention.gender or self._gender_of(mention)
             if gender and speaker.gender != gender:
                 continue

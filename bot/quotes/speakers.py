@@ -178,7 +178,9 @@ def _name_from_run(tokens: Sequence[str]) -> tuple[str, str | None] | None:
     gender = _gender_of_titles(tokens)
     last_title = -1
     for i, token in enumerate(tokens[:-1]):
-        if _title_key(token) in _TITLES:
+        # A title, or the end of an outlet's or an organisation's name glued to the person's
+        # ("Washington Post Trump", "Pentagon Press Secretary Ann Lee").
+        if _title_key(token) in _TITLES or _title_key(token) in _ORGANIZATION_WORDS:
             last_title = i
     name = tokens[last_title + 1 :]
     if _title_key(name[-1]) in _TITLES and len(name) == 1:
