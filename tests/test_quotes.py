@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -345,3 +343,127 @@ def test_a_pronoun_after_a_name_in_a_later_sentence_resolves_to_that_name() -> N
         "This is not a budget, it is a wish list": "Hedda Frost",
         "We will talk again": "Ola Brandt",
     }
+
+
+# --- house styles and harder attributions ------------------------------------------------------
+
+
+def test_two_apostrophes_make_a_double_quotation_mark() -> None:
+    text = "''We will rebuild the pier before the summer,'' said Mayor Tove Lind."
+    quote = only(extract_quotes(text))
+    assert (quote.text, quote.speaker) == ("We will rebuild the pier before the summer", "Tove Lind")
+    assert text[quote.start : quote.end] == quote.text
+    assert text[quote.start - 2 : quote.start] == "''"
+
+
+def test_single_curly_quotes_as_the_main_quotation_marks() -> None:
+    text = "‘The harbour is safe for small boats again,’ said Ines Okoro, the harbour master."
+    quote = only(extract_quotes(text))
+    assert (quote.text, quote.speaker) == ("The harbour is safe for small boats again", "Ines Okoro")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "“The accounts balance,” said treasurer Ben Cole.",
+        "“The accounts balance,” said county treasurer Ben Cole.",
+        "“The accounts balance,” said the treasurer, Ben Cole.",
+        "“The accounts balance,” said the county’s treasurer, Ben Cole, on Friday.",
+        "“The accounts balance,” Ben Cole has said.",
+        "“The accounts balance,” said Sen. Ben Cole, R-Ore.",
+        "Ben Cole, D-Ore., said, “The accounts balance.”",
+    ],
+)
+def test_descriptions_and_tags_around_the_name(sentence: str) -> None:
+    assert only(extract_quotes(sentence)).speaker == "Ben Cole"
+
+
+def test_an_outlet_glued_to_a_name_is_not_part_of_it() -> None:
+    text = "In an interview with the Harbor Post Linus Berg said, “We will appeal the ruling.”"
+    assert only(extract_quotes(text)).speaker == "Linus Berg"
+
+
+def test_pronoun_skips_a_person_of_the_other_gender() -> None:
+    text = (
+        "Maria Okafor, who runs the shelter, met David Brenner on Monday.\n\n"
+        "“We have beds for forty people and a waiting list of ninety,” she said."
+    )
+    assert only(extract_quotes(text)).speaker == "Maria Okafor"
+
+
+def test_title_gives_the_gender_of_a_surname() -> None:
+    text = (
+        "Ms. Halvorsen chaired the hearing, and Mr. Quist answered for the company.\n\n"
+        "“The company knew about the leak for a year,” she said."
+    )
+    assert only(extract_quotes(text)).speaker == "Halvorsen"
+
+
+def test_they_is_not_one_person() -> None:
+    text = (
+        "Maria Okafor and Lena Holm opened the shelter in March.\n\n"
+        "“Nobody should sleep outside this winter,” they said."
+    )
+    assert only(extract_quotes(text)).speaker is None
+
+
+def test_acronyms_are_not_persons_for_pronouns() -> None:
+    text = (
+        "Lena Holm spoke after the NFU released its figures.\n\n"
+        "“Farm incomes fell for the third year,” she said."
+    )
+    assert only(extract_quotes(text)).speaker == "Lena Holm"
+
+
+def test_a_name_modifying_a_job_title_is_not_the_person() -> None:
+    text = (
+        "Robin Varga toured the plant. Varga campaign spokesman Otto Roth answered questions.\n\n"
+        "“The plant stays open,” he said."
+    )
+    assert only(extract_quotes(text)).speaker == "Otto Roth"
+
+
+@pytest.mark.parametrize(
+    "intro",
+    ["Ann Lee said:", "Ann Lee continued:", "Continued Ann Lee:", "The Daily Ledger reports:"],
+)
+def test_an_introduction_carries_over_to_the_next_paragraph(intro: str) -> None:
+    text = f"{intro}\n\n“The bridge will close for repairs in May and reopen in the autumn.”"
+    expected = "the daily ledger" if "Ledger" in intro else "ann lee"
+    assert (only(extract_quotes(text)).speaker or "").casefold() == expected
+
+
+def test_a_signature_line_after_a_quote_names_its_speaker() -> None:
+    text = "“The ferry is the only way to the island in winter.”\n\n- Ruth Abara, Port Wen."
+    assert only(extract_quotes(text)).speaker == "Ruth Abara"
+
+
+def test_floating_quote_after_an_attribution_keeps_the_speaker() -> None:
+    text = (
+        "Tom Berg spoke at the depot.\n\n"
+        "“The trains will run every ten minutes,” he said.\n\n"
+        "“And the fares stay where they are.”"
+    )
+    quotes = by_text(extract_quotes(text))
+    assert quotes["The trains will run every ten minutes"].speaker == "Tom Berg"
+    assert quotes["And the fares stay where they are"].speaker == "Tom Berg"
+
+
+def test_surname_alone_is_the_full_name_and_two_people_of_one_surname_stay_apart() -> None:
+    text = (
+        "Ben Cole, the treasurer, presented the budget.\n\n"
+        "“The reserves are healthy,” Cole said.\n\n"
+        "His sister Ann Cole, who leads the opposition, disagreed.\n\n"
+        "“The reserves are a fiction,” Cole said."
+    )
+    quotes = by_text(extract_quotes(text))
+    assert quotes["The reserves are healthy"].speaker == "Ben Cole"
+    assert quotes["The reserves are a fiction"].speaker == "Ann Cole"
+
+
+def test_speaker_keys_keep_two_people_of_one_surname_apart() -> None:
+    from bot.store import speaker_keys
+
+    ben, ann = speaker_keys("Ben Cole"), speaker_keys("Ann Cole")
+    assert ben[0] != ann[0]  # /quote speaker:"Ben Cole" does not list Ann Cole's quotes
+    assert ben[1] == ann[1] == "cole"  # /quote speaker:Cole lists both

@@ -227,9 +227,13 @@ def _parse_speaker(phrase: str, at: int) -> _Speaker | None:
         return None
     # Before the name only a title or office may stand ("Tulsa police Chief Chuck Jordan").
     lead = tokens[:run_start]
-    if len(lead) > 4 or any(not t.isalpha() or _looks_like_verb(t) for t in lead):
+    run = tokens[run_start:]
+    # "In an interview with the Harbor Post Linus Berg said": an outlet's name ends where the
+    # subject's begins, so the subject is known even after a long introduction.
+    glued = len(run) > 2 and any(_title_key(t) in _ORGANIZATION_WORDS for t in run[1:-1])
+    if not glued and (len(lead) > 4 or any(not t.isalpha() or _looks_like_verb(t) for t in lead)):
         return None
-    named = _name_from_run(tokens[run_start:])
+    named = _name_from_run(run)
     if named is None:
         # Only titles ("Retired General", "the President") name a role; other words name nobody.
         if any(_title_key(t) in _TITLES for t in tokens):
