@@ -190,6 +190,10 @@ def name_of(head: str) -> str | None:
             break
         run.append(word)
     run.reverse()
+    for i in range(len(run) - 2, -1, -1):
+        if run[i].endswith(("'s", "’s")):  # "Gallup's Jeffrey M. Jones"
+            run = run[i + 1 :]
+            break
     while run and run[0].lower().rstrip(".") in _TITLE_KEYS and len(run) > 1:
         if run[0].lower().rstrip(".") in _GENDER_TITLES:
             break

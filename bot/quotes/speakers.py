@@ -72,6 +72,7 @@ _TITLES = _word_set(
     "coo leader speaker press deputy ambassador commissioner officer sheriff detective professor prof "
     "rev reverend pastor father pope king queen prince princess sir lord lady dame coach spokesman "
     "spokeswoman spokesperson founder executive manager inspector superintendent adviser advisor "
+    "democrat republican independent "
     "chancellor premier congressman congresswoman councilman councilwoman assemblyman assemblywoman "
     "lawmaker nominee candidate sheikh emir president-elect dean"
 )
@@ -84,7 +85,7 @@ _NOT_NAME_WORDS = _word_set(
     "however meanwhile although though because since until before during with without from by to "
     "following according despite amid among against across under over through "
     "of not no some many most all both each every one two editor’s editor's mrs. mr. ms. "
-    "see read watch click follow like share photo video related update"
+    "see read watch click follow like share photo video related update back"
 )
 _ORGANIZATION_WORDS = _word_set(
     "house committee council party department service caucus institute university association center "
@@ -188,6 +189,20 @@ def _name_from_run(tokens: Sequence[str]) -> tuple[str, str | None] | None:
     return " ".join(name), gender
 
 
+def _without_affiliation(tokens: list[str]) -> list[str]:
+    """ "Ann Lee of the Brook Institute" -> Ann Lee; "president of the Brook Institute" stays a
+    description, and "Secretary of State Ann Lee" a title."""
+    for i in range(1, len(tokens) - 1):
+        if tokens[i] not in ("of", "from", "at"):
+            continue
+        before = tokens[i - 1]
+        if _is_capitalized(before) and _title_key(before) not in _TITLES:
+            return tokens[:i]
+        if tokens[i + 1] in ("the", "a", "an"):
+            return []  # a description of a role; the caller reads the name from elsewhere
+    return tokens
+
+
 def _parse_speaker(phrase: str, at: int) -> _Speaker | None:
     """A speaker from the noun phrase of an attribution, or None when it is not one."""
     phrase = _PARENTHETICAL.sub("", phrase).strip(' ,;:—–"“”')
@@ -201,6 +216,7 @@ def _parse_speaker(phrase: str, at: int) -> _Speaker | None:
             raw_tokens = raw_tokens[i + 1 :]
             break
     tokens = [t for t in (_clean_token(t) for t in raw_tokens) if t]
+    tokens = _without_affiliation(tokens)
     while len(tokens) > 1 and (
         tokens[-1].lower() in _AUXILIARIES or (tokens[-1].endswith("ly") and tokens[-1].islower())
     ):
@@ -284,8 +300,10 @@ def _speaker_before_verb(text: str, clause_low: int, verb_start: int) -> _Speake
     segment = text[clause_low:verb_start]
     masked = _PARENTHETICAL.sub(lambda m: " " * len(m.group()), segment)
     bounds = [0] + [m.end() for m in re.finditer(r"[,;:—–]", masked)]
-    # Walk back over comma-separated clauses: "Sen. Ann Lee, a Democrat from Maine, said".
-    for i in range(len(bounds) - 1, max(len(bounds) - 4, -1), -1):
+    # Walk back over comma-separated clauses: "Sen. Ann Lee, a Democrat from Maine, said", "Ann
+    # Lee, 30, of Salem, Ore., who was polled, said".
+    nearest = len(bounds) - 1  # the clause next to the verb, once asides are skipped
+    for i in range(len(bounds) - 1, max(len(bounds) - 6, -1), -1):
         clause_end = bounds[i + 1] - 1 if i + 1 < len(bounds) else len(masked)
         phrase = masked[bounds[i] : clause_end]
         adverb = _ADVERB.match(phrase.strip())
@@ -293,17 +311,33 @@ def _speaker_before_verb(text: str, clause_low: int, verb_start: int) -> _Speake
             phrase = adverb.group(1)
         if not phrase.strip():
             continue
+        if i > 0 and _is_aside(phrase):
+            if i == nearest:
+                nearest = i - 1
+            continue
         speaker = _parse_speaker(phrase, clause_low + bounds[i] + (len(phrase) - len(phrase.lstrip())))
-        if speaker is not None and (speaker.form is not _SpeakerForm.NOUN or i == len(bounds) - 1):
+        if speaker is not None and (speaker.form is not _SpeakerForm.NOUN or i == nearest):
             if speaker.form is _SpeakerForm.NOUN and i > 0:
                 # "Sen. Ann Lee, a Democrat, said": the appositive names a role; prefer the name.
                 earlier = _speaker_before_verb(text, clause_low, clause_low + bounds[i] - 1)
                 if earlier is not None and earlier.form is _SpeakerForm.NAME:
                     return earlier
             return speaker
-        if i == len(bounds) - 1 and speaker is None and not _looks_like_appositive(phrase):
+        if i == nearest and speaker is None and not _looks_like_appositive(phrase):
             return None
     return None
+
+
+# Asides between a name and its verb: an age, a home town ("of Salem", "Ore."), a party tag, a
+# relative clause, a party and state ("Democrat of Ohio").
+_ASIDE = re.compile(
+    r"\s*(?:\d+|(?:of|from|in|at|who|whose|which)\s.*|[A-Z][a-z]{0,4}\.(?:\s?[A-Z]\.)?|"
+    r"[RDI]-[A-Z][\w.\-]*|(?:Democrat|Republican|Independent)\s+(?:of|from)\s.*)\s*"
+)
+
+
+def _is_aside(phrase: str) -> bool:
+    return _ASIDE.fullmatch(phrase) is not None
 
 
 def _looks_like_appositive(phrase: str) -> bool:
@@ -325,7 +359,8 @@ def _leading_subject(text: str, low: int, high: int) -> _Speaker | None:
         if match:
             phrase = match.group()
             speaker = _parse_speaker(phrase, start + len(phrase) - len(phrase.lstrip()))
-            if speaker is not None:
+            # "On Thursday, Lee appeared …": a day, a month or a place is no subject.
+            if speaker is not None and speaker.words.split()[-1].lower() not in _ORGANIZATION_WORDS:
                 return speaker
     return None
 
