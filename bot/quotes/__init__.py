@@ -153,7 +153,9 @@ def _headline_speaker(text: str, low: int, open_at: int) -> _Speaker | None:
     return speaker if speaker is not None and speaker.form is _SpeakerForm.NAME else None
 
 
-_HEADLINE_NAME = re.compile(rf"(?:^\s*|\s[a-z]+\s+)(?P<name>{_NAME_RUN.pattern}):$")
+_HEADLINE_NAME = re.compile(
+    rf"(?:^\s*|\s[a-z]+\s+|\s[-—–]\s*)(?P<name>{_NAME_RUN.pattern})(?:\s*\([^()]*\))?:$"
+)
 # A speech verb before its subject, as in "Said Lee:" or "Continued Lee:".
 _INVERTED_VERB = re.compile(
     r"(?:Said|Says|Added|Adds|Continued|Continues|Wrote|Writes|Stated|States|Explained|Noted|"

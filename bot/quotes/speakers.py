@@ -30,7 +30,8 @@ _VERB_FORMS = _word_list(
     "predicts urged urges vowed vows promised promises agreed agrees testified wondered shouted yelled "
     "exclaimed recounted reported reports wrote says mused muses questioned beamed boomed exhorted "
     "scoffed laughed sighed chided snapped retorted pleaded lamented laments bragged boasted "
-    "marveled marvelled gushed thundered fumed lectured shot explains elaborated"
+    "marveled marvelled gushed thundered fumed lectured shot explains elaborated pressed assured "
+    "conceded reiterated reiterates"
 )
 _PARTICIPLES = _word_list(
     "saying adding telling writing noting arguing warning insisting explaining asking declaring "
@@ -167,7 +168,9 @@ _VERBISH = _word_set("is was are were be been has had have will would could can 
 
 def _looks_like_verb(token: str) -> bool:
     lowered = token.lower()
-    return lowered in _VERBISH or (lowered.endswith("ing") and len(lowered) > 5)
+    # Capitalized words ending in -ing are names and places (Wyoming, Sterling), not verbs.
+    # Capitalized words ending in -ing are names and places (Wyoming, Sterling), not verbs.
+    return lowered in _VERBISH or (token.islower() and lowered.endswith("ing") and len(lowered) > 5)
 
 
 def _name_from_run(tokens: Sequence[str]) -> tuple[str, str | None] | None:
@@ -228,7 +231,9 @@ def _parse_speaker(phrase: str, at: int) -> _Speaker | None:
     if lowered in _PRONOUNS:
         return _Speaker(_SpeakerForm.PRONOUN, lowered, at, {"he": "m", "she": "f"}.get(lowered))
     if _title_key(tokens[0]) in _DETERMINERS:
-        if len(tokens) <= 7 and all(t[:1].isalnum() and not _looks_like_verb(t) for t in tokens[1:]):
+        # The word after the determiner may be an -ing adjective ("a leading advocate").
+        verbs = [_looks_like_verb(t) and (i > 1 or t.lower() in _VERBISH) for i, t in enumerate(tokens)]
+        if len(tokens) <= 7 and all(t[:1].isalnum() and not verbs[i] for i, t in enumerate(tokens) if i):
             return _Speaker(_SpeakerForm.NOUN, " ".join([tokens[0].lower(), *tokens[1:]]), at)
         return None
     if len(tokens) == 1 and lowered in _PLURAL_SOURCES:
