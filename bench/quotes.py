@@ -275,7 +275,10 @@ def is_named(speaker: str | None) -> bool:
     """Whether one of our speakers is a name rather than a pronoun or a description."""
     if not speaker:
         return False
-    first = speaker.split()[0]
+    words = speaker.split()
+    if words[0] in ("The", "the") and len(words) > 1 and all(w[:1].isupper() for w in words[1:]):
+        words = words[1:]  # "The New York Times"
+    first = words[0]
     return first[:1].isupper() and first.lower() not in _DETERMINERS | _PRONOUNS | _OTHER_PRONOUNS
 
 

@@ -31,15 +31,16 @@ _VERB_FORMS = _word_list(
     "exclaimed recounted reported reports wrote says mused muses questioned beamed boomed exhorted "
     "scoffed laughed sighed chided snapped retorted pleaded lamented laments bragged boasted "
     "marveled marvelled gushed thundered fumed lectured shot explains elaborated pressed assured "
-    "conceded reiterated reiterates"
+    "conceded reiterated reiterates barked"
 )
 _PARTICIPLES = _word_list(
     "saying adding telling writing noting arguing warning insisting explaining asking declaring "
-    "stating calling describing"
+    "stating calling describing reporting"
 )
 _CHARACTERIZING = _word_list("called likened described describes dubbed labeled labelled termed branded")
 # Not after a hyphen: "so-called" is no speech verb.
-_SPEECH_AFTER = re.compile(r"(?<![\w\-])(?:" + "|".join(sorted(set(_VERB_FORMS))) + r")\b")
+# "Tweeted" is often set with a capital, as the brand is.
+_SPEECH_AFTER = re.compile(r"(?<![\w\-])(?:" + "|".join(sorted(set(_VERB_FORMS))) + r"|Tweeted|Tweets)\b")
 _BEFORE_VERBS = "|".join(sorted(set(_VERB_FORMS + _PARTICIPLES + _CHARACTERIZING)))
 _SPEECH_BEFORE = re.compile(rf"(?<![\w\-])(?:{_BEFORE_VERBS})\b")
 _SAID_JUST_BEFORE = re.compile(rf"\b(?:{_BEFORE_VERBS})(?:\s+\w+){{0,2}},?$")
@@ -192,6 +193,10 @@ def _name_from_run(tokens: Sequence[str]) -> tuple[str, str | None] | None:
     return " ".join(name), gender
 
 
+def _is_organization_name(tokens: Sequence[str]) -> bool:
+    return tokens[-1].lower() in _ORGANIZATION_WORDS or (len(tokens) == 1 and tokens[0].isupper())
+
+
 def _without_affiliation(tokens: list[str]) -> list[str]:
     """ "Ann Lee of the Brook Institute" -> Ann Lee; "president of the Brook Institute" stays a
     description, and "Secretary of State Ann Lee" a title."""
@@ -230,6 +235,12 @@ def _parse_speaker(phrase: str, at: int) -> _Speaker | None:
     lowered = phrase.lower()
     if lowered in _PRONOUNS:
         return _Speaker(_SpeakerForm.PRONOUN, lowered, at, {"he": "m", "she": "f"}.get(lowered))
+    if tokens[0].lower() == "the" and len(tokens) > 1 and all(_is_capitalized(t) for t in tokens[1:]):
+        named = _name_from_run(tokens[1:])
+        if named is not None and _is_organization_name(tokens[1:]):
+            # "The New York Times reported", "the Illinois Board of Elections said": an
+            # organisation named by its proper name is a named source.
+            return _Speaker(_SpeakerForm.NAME, " ".join(["The", *tokens[1:]]), at)
     if _title_key(tokens[0]) in _DETERMINERS:
         # The word after the determiner may be an -ing adjective ("a leading advocate").
         verbs = [_looks_like_verb(t) and (i > 1 or t.lower() in _VERBISH) for i, t in enumerate(tokens)]
