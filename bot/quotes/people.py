@@ -79,12 +79,11 @@ def _mentions(
     only_keys = None if subjects_before else {_surname_key(name) for name in speaker_names}
     candidates: list[tuple[int, list[str], bool]] = []
     for match in _NAME_RUN.finditer(text):
-        if match.start() in skipped_spans or _MODIFIER_OF_A_TITLE.match(text, match.end()):
+        if match.start() in skipped_spans:
             continue
-        if (
-            only_keys is not None
-            and not {_clean_token(t).lower().rstrip(".") for t in match.group().split()} & only_keys
-        ):
+        if only_keys is not None and only_keys.isdisjoint(_RUN_WORD_BREAK.split(match.group().lower())):
+            continue
+        if _MODIFIER_OF_A_TITLE.match(text, match.end()):
             continue
         tokens = [_clean_token(t) for t in match.group().split()]
         while tokens and _title_key(tokens[0]) in _NOT_NAME_WORDS:
@@ -140,6 +139,7 @@ def _looks_like_personal_name(words: Sequence[str]) -> bool:
     return len(words) <= 3 and all(w[:1].isupper() and not w.isupper() and "’" not in w for w in words)
 
 
+_RUN_WORD_BREAK = re.compile(r"[\s’'.,;:]+")
 # "Clinton communication director Palmieri": a name before a job title modifies it; the person
 # meant is the one after the title.
 _MODIFIER_OF_A_TITLE = re.compile(
