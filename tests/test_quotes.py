@@ -372,10 +372,26 @@ def test_single_curly_quotes_as_the_main_quotation_marks() -> None:
         "“The accounts balance,” Ben Cole has said.",
         "“The accounts balance,” said Sen. Ben Cole, R-Ore.",
         "Ben Cole, D-Ore., said, “The accounts balance.”",
+        "“The accounts balance,” Ben Cole, 52, of Salem, Ore., who audits the books, said.",
+        "“The accounts balance,” Representative Ben Cole, Democrat of Oregon, told reporters.",
+        "“The accounts balance,” said Ben Cole of the Brook Institute.",
+        "“The accounts balance,” said a leading auditor, Ben Cole.",
+        "“The accounts balance,” Ben Cole initially said.",
+        "“The accounts balance,” Ben Cole went on to say.",
     ],
 )
 def test_descriptions_and_tags_around_the_name(sentence: str) -> None:
     assert only(extract_quotes(sentence)).speaker == "Ben Cole"
+
+
+def test_an_organisation_named_with_the_is_a_named_source() -> None:
+    text = "The Harbor Gazette reported: “The council met in secret.”"
+    assert only(extract_quotes(text)).speaker == "The Harbor Gazette"
+
+
+def test_a_day_opening_the_sentence_is_not_the_subject() -> None:
+    text = "On Thursday, Ilse Brandt endorsed the plan, saying, “It is the best offer we will get.”"
+    assert only(extract_quotes(text)).speaker == "Ilse Brandt"
 
 
 def test_an_outlet_glued_to_a_name_is_not_part_of_it() -> None:

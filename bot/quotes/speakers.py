@@ -237,7 +237,7 @@ def _parse_speaker(phrase: str, at: int) -> _Speaker | None:
         return _Speaker(_SpeakerForm.PRONOUN, lowered, at, {"he": "m", "she": "f"}.get(lowered))
     if tokens[0].lower() == "the" and len(tokens) > 1 and all(_is_capitalized(t) for t in tokens[1:]):
         named = _name_from_run(tokens[1:])
-        if named is not None and _is_organization_name(tokens[1:]):
+        if named is not None:
             # "The New York Times reported", "the Illinois Board of Elections said": an
             # organisation named by its proper name is a named source.
             return _Speaker(_SpeakerForm.NAME, " ".join(["The", *tokens[1:]]), at)
@@ -319,16 +319,18 @@ def _speaker_before_verb(text: str, clause_low: int, verb_start: int) -> _Speake
     # Walk back over comma-separated clauses: "Sen. Ann Lee, a Democrat from Maine, said", "Ann
     # Lee, 30, of Salem, Ore., who was polled, said".
     nearest = len(bounds) - 1  # the clause next to the verb, once asides are skipped
-    for i in range(len(bounds) - 1, max(len(bounds) - 6, -1), -1):
+    empty = -1  # the last clause found empty ("Ann Lee, 52, said": nothing between "," and "said")
+    for i in range(len(bounds) - 1, max(len(bounds) - 7, -1), -1):
         clause_end = bounds[i + 1] - 1 if i + 1 < len(bounds) else len(masked)
         phrase = masked[bounds[i] : clause_end]
         adverb = _ADVERB.match(phrase.strip())
         if adverb:
             phrase = adverb.group(1)
         if not phrase.strip():
+            empty = i
             continue
         if i > 0 and _is_aside(phrase):
-            if i == nearest:
+            if i == nearest or (empty == nearest and i == nearest - 1):
                 nearest = i - 1
             continue
         speaker = _parse_speaker(phrase, clause_low + bounds[i] + (len(phrase) - len(phrase.lstrip())))
