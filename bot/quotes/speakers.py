@@ -31,7 +31,7 @@ _VERB_FORMS = _word_list(
     "exclaimed recounted reported reports wrote says mused muses questioned beamed boomed exhorted "
     "scoffed laughed sighed chided snapped retorted pleaded lamented laments bragged boasted "
     "marveled marvelled gushed thundered fumed lectured shot explains elaborated pressed assured "
-    "conceded reiterated reiterates barked"
+    "conceded reiterated reiterates barked answered answers"
 )
 _PARTICIPLES = _word_list(
     "saying adding telling writing noting arguing warning insisting explaining asking declaring "
