@@ -69,7 +69,7 @@ _ORGANISATION_WORDS = _words(
     "house senate congress caucus pac organization coalition"
 )
 _HEAD_CUT = re.compile(
-    r",|;|\s(?:who|whose|which|that|of|from|at|in|for|with|on|to|and|as|during)\s|'s\b|’s\b"
+    r",|;|\s(?:who|whose|which|that|of|from|at|in|for|with|on|to|and|as|during)\s"
 )
 _PARENTHETICAL = re.compile(r"\([^()]*\)")
 _PARTY_TAG = re.compile(r"\b[RDI]-[A-Z][\w.]*\.?")
