@@ -68,9 +68,7 @@ _ORGANISATION_WORDS = _words(
     "service group corporation inc. company center university fund board club cnn fox msnbc "
     "house senate congress caucus pac organization coalition"
 )
-_HEAD_CUT = re.compile(
-    r",|;|\s(?:who|whose|which|that|of|from|at|in|for|with|on|to|and|as|during)\s"
-)
+_HEAD_CUT = re.compile(r",|;|\s(?:who|whose|which|that|of|from|at|in|for|with|on|to|and|as|during)\s")
 _PARENTHETICAL = re.compile(r"\([^()]*\)")
 _PARTY_TAG = re.compile(r"\b[RDI]-[A-Z][\w.]*\.?")
 _NAME_RUN = re.compile(r"(?:(?:[A-Z][\w’'.\-]*|de|van|von|al|la|le|del|da)\s*)*[A-Z][\w’'.\-]*")

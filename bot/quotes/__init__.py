@@ -154,7 +154,9 @@ def _headline_speaker(text: str, low: int, open_at: int) -> _Speaker | None:
 
 
 _HEADLINE_NAME = re.compile(
-    rf"(?:^\s*|\s[a-z]+\s+|\s[-—–]\s*)(?P<name>{_NAME_RUN.pattern})(?:\s*\([^()]*\))?:$"
+    # Not after "to": in "… a message to Ann Lee:", Ann Lee is who hears the words.
+    rf"(?:^\s*|\s(?!to\s|at\s|against\s)[a-z]+\s+|\s[-—–]\s*)(?P<name>{_NAME_RUN.pattern})"
+    r"(?:\s*\([^()]*\))?:$"
 )
 # A speech verb before its subject, as in "Said Lee:" or "Continued Lee:".
 _INVERTED_VERB = re.compile(

@@ -118,10 +118,10 @@ _AUXILIARIES = _word_set(
     "has had have would will also later then once again previously recently simply further "
     "repeatedly often reportedly himself herself went on to continued began proceeded"
 )
-# Up to four words, the last lower-case ("state treasurer", "Pentagon spokesman", "9/11 widow"),
+# Up to six words, the last lower-case ("state treasurer", "Pentagon spokesman", "9/11 widow"),
 # then a name that ends the phrase.
 _DESCRIPTOR_THEN_NAME = re.compile(
-    rf"^(?:[\w/’'.\-]+\s+){{0,3}}[a-z][\w\-]*\s+(?P<name>{_NAME_RUN.pattern})\s*$"
+    rf"^(?:[\w/’'.\-]+\s+){{0,5}}[a-z][\w\-]*\s+(?P<name>{_NAME_RUN.pattern})\s*$"
 )
 _APPOSITIVE_NAME = re.compile(rf"\s*(?P<name>{_NAME_RUN.pattern})\s*(?:[,.;:]|$|\s(?:who|of)\s)")
 
