@@ -256,4 +256,5 @@ def _first_names() -> gender_guesser.detector.Detector:
 def _gender_of_first_name(first: str) -> str | None:
     """ "m" or "f" when a first name is given (almost) only to men or to women, else None."""
     guess = _first_names().get_gender(first.strip("."))
-    return {"male": "m", "mostly_male": "m", "female": "f", "mostly_female": "f"}.get(guess)
+    # "mostly_" names are given to both (Bernie, Chris, Terry): they decide nothing.
+    return {"male": "m", "female": "f"}.get(guess)

@@ -31,7 +31,7 @@ _VERB_FORMS = _word_list(
     "exclaimed recounted reported reports wrote says mused muses questioned beamed boomed exhorted "
     "scoffed laughed sighed chided snapped retorted pleaded lamented laments bragged boasted "
     "marveled marvelled gushed thundered fumed lectured shot explains elaborated pressed assured "
-    "conceded reiterated reiterates barked answered answers"
+    "conceded reiterated reiterates barked answered answers surmised mocks"
 )
 _PARTICIPLES = _word_list(
     "saying adding telling writing noting arguing warning insisting explaining asking declaring "
@@ -225,6 +225,8 @@ def _parse_speaker(phrase: str, at: int) -> _Speaker | None:
             break
     tokens = [t for t in (_clean_token(t) for t in raw_tokens) if t]
     tokens = _without_affiliation(tokens)
+    while len(tokens) > 1 and tokens[0].endswith("ly") and tokens[0][1:].islower():
+        tokens = tokens[1:]  # "Recently she announced"
     while len(tokens) > 1 and (
         tokens[-1].lower() in _AUXILIARIES or (tokens[-1].endswith("ly") and tokens[-1].islower())
     ):
