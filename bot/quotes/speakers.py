@@ -112,6 +112,10 @@ _NAME_RUN = re.compile(
 )
 
 
+_CALENDAR_WORDS = _word_set(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may "
+    "june july august september october november december"
+)
 # Party and state tags ("R-Ky.", "D-N.Y.") stand after names; they are not names themselves.
 _PARTY_TAG = re.compile(r"\b[RDI]-[A-Z][A-Za-z.\-]*")
 _AUXILIARIES = _word_set(
@@ -380,7 +384,7 @@ def _leading_subject(text: str, low: int, high: int) -> _Speaker | None:
             phrase = match.group()
             speaker = _parse_speaker(phrase, start + len(phrase) - len(phrase.lstrip()))
             # "On Thursday, Lee appeared …": a day, a month or a place is no subject.
-            if speaker is not None and speaker.words.split()[-1].lower() not in _ORGANIZATION_WORDS:
+            if speaker is not None and speaker.words.split()[-1].lower() not in _CALENDAR_WORDS:
                 return speaker
     return None
 
