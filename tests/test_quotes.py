@@ -384,6 +384,16 @@ def test_descriptions_and_tags_around_the_name(sentence: str) -> None:
     assert only(extract_quotes(sentence)).speaker == "Ben Cole"
 
 
+def test_a_quote_running_into_the_writers_words_then_said_name() -> None:
+    text = "“She can promise it, but it looks unlikely” that the bridge opens in May, said Oskar Lind."
+    assert only(extract_quotes(text)).speaker == "Oskar Lind"
+
+
+def test_told_takes_a_listener_not_a_speaker() -> None:
+    text = "“The count is over,” Mayor Ida Wren, who ran unopposed, told AFP."
+    assert only(extract_quotes(text)).speaker == "Ida Wren"
+
+
 def test_an_organisation_named_with_the_is_a_named_source() -> None:
     text = "The Harbor Gazette reported: “The council met in secret.”"
     assert only(extract_quotes(text)).speaker == "The Harbor Gazette"

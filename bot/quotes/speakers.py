@@ -33,6 +33,7 @@ _VERB_FORMS = _word_list(
     "marveled marvelled gushed thundered fumed lectured shot explains elaborated pressed assured "
     "conceded reiterated reiterates barked answered answers surmised mocks"
 )
+_VERB_FORMS += ["pointed out", "points out"]  # two words: "pointed" alone says nothing
 _PARTICIPLES = _word_list(
     "saying adding telling writing noting arguing warning insisting explaining asking declaring "
     "stating calling describing reporting"
@@ -407,6 +408,14 @@ def _attribution_after(text: str, quote: _RawQuote, end: int) -> _Speaker | None
         r"\b(?:[A-Z]\.)+\s|\b(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Lt|Col|St|Jr|Sr)\.\s", between
     ):
         return None
+    # Only verbs without a listener: in ", told AFP" the name after the verb is who heard it.
+    inverts = verb.group() in ("said", "says", "added", "adds", "wrote", "writes")
+    if inverts and between.rstrip().endswith(",") and _NAME_RUN.match(text, verb.end() + 1):
+        # `"He can say it" that she will win, said Ann Lee`: the quote runs into the writer's
+        # words, then the verb comes before its subject.
+        inverted = _speaker_after_verb(text, verb.end(), end)
+        if inverted is not None and inverted.form is _SpeakerForm.NAME:
+            return inverted
     return _speaker_before_verb(text, start, verb.start())
 
 
