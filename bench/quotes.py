@@ -448,6 +448,10 @@ def main(argv: list[str] | None = None) -> int:
         text = big_text(texts, int(megabytes * 1_000_000))
         seconds = seconds_for(text, 1 if megabytes > 1 else args.rounds)
         print(f"{megabytes:.1f} MB text         {seconds:.2f} s ({seconds / megabytes:.2f} s per MB)")
+    # A page whose text lost its paragraph breaks: one paragraph of 4.5 MB.
+    flat = " ".join(big_text(texts, 4_500_000).split())
+    seconds = seconds_for(flat, 1)
+    print(f"4.5 MB, 1 paragraph {seconds:.2f} s ({seconds / 4.5:.2f} s per MB)")
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -284,6 +285,23 @@ def test_speaker_work_grows_linearly_with_the_text() -> None:
     # Every lookup costs a bounded number of comparisons: four times the text, four times the work.
     assert large.comparisons <= 4.2 * small.comparisons
     assert large.comparisons <= 20 * large.mentions
+
+
+def _seconds(text: str) -> float:
+    timings = []
+    for _ in range(2):
+        began = time.perf_counter()
+        extract_quotes(text)
+        timings.append(time.perf_counter() - began)
+    return min(timings)
+
+
+def test_a_page_without_paragraph_breaks_costs_linear_time() -> None:
+    # One paragraph of 1,500 quotes: reading each quote's context back to the paragraph's start
+    # made this quadratic (16 times the time for 4 times the text). A ratio, not a time.
+    page = " ".join(_town_report(400).split())
+    small, large = _seconds(page[: len(page) // 4]), _seconds(page)
+    assert large < 8 * small
 
 
 def test_repeated_pull_quote_is_listed_once_with_its_speaker() -> None:

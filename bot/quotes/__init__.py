@@ -62,8 +62,14 @@ def _quote_text(text: str, pieces: Sequence[tuple[int, int]]) -> str:
     return " ".join(" ".join(text[start:end].split()) for start, end in pieces)
 
 
+# How far around a quote its sentence is read for its kind and for Title Case: a sentence's worth.
+_CONTEXT = 300
+
+
 def _kind(text: str, quote: _RawQuote, words: str, paragraph: _Paragraph) -> QuoteKind:
-    before = text[paragraph.start : quote.open_at].rstrip()
+    # Only the words just before the quote matter; reading back to the paragraph's start made
+    # a page without paragraph breaks cost its length for every quote.
+    before = text[max(paragraph.start, quote.open_at - _CONTEXT) : quote.open_at].rstrip()
     first_letter = next((c for c in words if c.isalnum()), "")
     if not (first_letter.isupper() or first_letter.isdigit()):
         return QuoteKind.FRAGMENT
@@ -215,7 +221,11 @@ def _is_name_of_a_work(text: str, item: _Found, paragraph: _Paragraph) -> bool:
     if item.kind is not QuoteKind.FRAGMENT or not _is_title_case(item.text):
         return False
     start, end = item.raw.open_at, item.raw.close_end
-    outside = text[paragraph.start : start] + " " + text[end : paragraph.end]
+    outside = (
+        text[max(paragraph.start, start - _CONTEXT) : start]
+        + " "
+        + text[end : min(paragraph.end, end + _CONTEXT)]
+    )
     return not _is_title_case(outside)
 
 

@@ -225,10 +225,16 @@ def _token_before(text: str, at: int) -> str:
     end = at
     while end > 0 and text[end - 1].isspace():
         end -= 1
+    # No abbreviation is longer than this: stepping back further made a text without spaces
+    # cost its length for every full stop.
+    floor = max(0, end - _LONGEST_TOKEN)
     start = end
-    while start > 0 and not text[start - 1].isspace():
+    while start > floor and not text[start - 1].isspace():
         start -= 1
     return text[start:end]
+
+
+_LONGEST_TOKEN = 40
 
 
 def _sentence_start(text: str, low: int, high: int) -> int:
