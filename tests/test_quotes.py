@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -11,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.models import Quote, QuoteKind
-from bot.quotes import extract_quotes
+from bot.quotes import ExtractionWork, extract_quotes
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -251,7 +250,7 @@ def test_longer_statements_and_earlier_ones_rank_higher() -> None:
     text = (
         "“We start building in April and finish by the end of next year,” said Kai Moen.\n\n"
         "“It is good,” said Kai Moen.\n\n"
-        "“We start building in April and finish by the end of next year,” said Kai Moen again."
+        "“We start building in April and hope to finish by the end of next year,” said Kai Moen again."
     )
     quotes = extract_quotes(text)
     first, second, third = sorted(quotes, key=lambda q: q.start)
@@ -263,39 +262,76 @@ def test_text_without_quotes() -> None:
     assert extract_quotes("The river rose by two metres. Nobody was hurt.") == []
 
 
-def test_fast_enough_for_every_article() -> None:
-    paragraph = (
-        "“We will keep the library open on Sundays,” said Councillor Hedda Frost, who chairs the committee. "
-        "She called the cuts “short-sighted” and said the town’s ’70s buildings need repair. "
-        "“If we close it now, we won’t get it back,” she added.\n\n"
-    )
-    text = paragraph * 25  # about 1,000 words
+def _town_report(paragraphs: int) -> str:
+    """A long page: a council story whose people and quotes keep changing, like a live blog."""
+    blocks = []
+    for i in range(paragraphs):
+        surname = f"Frost{i % 97}"
+        blocks.append(
+            f"“We will keep library {i} open on Sundays,” said Councillor Hedda {surname}, who chairs "
+            f"the committee. She called the cuts “short-sighted” and said the town’s ’70s buildings "
+            f"need repair. “If we close branch {i} now, we won’t get it back,” she added. "
+            f"{surname} later told Mr. Ole Brandt{i % 89} that “the vote on item {i} comes next week.”"
+        )
+    return "\n\n".join(blocks)
+
+
+def test_speaker_work_grows_linearly_with_the_text() -> None:
+    small, large = ExtractionWork(), ExtractionWork()
+    small_quotes = extract_quotes(_town_report(200), work=small)
+    large_quotes = extract_quotes(_town_report(800), work=large)
+    assert len(large_quotes) == 4 * len(small_quotes) == 4 * 800
+    assert large.mentions >= 4 * small.mentions * 0.95
+    # Every lookup costs a bounded number of comparisons: four times the text, four times the work.
+    assert large.comparisons <= 4.2 * small.comparisons
+    assert large.comparisons <= 20 * large.mentions
+
+
+def _seconds(text: str) -> float:
     timings = []
-    for _ in range(5):
+    for _ in range(2):
         began = time.perf_counter()
-        quotes = extract_quotes(text)
+        extract_quotes(text)
         timings.append(time.perf_counter() - began)
-    assert len(quotes) == 75
-    # The target is well under 5 ms; the bound is loose so a busy test machine does not fail it.
-    assert statistics.median(timings) < 0.05
+    return min(timings)
 
 
-def test_benchmark_targets_on_shared_data(shared_dir: Path) -> None:
+def test_a_page_without_paragraph_breaks_costs_linear_time() -> None:
+    # One paragraph of 1,500 quotes: reading each quote's context back to the paragraph's start
+    # made this quadratic (16 times the time for 4 times the text). A ratio, not a time.
+    page = " ".join(_town_report(400).split())
+    small, large = _seconds(page[: len(page) // 4]), _seconds(page)
+    assert large < 8 * small
+
+
+def test_repeated_pull_quote_is_listed_once_with_its_speaker() -> None:
+    text = (
+        "“Nobody asked the people who ride the buses every day.”\n\n"
+        "The transit board cut four routes on Monday.\n\n"
+        "“Nobody asked the people who ride the buses every day,” said Imke Varga, who drives route 9."
+    )
+    quotes = extract_quotes(text)
+    assert [(q.text, q.speaker) for q in quotes] == [
+        ("Nobody asked the people who ride the buses every day", "Imke Varga")
+    ]
+
+
+def test_benchmark_targets_on_shared_data(shared_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     quotes_dir = shared_dir / "eval" / "quotes"
     if not quotes_dir.is_dir():
         pytest.skip("../shared/eval/quotes is absent")
-    # bench/ is scripts, not a package: load the script as a module.
+    # bench/ is scripts, not a package: load the script as a module (it imports bench/common.py).
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))
     spec = importlib.util.spec_from_file_location("bench_quotes", ROOT / "bench" / "quotes.py")
     assert spec is not None and spec.loader is not None
     bench = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = bench  # dataclasses look their module up while the script loads
+    monkeypatch.setitem(sys.modules, spec.name, bench)  # dataclasses look their module up while it loads
     spec.loader.exec_module(bench)
-    texts, annotations = bench.load(quotes_dir)
     scores = bench.Scores()
-    for article, text in texts.items():
-        bench.score_article(text, annotations.get(article, []), scores, False)
-    assert scores.right_quotes / scores.quotes >= 0.90
-    assert scores.recalled / scores.direct >= 0.85
+    for article in bench.load(quotes_dir):
+        scores.add(bench.score_article(article, False))
+    assert scores.right_quotes / scores.quotes >= 0.95
+    assert scores.recalled / scores.direct >= 0.92
     assert scores.right_speakers / scores.named >= 0.90
 
 
@@ -325,3 +361,153 @@ def test_a_pronoun_after_a_name_in_a_later_sentence_resolves_to_that_name() -> N
         "This is not a budget, it is a wish list": "Hedda Frost",
         "We will talk again": "Ola Brandt",
     }
+
+
+# --- house styles and harder attributions ------------------------------------------------------
+
+
+def test_two_apostrophes_make_a_double_quotation_mark() -> None:
+    text = "''We will rebuild the pier before the summer,'' said Mayor Tove Lind."
+    quote = only(extract_quotes(text))
+    assert (quote.text, quote.speaker) == ("We will rebuild the pier before the summer", "Tove Lind")
+    assert text[quote.start : quote.end] == quote.text
+    assert text[quote.start - 2 : quote.start] == "''"
+
+
+def test_single_curly_quotes_as_the_main_quotation_marks() -> None:
+    text = "‘The harbour is safe for small boats again,’ said Ines Okoro, the harbour master."
+    quote = only(extract_quotes(text))
+    assert (quote.text, quote.speaker) == ("The harbour is safe for small boats again", "Ines Okoro")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "“The accounts balance,” said treasurer Ben Cole.",
+        "“The accounts balance,” said county treasurer Ben Cole.",
+        "“The accounts balance,” said the treasurer, Ben Cole.",
+        "“The accounts balance,” said the county’s treasurer, Ben Cole, on Friday.",
+        "“The accounts balance,” Ben Cole has said.",
+        "“The accounts balance,” said Sen. Ben Cole, R-Ore.",
+        "Ben Cole, D-Ore., said, “The accounts balance.”",
+        "“The accounts balance,” Ben Cole, 52, of Salem, Ore., who audits the books, said.",
+        "“The accounts balance,” Representative Ben Cole, Democrat of Oregon, told reporters.",
+        "“The accounts balance,” said Ben Cole of the Brook Institute.",
+        "“The accounts balance,” said a leading auditor, Ben Cole.",
+        "“The accounts balance,” Ben Cole initially said.",
+        "“The accounts balance,” Ben Cole went on to say.",
+    ],
+)
+def test_descriptions_and_tags_around_the_name(sentence: str) -> None:
+    assert only(extract_quotes(sentence)).speaker == "Ben Cole"
+
+
+def test_a_quote_running_into_the_writers_words_then_said_name() -> None:
+    text = "“She can promise it, but it looks unlikely” that the bridge opens in May, said Oskar Lind."
+    assert only(extract_quotes(text)).speaker == "Oskar Lind"
+
+
+def test_told_takes_a_listener_not_a_speaker() -> None:
+    text = "“The count is over,” Mayor Ida Wren, who ran unopposed, told AFP."
+    assert only(extract_quotes(text)).speaker == "Ida Wren"
+
+
+def test_an_organisation_named_with_the_is_a_named_source() -> None:
+    text = "The Harbor Gazette reported: “The council met in secret.”"
+    assert only(extract_quotes(text)).speaker == "The Harbor Gazette"
+
+
+def test_a_day_opening_the_sentence_is_not_the_subject() -> None:
+    text = "On Thursday, Ilse Brandt endorsed the plan, saying, “It is the best offer we will get.”"
+    assert only(extract_quotes(text)).speaker == "Ilse Brandt"
+
+
+def test_an_outlet_glued_to_a_name_is_not_part_of_it() -> None:
+    text = "In an interview with the Harbor Post Linus Berg said, “We will appeal the ruling.”"
+    assert only(extract_quotes(text)).speaker == "Linus Berg"
+
+
+def test_pronoun_skips_a_person_of_the_other_gender() -> None:
+    text = (
+        "Maria Okafor, who runs the shelter, met David Brenner on Monday.\n\n"
+        "“We have beds for forty people and a waiting list of ninety,” she said."
+    )
+    assert only(extract_quotes(text)).speaker == "Maria Okafor"
+
+
+def test_title_gives_the_gender_of_a_surname() -> None:
+    text = (
+        "Ms. Halvorsen chaired the hearing, and Mr. Quist answered for the company.\n\n"
+        "“The company knew about the leak for a year,” she said."
+    )
+    assert only(extract_quotes(text)).speaker == "Halvorsen"
+
+
+def test_they_is_not_one_person() -> None:
+    text = (
+        "Maria Okafor and Lena Holm opened the shelter in March.\n\n"
+        "“Nobody should sleep outside this winter,” they said."
+    )
+    assert only(extract_quotes(text)).speaker is None
+
+
+def test_acronyms_are_not_persons_for_pronouns() -> None:
+    text = (
+        "Lena Holm spoke after the NFU released its figures.\n\n"
+        "“Farm incomes fell for the third year,” she said."
+    )
+    assert only(extract_quotes(text)).speaker == "Lena Holm"
+
+
+def test_a_name_modifying_a_job_title_is_not_the_person() -> None:
+    text = (
+        "Robin Varga toured the plant. Varga campaign spokesman Otto Roth answered questions.\n\n"
+        "“The plant stays open,” he said."
+    )
+    assert only(extract_quotes(text)).speaker == "Otto Roth"
+
+
+@pytest.mark.parametrize(
+    "intro",
+    ["Ann Lee said:", "Ann Lee continued:", "Continued Ann Lee:", "The Daily Ledger reports:"],
+)
+def test_an_introduction_carries_over_to_the_next_paragraph(intro: str) -> None:
+    text = f"{intro}\n\n“The bridge will close for repairs in May and reopen in the autumn.”"
+    expected = "the daily ledger" if "Ledger" in intro else "ann lee"
+    assert (only(extract_quotes(text)).speaker or "").casefold() == expected
+
+
+def test_a_signature_line_after_a_quote_names_its_speaker() -> None:
+    text = "“The ferry is the only way to the island in winter.”\n\n- Ruth Abara, Port Wen."
+    assert only(extract_quotes(text)).speaker == "Ruth Abara"
+
+
+def test_floating_quote_after_an_attribution_keeps_the_speaker() -> None:
+    text = (
+        "Tom Berg spoke at the depot.\n\n"
+        "“The trains will run every ten minutes,” he said.\n\n"
+        "“And the fares stay where they are.”"
+    )
+    quotes = by_text(extract_quotes(text))
+    assert quotes["The trains will run every ten minutes"].speaker == "Tom Berg"
+    assert quotes["And the fares stay where they are"].speaker == "Tom Berg"
+
+
+def test_surname_alone_is_the_full_name_and_two_people_of_one_surname_stay_apart() -> None:
+    text = (
+        "Ben Cole, the treasurer, presented the budget.\n\n"
+        "“The reserves are healthy,” Cole said.\n\n"
+        "His sister Ann Cole, who leads the opposition, disagreed.\n\n"
+        "“The reserves are a fiction,” Cole said."
+    )
+    quotes = by_text(extract_quotes(text))
+    assert quotes["The reserves are healthy"].speaker == "Ben Cole"
+    assert quotes["The reserves are a fiction"].speaker == "Ann Cole"
+
+
+def test_speaker_keys_keep_two_people_of_one_surname_apart() -> None:
+    from bot.store import speaker_keys
+
+    ben, ann = speaker_keys("Ben Cole"), speaker_keys("Ann Cole")
+    assert ben[0] != ann[0]  # /quote speaker:"Ben Cole" does not list Ann Cole's quotes
+    assert ben[1] == ann[1] == "cole"  # /quote speaker:Cole lists both
