@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.models import Change, ChangeKind, Quote, StoryArticle, WordDiffPart, WordOp
-from bot.numbers import NumberMention, find_numbers
+from bot.numbers import NumberMention, find_numbers, number_parts
 from bot.text import SplitText, split_sentences
 
 log = logging.getLogger(__name__)
@@ -201,18 +201,17 @@ def word_diff(before: str, after: str) -> tuple[WordDiffPart, ...]:
 # --- numbers -----------------------------------------------------------------------------------
 
 
-def _number_frame(text: str) -> tuple[list[str], dict[int, NumberMention]]:
+def _number_frame(text: str, mentions: Sequence[NumberMention]) -> tuple[list[str], dict[int, NumberMention]]:
     """The sentence's key words with each number as one slot token, and which number is where."""
     tokens: list[str] = []
     slots: dict[int, NumberMention] = {}
-    normalized = _restyled(text)
     done = 0
-    for mention in find_numbers(normalized):
-        tokens.extend(_key_words(normalized[done : mention.start]))
+    for mention in mentions:
+        tokens.extend(_key_words(text[done : mention.start]))
         slots[len(tokens)] = mention
         tokens.append(f"#{mention.kind}")  # no word token has a "#": slots match only slots
         done = mention.end
-    tokens.extend(_key_words(normalized[done:]))
+    tokens.extend(_key_words(text[done:]))
     return tokens, slots
 
 
@@ -222,10 +221,12 @@ def _number_changes(before: str, after: str) -> tuple[bool, list[Change]]:
     A number changed when a number of the same kind stands in its place in the other version,
     in a run of words both versions share, with another value: "nine" and "9" have the same.
     """
-    old_tokens, old_slots = _number_frame(before)
-    new_tokens, new_slots = _number_frame(after)
-    if not old_slots or not new_slots:
-        return old_tokens == new_tokens, []
+    before, after = _restyled(before), _restyled(after)
+    old_mentions, new_mentions = find_numbers(before), find_numbers(after)
+    if not old_mentions or not new_mentions:
+        return False, []  # the callers' keys differ, and not in numbers alone
+    old_tokens, old_slots = _number_frame(before, old_mentions)
+    new_tokens, new_slots = _number_frame(after, new_mentions)
     matcher = difflib.SequenceMatcher(None, old_tokens, new_tokens, autojunk=False)
     changes: list[Change] = []
     for block in matcher.get_matching_blocks():
@@ -511,9 +512,13 @@ def _quote_changes(
 def _pair_changes(old: Sequence[_Sentence], new: Sequence[_Sentence], pair: _Pair) -> list[Change]:
     before = " ".join(old[i].text for i in pair.old)
     after = " ".join(new[j].text for j in pair.new)
-    if _key(before) == _key(after):
+    old_key, new_key = _key(before), _key(after)
+    if old_key == new_key:
         return []
-    only_numbers, numbers = _number_changes(before, after)
+    only_numbers, numbers = False, list[Change]()
+    # The same numbers in the same order: only words changed (and reading the numbers costs).
+    if number_parts(old_key.split()) != number_parts(new_key.split()):
+        only_numbers, numbers = _number_changes(before, after)
     if only_numbers:
         return numbers  # none when each number only changed how it is written ("nine" -> "9")
     edit = Change(ChangeKind.SENTENCE_EDITED, before=before, after=after, words=word_diff(before, after))

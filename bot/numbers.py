@@ -21,8 +21,10 @@ their own token objects, and none reads "1.2 million" or "$4m" as one amount.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from itertools import islice
 
 _UNITS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -60,6 +62,35 @@ _SCAN = re.compile(
     r"|\S"
 )
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_FEW_TOKENS = 6  # enough for nearly every number: "$3.5 million", "twenty-five per cent"
+_MAX_NUMBER_TOKENS = 24
+
+_NUMBER_WORDS = sorted(
+    [*_UNITS, *_TENS, *_UNIT_ORDINALS, *_TENS_ORDINALS, *_SCALES, *_SCALE_ORDINALS], key=len, reverse=True
+)
+# Where a number may start: a currency sign before digits; digits not written onto a word or a
+# decimal point ("A380", ".22"); a number word; "a" or "an" before a scale.
+_NUMBER_START = re.compile(
+    r"[$€£¥]\s?\d|(?<![\w.])\d"
+    rf"|(?<![\w'-])(?:{'|'.join(_NUMBER_WORDS)}|an?\s+(?:{'|'.join(_SCALES)}))(?!\w)",
+    re.IGNORECASE,
+)
+
+_NUMBER_PARTS = frozenset([*_NUMBER_WORDS, *_ATTACHED_SCALES, *_DIGIT_ORDINAL_SUFFIXES, "percent", "cent"])
+
+
+def number_parts(words: Iterable[str]) -> list[str]:
+    """Of a text's case-folded word tokens, those that may be (part of) a number, in order.
+
+    Two texts whose lists are equal have the same numbers in the same order: a cheap test
+    before `find_numbers`, which reads the text itself.
+    """
+    return [
+        word
+        for word in words
+        if word in _NUMBER_PARTS or not word.isalpha() or word.split("-", 1)[0] in _NUMBER_PARTS
+    ]
+
 
 # Kinds: numbers pair across two versions of a sentence only with numbers of the same kind.
 PLAIN, PERCENT, ORDINAL, DECADE = "plain", "percent", "ordinal", "decade"
@@ -86,9 +117,10 @@ class _Token:
     suffix_start: int = 0
 
 
-def _tokens(text: str) -> list[_Token]:
+def _tokens(text: str, start: int, limit: int) -> list[_Token]:
+    """At most `limit` tokens from `start` on."""
     tokens: list[_Token] = []
-    for match in _SCAN.finditer(text):
+    for match in islice(_SCAN.finditer(text, start), limit):
         group = match.lastgroup or ""
         if group == "suffix":  # the suffix group closes last: the token is digits with a suffix
             tokens.append(
@@ -253,27 +285,36 @@ def _percent_after(tokens: list[_Token], index: int) -> int | None:
 
 def find_numbers(text: str) -> list[NumberMention]:
     """Every number in `text`, in order (what counts: the module docstring)."""
-    tokens = _tokens(text)
     found: list[NumberMention] = []
-    i = 0
-    while i < len(tokens):
-        token = tokens[i]
-        first = i
-        currency = ""
-        if token.group == "currency" and _digits_follow(tokens, i):
-            currency = token.text
-            i += 1
-            token = tokens[i]
-        mention: NumberMention | None = None
-        if token.group == "digits" and (currency or not _glued_to_word(text, token.start)):
-            mention, i = _digits_mention(text, tokens, first, i, currency)
-        elif token.group == "word" and _may_start_words(token.text):
-            mention, i = _words_mention(text, tokens, i)
-        else:
-            i += 1
+    position = 0
+    # Most of a sentence is no number: only where one may start is it read token by token.
+    while (start := _NUMBER_START.search(text, position)) is not None:
+        tokens = _tokens(text, start.start(), _FEW_TOKENS)
+        mention, end = _mention_at(text, tokens)
+        if len(tokens) == _FEW_TOKENS and mention is not None and mention.end > tokens[-2].start:
+            # It may go on past the tokens read: "one hundred and twenty-five thousand ..."
+            mention, end = _mention_at(text, _tokens(text, start.start(), _MAX_NUMBER_TOKENS))
         if mention is not None:
             found.append(mention)
+        position = max(end, start.end())
     return found
+
+
+def _mention_at(text: str, tokens: list[_Token]) -> tuple[NumberMention | None, int]:
+    """The number that starts at tokens[0], if any; and the offset where reading goes on."""
+    token = tokens[0]
+    currency = ""
+    index = 0
+    if token.group == "currency" and _digits_follow(tokens, 0):
+        currency = token.text
+        index = 1
+        token = tokens[1]
+    mention: NumberMention | None = None
+    if token.group == "digits":
+        mention, _ = _digits_mention(text, tokens, 0, index, currency)
+    elif token.group == "word" and _may_start_words(token.text):
+        mention, _ = _words_mention(text, tokens, index)
+    return mention, mention.end if mention is not None else token.end
 
 
 def _digits_follow(tokens: list[_Token], index: int) -> bool:
@@ -302,11 +343,6 @@ def _words_mention(text: str, tokens: list[_Token], index: int) -> tuple[NumberM
     if percent is not None:
         last, end, kind = percent, tokens[percent].end, PERCENT
     return _mention(text, tokens[index].start, end, f"{value}", kind, ""), last + 1
-
-
-def _glued_to_word(text: str, start: int) -> bool:
-    """Digits straight after a letter or a decimal point are part of a name or code ("A380")."""
-    return start > 0 and (text[start - 1].isalnum() or text[start - 1] in "._")
 
 
 def _digits_mention(

@@ -248,6 +248,23 @@ def test_a_rewritten_sentence_still_names_its_changed_number_and_only_that_one()
     assert changes[1] == Change(ChangeKind.NUMBER_CHANGED, before="12", after="15")
 
 
+def test_numbers_that_swap_places_are_two_number_changes() -> None:
+    old = "The committee voted 5 to 3 against the new tram line."
+    new = "The committee voted 3 to 5 against the new tram line."
+
+    assert _diff(old, new) == (
+        Change(ChangeKind.NUMBER_CHANGED, before="5", after="3"),
+        Change(ChangeKind.NUMBER_CHANGED, before="3", after="5"),
+    )
+
+
+def test_an_edit_that_keeps_every_number_names_no_number() -> None:
+    old = "The committee voted 5 to 3 against the tram line on 2 May."
+    new = "The full committee voted 5 to 3 against the planned tram line on 2 May."
+
+    assert _kinds(_diff(old, new)) == [ChangeKind.SENTENCE_EDITED]
+
+
 def test_a_number_dropped_from_an_edited_sentence_is_no_number_change() -> None:
     old = "Two ferries were cancelled because of the high winds."
     new = "Ferries were cancelled because of the high winds and heavy rain."
