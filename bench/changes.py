@@ -590,7 +590,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     _print_scores(score)
     for op, subset in subsets.items():
-        print(f"trials with a {op} edit: {subset.trials}")
+        print(f"trials with {op} edits: {subset.trials}")
         _print_scores(subset)
     if timings:
         print(
