@@ -1,18 +1,23 @@
 """Benchmark of `bot.changes.diff_versions` on synthetic versions of real articles.
 
-    .venv/bin/python bench/changes.py ../shared/eval/summ/dev.jsonl [--trials 4] [--seed 7] [--no-quotes]
+    .venv/bin/python bench/changes.py ../shared/eval/summ/dev.jsonl [--trials 4] [--seed 7] [--half 0|1]
 
 Each article (fields id, source, article) is split into sentences; a second version is made by a
 seeded random mix of 1-4 edits, each with the change(s) it must produce: a sentence added or
 removed, one word (`edit`) or 2-3 words (`heavy_edit`) replaced / deleted / inserted inside a
-sentence, a number changed, a sentence with balanced quotation marks removed or added, a headline
-word changed, and no-change edits (a sentence moved, a sentence split at ", and", quote style
-or apostrophes restyled) which must produce nothing. Quotes come from `bot.quotes.extract_quotes`
-run on each full version (when it exists; else quotes=[]): a quote edit must give QUOTE_REMOVED /
-QUOTE_ADDED for the quotes found inside its sentence, or a sentence change when none is (trials
-where a found quote crosses that sentence's edge are skipped). Prints precision and recall per
-change type, the time diff_versions takes, and story-matching figures (nearly every pair of
-articles is a different story, so the top scores there are false-match margins).
+sentence (never a number word), a number in digits changed (`number`), a number word changed to
+another word or to digits of another value (`number_word`: "two" -> "ten" or "14", "third" ->
+"fifth"), a word edit plus a number change in one sentence (`edit_number`: SENTENCE_EDITED and
+NUMBER_CHANGED), a sentence with balanced quotation marks removed or added, a headline word
+changed, and no-change edits (a sentence moved, a sentence split at ", and", quote style or
+apostrophes restyled, a number word written in digits or back, "nine" <-> "9") which must produce
+nothing. Quotes come from `bot.quotes.extract_quotes` run on each full version (when it exists;
+else quotes=[]): a quote edit must give QUOTE_REMOVED / QUOTE_ADDED for the quotes found inside
+its sentence, or a sentence change when none is (trials where a found quote crosses that
+sentence's edge are skipped). Prints precision and recall per change type, over all trials and
+over the trials with a `number_word` or an `edit_number` edit, the time diff_versions takes, and
+story-matching figures (nearly every pair of articles is a different story, so the top scores
+there are false-match margins).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import re
 import statistics
 import sys
 import time
+import zlib
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -49,8 +55,48 @@ _WORD = re.compile(r"(?<![\w'’\-])[a-z]{4,}(?![\w'’\-])")
 _DIGITS = re.compile(r"(?<![\w.,$€£])\d{1,4}(?![\w.,%])")
 _QUOTE_CHARS = re.compile("[\"“”‘’']")
 _INSERT_WORDS = ("reportedly", "previously", "officially", "apparently", "separately")
-_CHANGE_OPS = ("add", "remove", "edit", "heavy_edit", "number", "quote_remove", "quote_add", "headline")
-_NO_CHANGE_OPS = ("move", "split", "style")
+_CHANGE_OPS = (
+    "add",
+    "remove",
+    "edit",
+    "heavy_edit",
+    "number",
+    "number_word",
+    "edit_number",
+    "quote_remove",
+    "quote_add",
+    "headline",
+)
+_NO_CHANGE_OPS = ("move", "split", "style", "number_style")
+
+# English number words, written out here so the benchmark does not take them from the code it
+# measures. "one" and "second" are left out of the edits: they are as often not numbers.
+_UNIT_WORDS = [
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+    "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+]  # fmt: skip
+_TENS_WORDS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+_ORDINAL_WORDS = [
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+    "tenth",
+]
+_AMOUNT_WORDS = ["hundred", "thousand", "million", "billion", "trillion", "percent", "cent"]
+_NUMBER_WORDS = frozenset(_UNIT_WORDS + _TENS_WORDS + _ORDINAL_WORDS + _AMOUNT_WORDS)
+_CARDINAL = "|".join(
+    [f"{t}-(?:{'|'.join(_UNIT_WORDS[1:10])})" for t in _TENS_WORDS] + _TENS_WORDS + _UNIT_WORDS[2:][::-1]
+)
+_NUMBER_WORD = re.compile(
+    rf"(?<![\w'’\-])(?:(?P<cardinal>{_CARDINAL})|(?P<ordinal>first|{'|'.join(_ORDINAL_WORDS[2:])}))(?![\w'’])",
+    re.IGNORECASE,
+)
 
 
 def _norm(text: str) -> str:
@@ -86,8 +132,76 @@ class Trial:
     quoted_added: list[str] = field(default_factory=list)  # inserted sentences
 
 
+def _number_word(value: int) -> str:
+    """2 <= value <= 99 in words."""
+    if value < 20:
+        return _UNIT_WORDS[value]
+    tens, unit = divmod(value, 10)
+    return _TENS_WORDS[tens - 2] + (f"-{_UNIT_WORDS[unit]}" if unit else "")
+
+
+def _number_word_value(word: str) -> int:
+    word = word.casefold()
+    if "-" in word:
+        tens, unit = word.split("-")
+        return _number_word_value(tens) + _number_word_value(unit)
+    if word in _TENS_WORDS:
+        return 20 + 10 * _TENS_WORDS.index(word)
+    return _UNIT_WORDS.index(word)
+
+
+def _like(word: str, model: str) -> str:
+    return word.capitalize() if model[0].isupper() else word
+
+
+def _change_number_word(sentence: str, rng: random.Random) -> tuple[str, str, str] | None:
+    """A number word changed to another value, in words or (cardinals) in digits."""
+    found = list(_NUMBER_WORD.finditer(sentence))
+    if not found:
+        return None
+    target = rng.choice(found)
+    old = target.group()
+    if target.group("ordinal"):
+        options = [w for w in _ORDINAL_WORDS if w != old.casefold() and w != "second"]
+        new = _like(rng.choice(options), old)
+    else:
+        value = _number_word_value(old)
+        new_value = rng.choice([v for v in range(2, 100) if v != value])
+        new = str(new_value) if rng.random() < 0.4 else _like(_number_word(new_value), old)
+    return sentence[: target.start()] + new + sentence[target.end() :], old, new
+
+
+_JOINERS = frozenset("-–:/")
+
+
+def _restyle_number(sentence: str, rng: random.Random) -> str | None:
+    """A number word written in digits, or a small number in digits written as a word."""
+    words = [m for m in _NUMBER_WORD.finditer(sentence) if m.group("cardinal")]
+    digits = [m for m in _DIGITS.finditer(sentence) if 2 <= int(m.group()) <= 99 and m.group()[0] != "0"]
+    # Not inside a score, range, time or date ("5-2", "10:30", "3/4"): a word there is no longer
+    # one number with its neighbours.
+    targets = [
+        m
+        for m in words + digits
+        if sentence[m.start() - 1 : m.start()] not in _JOINERS
+        and sentence[m.end() : m.end() + 1] not in _JOINERS
+    ]
+    if not targets:
+        return None
+    target = rng.choice(targets)
+    if target.group().isdigit():
+        new = _number_word(int(target.group()))
+        if sentence[: target.start()].strip() == "":
+            new = new.capitalize()
+    else:
+        new = str(_number_word_value(target.group()))
+    return sentence[: target.start()] + new + sentence[target.end() :]
+
+
 def _edit_words(sentence: str, rng: random.Random, vocabulary: Sequence[str]) -> str | None:
-    words = list(_WORD.finditer(sentence))
+    """One word replaced, deleted or inserted; number words are left alone (numbers are their
+    own edits)."""
+    words = [w for w in _WORD.finditer(sentence) if w.group() not in _NUMBER_WORDS]
     if not words:
         return None
     target = rng.choice(words)
@@ -200,7 +314,7 @@ def _make_trial(
     first_words = sentences[0].split()[:10]
     old_title = " ".join(first_words).rstrip(".,;:")
     trial = Trial(old_title, list(sentences), old_title, list(sentences))
-    vocabulary = sorted({w for s in sentences for w in _WORD.findall(s)})
+    vocabulary = sorted({w for s in sentences for w in _WORD.findall(s)} - _NUMBER_WORDS)
     plan: list[str] = []
     for _ in range(rng.randint(1, 4)):
         plan.append(rng.choice((*_CHANGE_OPS, *_NO_CHANGE_OPS)))
@@ -302,6 +416,30 @@ def _edit_in_place(
             return None
         edited, old_number, new_number = changed
         return edited, [Expected(ChangeKind.NUMBER_CHANGED, before=old_number, after=new_number)]
+    if op == "number_word" and not quoted:
+        changed = _change_number_word(sentence, rng)
+        if changed is None:
+            return None
+        edited, old_number, new_number = changed
+        return edited, [Expected(ChangeKind.NUMBER_CHANGED, before=old_number, after=new_number)]
+    if op == "edit_number" and not quoted:
+        changed = _change_number(sentence, rng) if rng.random() < 0.5 else None
+        changed = changed or _change_number_word(sentence, rng) or _change_number(sentence, rng)
+        if changed is None:
+            return None
+        numbered, old_number, new_number = changed
+        edited = numbered
+        for _ in range(rng.randint(1, 2)):
+            edited = _edit_words(edited, rng, vocabulary) or edited
+        if _norm(edited) == _norm(numbered):
+            return None  # no word to edit
+        return edited, [
+            Expected(ChangeKind.SENTENCE_EDITED, before=sentence, after=edited),
+            Expected(ChangeKind.NUMBER_CHANGED, before=old_number, after=new_number),
+        ]
+    if op == "number_style":
+        restyled = _restyle_number(sentence, rng)
+        return None if restyled is None else (restyled, [])
     if op == "split":
         split = _split_at_and(sentence)
         return None if split is None else (split, [])
@@ -377,6 +515,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--show", type=int, default=0, help="print this many failing trials")
     parser.add_argument("--no-quotes", action="store_true", help="pass quotes=[] even with an extractor")
+    parser.add_argument(
+        "--half",
+        type=int,
+        choices=(0, 1),
+        default=None,
+        help="only the articles in this half (by a fixed hash of the id); default: all",
+    )
     args = parser.parse_args(argv)
 
     finder = None if args.no_quotes else _load_quote_finder()
@@ -385,6 +530,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     with args.data.open(encoding="utf-8") as lines:
         for line in lines:
             record = json.loads(line)
+            if args.half is not None and zlib.crc32(str(record["id"]).encode()) % 2 != args.half:
+                continue
             texts.append(record["article"])
             sentences = split_sentences(record["article"])
             # Versions are rebuilt by joining sentences, so keep articles the splitter re-splits alike.
@@ -393,6 +540,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     donors = _donors(articles)
 
     score = Score()
+    # The trials with a number-word edit, and those with an edit plus a number change.
+    subsets = {"number_word": Score(), "edit_number": Score()}
     timings: list[float] = []
     timings_40: list[float] = []
     skipped = 0
@@ -425,6 +574,9 @@ def main(argv: Sequence[str] | None = None) -> None:
                 timings_40.append(elapsed)
             ops.update(trial.ops)
             problems = score.add(trial.expected, found)
+            for op, subset in subsets.items():
+                if op in trial.ops:
+                    subset.add(trial.expected, found)
             if problems and shown < args.show:
                 shown += 1
                 print(f"--- article {index} trial {trial_number} ops {trial.ops}")
@@ -436,14 +588,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"articles {len(articles)}, trials {score.trials} (skipped {skipped}),",
         f"edits {dict(sorted(ops.items()))}",
     )
-    print(f"{'change type':<18} {'expected':>8} {'found':>6} {'precision':>9} {'recall':>7}")
-    kinds = sorted(set(score.true_positive) | set(score.false_positive) | set(score.false_negative))
-    for kind in kinds:
-        tp, fp, fn = score.true_positive[kind], score.false_positive[kind], score.false_negative[kind]
-        precision = tp / (tp + fp) if tp + fp else 1.0
-        recall = tp / (tp + fn) if tp + fn else 1.0
-        print(f"{kind:<18} {tp + fn:>8} {tp + fp:>6} {precision:>9.3f} {recall:>7.3f}")
-    print(f"trials with exactly the expected changes: {score.exact_trials}/{score.trials}")
+    _print_scores(score)
+    for op, subset in subsets.items():
+        print(f"trials with {op} edits: {subset.trials}")
+        _print_scores(subset)
     if timings:
         print(
             f"diff_versions: median {statistics.median(timings) * 1000:.2f} ms, "
@@ -453,6 +601,17 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
 
     _story_figures(texts)
+
+
+def _print_scores(score: Score) -> None:
+    print(f"{'change type':<18} {'expected':>8} {'found':>6} {'precision':>9} {'recall':>7}")
+    kinds = sorted(set(score.true_positive) | set(score.false_positive) | set(score.false_negative))
+    for kind in kinds:
+        tp, fp, fn = score.true_positive[kind], score.false_positive[kind], score.false_negative[kind]
+        precision = tp / (tp + fp) if tp + fp else 1.0
+        recall = tp / (tp + fn) if tp + fn else 1.0
+        print(f"{kind:<18} {tp + fn:>8} {tp + fp:>6} {precision:>9.3f} {recall:>7.3f}")
+    print(f"trials with exactly the expected changes: {score.exact_trials}/{score.trials}")
 
 
 def _story_figures(texts: Sequence[str]) -> None:

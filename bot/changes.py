@@ -13,8 +13,12 @@ Version diff (`diff_versions`) rules — each edit is reported exactly once:
    (Dice >= `EDIT_MIN_SIMILARITY`); one old sentence may also pair with two adjacent new ones
    (a split with edits) or the reverse (a merge with edits). A pair is ONE change:
    - NUMBER_CHANGED (one per changed number) when the sentences differ only in their numbers
-     (a number includes its currency sign and its unit or scale: "$3.5 million", "12%");
-   - otherwise SENTENCE_EDITED, with `before`, `after` and a word diff (`words`).
+     (numbers in digits or words, with their currency sign, scale and percent: "$3.5 million",
+     "twenty-five", "third", "12%"; see `bot.numbers`), and nothing when each number only
+     changed how it is written ("nine" -> "9");
+   - otherwise SENTENCE_EDITED, with `before`, `after` and a word diff (`words`), followed by a
+     NUMBER_CHANGED for each number that changed in it: one whose place, in a run of words both
+     versions share, holds a number of the same kind with another value.
    Unpaired old sentences are SENTENCE_REMOVED, unpaired new ones SENTENCE_ADDED.
 4. Quotes (from the callers' quote lists) are compared by their key. A quote is removed when
    (a) its key is in no new quote, (b) it is not one side of an *edited* quote (a removed and an
@@ -49,6 +53,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.models import Change, ChangeKind, Quote, StoryArticle, WordDiffPart, WordOp
+from bot.numbers import NumberMention, find_numbers, number_parts
 from bot.text import SplitText, split_sentences
 
 log = logging.getLogger(__name__)
@@ -83,12 +88,6 @@ _STYLE = str.maketrans(
 _TOKEN = re.compile(r"[$€£¥]?\d+(?:[.,:]\d+)*(?:[-–]\d+(?:[.,]\d+)*)*%?|\w+(?:['\-]\w+)*|[^\w\s]")
 # _TOKEN without punctuation
 _WORD_TOKEN = re.compile(r"[$€£¥]?\d+(?:[.,:]\d+)*(?:[-–]\d+(?:[.,]\d+)*)*%?|\w+(?:['\-]\w+)*")
-_NUMBER = re.compile(
-    r"(?<![\w.,])(?:[$€£¥]\s?)?\d+(?:[.,]\d+)*(?:[-–]\d+(?:[.,]\d+)*)*"
-    r"(?:\s?%|\s?(?:percent|per\s+cent|million|billion|trillion|thousand)\b|(?:bn|m|k)\b)?",
-    re.IGNORECASE,
-)
-_NUMBER_SLOT = "\x00"
 _SENTENCE_END_TOKENS = frozenset({".", "!", "?", '"', "'", ":", ";"})
 
 _STOP_WORDS_TEXT = """
@@ -202,25 +201,40 @@ def word_diff(before: str, after: str) -> tuple[WordDiffPart, ...]:
 # --- numbers -----------------------------------------------------------------------------------
 
 
-def _numbers(text: str) -> list[str]:
-    return [m.group().strip() for m in _NUMBER.finditer(_restyled(text))]
+def _number_frame(text: str, mentions: Sequence[NumberMention]) -> tuple[list[str], dict[int, NumberMention]]:
+    """The sentence's key words with each number as one slot token, and which number is where."""
+    tokens: list[str] = []
+    slots: dict[int, NumberMention] = {}
+    done = 0
+    for mention in mentions:
+        tokens.extend(_key_words(text[done : mention.start]))
+        slots[len(tokens)] = mention
+        tokens.append(f"#{mention.kind}")  # no word token has a "#": slots match only slots
+        done = mention.end
+    tokens.extend(_key_words(text[done:]))
+    return tokens, slots
 
 
-def _number_changes(before: str, after: str) -> list[Change] | None:
-    """One NUMBER_CHANGED per changed number, or None when more than numbers differ."""
-    old_numbers, new_numbers = _numbers(before), _numbers(after)
-    if not old_numbers or len(old_numbers) != len(new_numbers):
-        return None
-    old_frame = _key(_NUMBER.sub(_NUMBER_SLOT, _restyled(before)).replace(_NUMBER_SLOT, " nnum "))
-    new_frame = _key(_NUMBER.sub(_NUMBER_SLOT, _restyled(after)).replace(_NUMBER_SLOT, " nnum "))
-    if old_frame != new_frame:
-        return None
-    changes = [
-        Change(ChangeKind.NUMBER_CHANGED, before=old, after=new)
-        for old, new in zip(old_numbers, new_numbers, strict=True)
-        if _key(old) != _key(new)
-    ]
-    return changes or None
+def _number_changes(before: str, after: str) -> tuple[bool, list[Change]]:
+    """(whether only numbers differ, one NUMBER_CHANGED per number whose value changed).
+
+    A number changed when a number of the same kind stands in its place in the other version,
+    in a run of words both versions share, with another value: "nine" and "9" have the same.
+    """
+    before, after = _restyled(before), _restyled(after)
+    old_mentions, new_mentions = find_numbers(before), find_numbers(after)
+    if not old_mentions or not new_mentions:
+        return False, []  # the callers' keys differ, and not in numbers alone
+    old_tokens, old_slots = _number_frame(before, old_mentions)
+    new_tokens, new_slots = _number_frame(after, new_mentions)
+    matcher = difflib.SequenceMatcher(None, old_tokens, new_tokens, autojunk=False)
+    changes: list[Change] = []
+    for block in matcher.get_matching_blocks():
+        for k in range(block.size):
+            old, new = old_slots.get(block.a + k), new_slots.get(block.b + k)
+            if old is not None and new is not None and old.value != new.value:
+                changes.append(Change(ChangeKind.NUMBER_CHANGED, before=old.text, after=new.text))
+    return old_tokens == new_tokens, changes
 
 
 # --- sentence alignment ------------------------------------------------------------------------
@@ -498,12 +512,17 @@ def _quote_changes(
 def _pair_changes(old: Sequence[_Sentence], new: Sequence[_Sentence], pair: _Pair) -> list[Change]:
     before = " ".join(old[i].text for i in pair.old)
     after = " ".join(new[j].text for j in pair.new)
-    if _key(before) == _key(after):
+    old_key, new_key = _key(before), _key(after)
+    if old_key == new_key:
         return []
-    numbers = _number_changes(before, after)
-    if numbers is not None:
-        return numbers
-    return [Change(ChangeKind.SENTENCE_EDITED, before=before, after=after, words=word_diff(before, after))]
+    only_numbers, numbers = False, list[Change]()
+    # The same numbers in the same order: only words changed (and reading the numbers costs).
+    if number_parts(old_key.split()) != number_parts(new_key.split()):
+        only_numbers, numbers = _number_changes(before, after)
+    if only_numbers:
+        return numbers  # none when each number only changed how it is written ("nine" -> "9")
+    edit = Change(ChangeKind.SENTENCE_EDITED, before=before, after=after, words=word_diff(before, after))
+    return [edit, *numbers]
 
 
 def diff_versions(

@@ -19,18 +19,21 @@ def format_time(value: datetime | None) -> str | None:
 
 
 def mark_words(change: Change) -> str:
-    """An edit with its changed words marked: [-removed-] {+added+}."""
+    """An edit with its changed words marked: [-removed-] {+added+}, one space between runs."""
     if not change.words:
         return f"{change.before} → {change.after}"
     parts = []
     for part in change.words:
+        text = " ".join(part.text.split())  # a run carries the spacing that follows it
+        if not text:
+            continue
         if part.op is WordOp.DELETED:
-            parts.append(f"[-{part.text}-]")
+            parts.append(f"[-{text}-]")
         elif part.op is WordOp.INSERTED:
-            parts.append(f"{{+{part.text}+}}")
+            parts.append(f"{{+{text}+}}")
         else:
-            parts.append(part.text)
-    return " ".join(p for p in parts if p)
+            parts.append(text)
+    return " ".join(parts)
 
 
 _CHANGE_LABELS = {

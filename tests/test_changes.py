@@ -225,15 +225,134 @@ def test_two_numbers_changed_in_one_sentence_are_two_changes() -> None:
     )
 
 
-def test_number_and_word_edit_together_is_one_sentence_edit() -> None:
+def test_number_and_word_edit_together_is_one_sentence_edit_and_the_number_change() -> None:
     old = "At least 12 people were injured in the crash."
     new = "At least 15 people were seriously injured in the crash."
 
     changes = _diff(old, new)
 
-    assert _kinds(changes) == [ChangeKind.SENTENCE_EDITED]
+    assert _kinds(changes) == [ChangeKind.SENTENCE_EDITED, ChangeKind.NUMBER_CHANGED]
     assert WordDiffPart(WordOp.DELETED, "12 ") in changes[0].words
     assert WordDiffPart(WordOp.INSERTED, "15 ") in changes[0].words
+    assert changes[1] == Change(ChangeKind.NUMBER_CHANGED, before="12", after="15")
+
+
+def test_a_rewritten_sentence_still_names_its_changed_number_and_only_that_one() -> None:
+    old = "The flood cut power to 3 villages and killed 12 people on Monday."
+    new = "On Tuesday officials said the flood, which cut power to 3 villages, had killed 15 people."
+
+    changes = _diff(old, new)
+
+    assert _kinds(changes) == [ChangeKind.SENTENCE_EDITED, ChangeKind.NUMBER_CHANGED]
+    assert changes[0].before == old and changes[0].after == new
+    assert changes[1] == Change(ChangeKind.NUMBER_CHANGED, before="12", after="15")
+
+
+def test_numbers_that_swap_places_are_two_number_changes() -> None:
+    old = "The committee voted 5 to 3 against the new tram line."
+    new = "The committee voted 3 to 5 against the new tram line."
+
+    assert _diff(old, new) == (
+        Change(ChangeKind.NUMBER_CHANGED, before="5", after="3"),
+        Change(ChangeKind.NUMBER_CHANGED, before="3", after="5"),
+    )
+
+
+def test_an_edit_that_keeps_every_number_names_no_number() -> None:
+    old = "The committee voted 5 to 3 against the tram line on 2 May."
+    new = "The full committee voted 5 to 3 against the planned tram line on 2 May."
+
+    assert _kinds(_diff(old, new)) == [ChangeKind.SENTENCE_EDITED]
+
+
+def test_a_number_dropped_from_an_edited_sentence_is_no_number_change() -> None:
+    old = "Two ferries were cancelled because of the high winds."
+    new = "Ferries were cancelled because of the high winds and heavy rain."
+
+    assert _kinds(_diff(old, new)) == [ChangeKind.SENTENCE_EDITED]
+
+
+@pytest.mark.parametrize(
+    ("old_number", "new_number"),
+    [("two", "ten"), ("Nine", "Eight"), ("twenty-five", "thirty-one"), ("three", "four")],
+)
+def test_number_word_to_number_word_is_number_changed(old_number: str, new_number: str) -> None:
+    old = f"The panel heard from {old_number} witnesses before the recess."
+    new = f"The panel heard from {new_number} witnesses before the recess."
+
+    assert _diff(old, new) == (Change(ChangeKind.NUMBER_CHANGED, before=old_number, after=new_number),)
+
+
+def test_number_word_at_the_start_of_a_sentence_is_number_changed() -> None:
+    old = "Nine days later the ferry service resumed. Tickets were refunded."
+    new = "Eight days later the ferry service resumed. Tickets were refunded."
+
+    assert _diff(old, new) == (Change(ChangeKind.NUMBER_CHANGED, before="Nine", after="Eight"),)
+
+
+@pytest.mark.parametrize(
+    ("old_number", "new_number"),
+    [("nine", "11"), ("two", "20"), ("a hundred", "150"), ("1.2 million", "1.5 million")],
+)
+def test_number_words_to_digits_of_another_value_is_number_changed(old_number: str, new_number: str) -> None:
+    old = f"Organisers expect {old_number} visitors at the harbour festival."
+    new = f"Organisers expect {new_number} visitors at the harbour festival."
+
+    assert _diff(old, new) == (Change(ChangeKind.NUMBER_CHANGED, before=old_number, after=new_number),)
+
+
+@pytest.mark.parametrize(
+    ("old_number", "new_number"), [("third", "fourth"), ("first", "second"), ("2nd", "twenty-first")]
+)
+def test_an_ordinal_change_is_number_changed(old_number: str, new_number: str) -> None:
+    old = f"It is the {old_number} closure of the mountain pass this winter."
+    new = f"It is the {new_number} closure of the mountain pass this winter."
+
+    assert _diff(old, new) == (Change(ChangeKind.NUMBER_CHANGED, before=old_number, after=new_number),)
+
+
+def test_an_edit_with_a_number_word_change_is_the_edit_and_the_number_change() -> None:
+    old = "In the first three months of the year the bakery sold bread to two schools."
+    new = "In the first four months of the year the small bakery sold bread to two schools."
+
+    changes = _diff(old, new)
+
+    assert _kinds(changes) == [ChangeKind.SENTENCE_EDITED, ChangeKind.NUMBER_CHANGED]
+    assert changes[1] == Change(ChangeKind.NUMBER_CHANGED, before="three", after="four")
+
+
+@pytest.mark.parametrize(
+    ("old_number", "new_number"),
+    [
+        ("nine", "9"),
+        ("twenty-five", "25"),
+        ("first", "1st"),
+        ("5%", "five percent"),
+        ("12 per cent", "12%"),
+        ("$4m", "$4 million"),
+        ("1,200", "1200"),
+        ("one hundred and five", "105"),
+    ],
+)
+def test_the_same_value_written_another_way_is_no_change(old_number: str, new_number: str) -> None:
+    old = f"The council counted {old_number} complaints about the new bins."
+    new = f"The council counted {new_number} complaints about the new bins."
+
+    assert _diff(old, new) == ()
+
+
+def test_the_same_value_written_another_way_in_an_edit_is_the_edit_alone() -> None:
+    old = "The council counted nine complaints about the new bins."
+    new = "The council counted 9 complaints about the new recycling bins."
+
+    assert _kinds(_diff(old, new)) == [ChangeKind.SENTENCE_EDITED]
+
+
+def test_a_percent_and_a_plain_number_do_not_pair() -> None:
+    old = "Turnout was 40 on the island."
+    new = "Turnout was 40% on the island."
+
+    assert _kinds(_diff(old, new)) == [ChangeKind.SENTENCE_EDITED]
 
 
 # --- quotes ------------------------------------------------------------------------------------
@@ -501,7 +620,7 @@ def test_quotes_added_to_one_sentence_come_in_text_order_whatever_the_list_order
 
 
 def test_diff_takes_already_split_texts() -> None:
-    new = OLD.replace("three stations", "four stations").replace(
+    new = OLD.replace("three stations", "three nearby stations").replace(
         "The cause of the fire is not yet known. ", ""
     )
     expected = diff_versions("Old", OLD, OLD_QUOTES, "New", new, [])

@@ -341,6 +341,24 @@ def test_change_atoms_mark_removed_and_added_words() -> None:
     assert " ".join(change_atoms(number)) == "• *number:* ~~40~~ → **45**"
 
 
+def test_a_number_changed_inside_an_edit_reads_as_the_edit_then_the_number_alone() -> None:
+    from bot.changes import diff_versions
+    from bot.render import describe_changes
+
+    old = "The ferry carried 40 passengers on its last crossing."
+    new = "The late ferry carried 45 passengers on its last crossing."
+    changes = Changes(ChangeBasis.PREVIOUS_VERSION, diff_versions(None, old, [], None, new, []))
+
+    assert describe_changes(changes) == [
+        "edited: The {+late+} ferry carried [-40-] {+45+} passengers on its last crossing.",
+        "number: 40 → 45",
+    ]
+    assert [" ".join(change_atoms(c)) for c in changes.items] == [
+        "• *edited:* The **late** ferry carried ~~40~~ **45** passengers on its last crossing.",
+        "• *number:* ~~40~~ → **45**",
+    ]
+
+
 def test_changes_embeds_page_300_changes_in_order() -> None:
     changes = Changes(
         ChangeBasis.PREVIOUS_VERSION, tuple(edited(f"old{i} " * 20, f"new{i} " * 20) for i in range(300))
