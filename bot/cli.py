@@ -10,29 +10,52 @@ import os
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
+from rich.text import Text
 
 from bot import __version__
 from bot.brief import ArticleText, BriefContext, build_brief
-from bot.config import ConfigError, Settings, load_settings, load_sources
+from bot.config import DIGEST_ITEMS_LIMIT, Settings, load_settings, load_sources
 from bot.engine import Engine, PollReport, SourceReport, fetch_settings
+from bot.errors import NewsbriefError
 from bot.fetch import Fetcher
-from bot.render import render_brief_text, render_digest_text
+from bot.models import SourceKind
+from bot.render import render_brief_rich, render_digest_rich
 from bot.serialize import brief_to_dict
-from bot.sources import SourceError, article_from_body, fetch_page, read_limited, read_local_file
+from bot.sources import (
+    SourceError,
+    article_from_body,
+    control_share,
+    fetch_page,
+    read_limited,
+    read_local_file,
+)
+from bot.startup import open_engine
+from bot.store import SNIPPET_END, SNIPPET_START
 
 log = logging.getLogger("newsbrief")
 
 
 Handler = Callable[[Settings, argparse.Namespace, Console], Coroutine[Any, Any, int]]
 
+# Exit codes (README, "Exit codes"). A NewsbriefError exits with its own `exit_code`: 1, or 2 for
+# a usage or settings mistake.
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_SOURCES_FAILED = 3  # `poll` ran, but at least one source could not be read
+EXIT_INTERRUPTED = 130
+# Above this share of control characters a JSON Lines item's text is binary data, not an article.
+_MAX_CONTROL_SHARE = 0.05
 
-class UsageError(Exception):
-    """Bad input on the command line; the message says what to do instead."""
+
+class UsageError(NewsbriefError):
+    """Bad input on the command line; the reason says what to do instead."""
+
+    exit_code = EXIT_USAGE
 
 
 # ---- poll ----------------------------------------------------------------------------------
@@ -50,10 +73,15 @@ def poll_table(report: PollReport) -> Table:
             str(source.new),
             str(source.updated),
             str(source.unchanged),
-            str(source.failed),
+            str(failed_count(source)),
             _status(source),
         )
     return table
+
+
+def failed_count(source: SourceReport) -> int:
+    """What failed in one source: its articles that could not be read, or 1 when the whole source failed."""
+    return source.failed + (1 if source.error else 0)
 
 
 def _status(source: SourceReport) -> str:
@@ -81,10 +109,10 @@ async def _poll(engine: Engine, console: Console, *, force: bool) -> PollReport:
 
 
 async def cmd_poll(settings: Settings, args: argparse.Namespace, console: Console) -> int:
-    async with Engine.open(settings) as engine:
+    async with open_engine(settings) as engine:
         report = await _poll(engine, console, force=True)
     console.print(poll_table(report))
-    return 0
+    return EXIT_SOURCES_FAILED if any(s.error for s in report.sources) else EXIT_OK
 
 
 # ---- digest --------------------------------------------------------------------------------
@@ -96,13 +124,13 @@ async def cmd_digest(settings: Settings, args: argparse.Namespace, console: Cons
             "posting a digest needs the Discord bot (`newsbrief run`); "
             "use `newsbrief digest --dry-run` to print it here"
         )
-    async with Engine.open(settings) as engine:
+    async with open_engine(settings) as engine:
         report = await _poll(engine, console, force=True)
         digest = await engine.digest(max_items=args.max_items)
     failing = [s for s in report.sources if s.error]
     for source in failing:
         console.print(f"[yellow]source {source.name!r} failed: {source.error}[/yellow]", highlight=False)
-    console.print(render_digest_text(digest), highlight=False, markup=False, soft_wrap=True)
+    console.print(render_digest_rich(digest), highlight=False, soft_wrap=True)
     return 0
 
 
@@ -111,42 +139,72 @@ async def cmd_digest(settings: Settings, args: argparse.Namespace, console: Cons
 
 async def _read_target(target: str, settings: Settings) -> tuple[ArticleText, str | None]:
     if target == "-":
-        page = article_from_body(read_limited(sys.stdin.buffer), url="stdin.txt")
+        page = article_from_body(read_limited(sys.stdin.buffer), url="stdin.txt", name="standard input")
         return ArticleText(page.text, page.title), None
-    if target.startswith(("http://", "https://")):
+    if target.lower().startswith(("http://", "https://")):
         async with Fetcher(fetch_settings(settings)) as fetcher:
             page = await fetch_page(fetcher, target)
         return ArticleText(page.text, page.title), page.canonical_url or target
+    scheme, sep, _ = target.partition("://")
+    if sep and scheme.isascii() and scheme.isalpha():
+        raise UsageError(f"{target}: only http and https URLs can be read (or give a file path, or -)")
     return await asyncio.to_thread(_read_file, Path(target)), None
 
 
 def _read_file(path: Path) -> ArticleText:
-    if not path.is_file():
+    if path.is_dir():
+        raise UsageError(f"{path}: is a directory; give one article file, an http(s) URL, or -")
+    if not path.exists():
         raise UsageError(f"{path}: no such file (give a path, an http(s) URL, or - for standard input)")
+    if not path.is_file():
+        raise UsageError(f"{path}: not a regular file; give one article file, an http(s) URL, or -")
     page = read_local_file(path.resolve())
     return ArticleText(page.text, page.title)
 
 
+def jsonl_error(item_id: Any, number: int, reason: str) -> dict[str, Any]:
+    """The error object for one JSON Lines item (README: "The JSON Lines interface")."""
+    return {"id": item_id, "error": f"line {number}: {reason}"}
+
+
+def _not_article_text(value: str, field: str) -> str | None:
+    """Why an item's text or HTML cannot be briefed, or None when it can."""
+    if not value.strip():
+        return f"'{field}' is empty"
+    if control_share(value[:8192]) > _MAX_CONTROL_SHARE:
+        return f"'{field}' holds binary data, not text"
+    return None
+
+
 def _jsonl_brief(line: str, number: int, sentences: int) -> dict[str, Any]:
+    if not line.strip():
+        return jsonl_error(None, number, "blank line (expected a JSON object)")
     try:
         item = json.loads(line)
     except json.JSONDecodeError as exc:
-        return {"id": None, "error": f"line {number}: not JSON ({exc.msg})"}
+        return jsonl_error(None, number, f"not JSON ({exc.msg})")
     if not isinstance(item, dict):
-        return {"id": None, "error": f"line {number}: expected a JSON object"}
+        return jsonl_error(None, number, "expected a JSON object")
     item_id = item.get("id")
-    if isinstance(item.get("text"), str):
+    field = next((key for key in ("text", "html") if isinstance(item.get(key), str)), None)
+    if field is None:
+        return jsonl_error(item_id, number, "needs 'text' or 'html' (a string)")
+    problem = _not_article_text(item[field], field)
+    if problem:
+        return jsonl_error(item_id, number, problem)
+    if field == "text":
         text, title = item["text"], item.get("title")
-    elif isinstance(item.get("html"), str):
+    else:
         try:
             page = article_from_body(
-                item["html"].encode(), url=item.get("url") or "item.html", content_type="text/html"
+                item["html"].encode(),
+                url=item.get("url") or "item.html",
+                content_type="text/html",
+                name="'html'",
             )
         except SourceError as exc:
-            return {"id": item_id, "error": exc.reason}
+            return jsonl_error(item_id, number, exc.reason)
         text, title = page.text, item.get("title") or page.title
-    else:
-        return {"id": item_id, "error": f"line {number}: needs 'text' or 'html'"}
     context = BriefContext(id=None if item_id is None else str(item_id), url=item.get("url"))
     brief = build_brief(ArticleText(text, title), context, sentences=sentences)
     out = brief_to_dict(brief)
@@ -155,10 +213,9 @@ def _jsonl_brief(line: str, number: int, sentences: int) -> dict[str, Any]:
 
 
 def run_jsonl(stdin: IO[str], stdout: IO[str], sentences: int) -> int:
-    """One JSON brief per input line, in order; a bad line gets an error object, not a crash."""
+    """One JSON object per input line, in order: a brief, or for a bad line (a blank one too) an
+    error object, so that output line N always answers input line N."""
     for number, line in enumerate(stdin, start=1):
-        if not line.strip():
-            continue
         stdout.write(json.dumps(_jsonl_brief(line, number, sentences), ensure_ascii=False) + "\n")
     stdout.flush()
     return 0
@@ -178,7 +235,7 @@ async def cmd_brief(settings: Settings, args: argparse.Namespace, console: Conso
     if args.json:
         sys.stdout.write(json.dumps(brief_to_dict(brief), ensure_ascii=False) + "\n")
     else:
-        console.print(render_brief_text(brief), highlight=False, markup=False, soft_wrap=True)
+        console.print(render_brief_rich(brief), highlight=False, soft_wrap=True)
     return 0
 
 
@@ -186,9 +243,10 @@ async def cmd_brief(settings: Settings, args: argparse.Namespace, console: Conso
 
 
 async def cmd_sources(settings: Settings, args: argparse.Namespace, console: Console) -> int:
-    async with Engine.open(settings) as engine:
+    async with open_engine(settings) as engine:
         await engine.sync_sources(load_sources(settings.sources_file))
-        records = await engine.store.list_sources()
+        # The store's own source of articles fetched on request is no source anyone configured.
+        records = [s for s in await engine.store.list_sources() if s.kind is not SourceKind.REQUESTED]
     table = Table(title="Sources", title_justify="left")
     for column in ("id", "name", "kind", "last success", "failures", "last error", "state"):
         table.add_column(column)
@@ -207,17 +265,27 @@ async def cmd_sources(settings: Settings, args: argparse.Namespace, console: Con
 
 
 async def cmd_search(settings: Settings, args: argparse.Namespace, console: Console) -> int:
-    async with Engine.open(settings) as engine:
+    async with open_engine(settings) as engine:
         hits = await engine.store.search(" ".join(args.query), limit=args.limit)
     if not hits:
         console.print("no stored article matches")
     for hit in hits:
-        console.print(
-            f"• {hit.title or '(untitled)'} — {hit.url or ''}\n    {hit.snippet}",
-            highlight=False,
-            markup=False,
-        )
+        line = Text.assemble("• ", (hit.title or "(untitled)", "bold"), f" — {hit.url or ''}\n    ")
+        console.print(line + highlighted(hit.snippet), highlight=False)
     return 0
+
+
+def highlighted(snippet: str) -> Text:
+    """A search snippet with its matched words in bold, instead of the store's markers around them."""
+    text = Text()
+    rest = snippet
+    while (start := rest.find(SNIPPET_START)) >= 0 and (
+        end := rest.find(SNIPPET_END, start + len(SNIPPET_START))
+    ) >= 0:
+        text.append(rest[:start])
+        text.append(rest[start + len(SNIPPET_START) : end], style="bold")
+        rest = rest[end + len(SNIPPET_END) :]
+    return text.append(rest)
 
 
 async def cmd_run(settings: Settings, args: argparse.Namespace, console: Console) -> int:
@@ -230,7 +298,7 @@ async def cmd_run(settings: Settings, args: argparse.Namespace, console: Console
             markup=False,
             soft_wrap=True,
         )
-        return 2
+        return EXIT_USAGE
     from bot.discord_bot import run_bot  # discord.py loads only when the bot runs
 
     return await run_bot(settings, token)
@@ -239,40 +307,80 @@ async def cmd_run(settings: Settings, args: argparse.Namespace, console: Console
 # ---- entry point ---------------------------------------------------------------------------
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a mistake said in one line (the usage is one `--help` away)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
+def whole_number(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An argparse type: a whole number from `low` to `high`, refused in one short line."""
+    span = f"from {low} to {high}" if high is not None else f"at least {low}"
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number ({span})") from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"must be {span}, not {value}")
+        return value
+
+    return parse
+
+
+def _common_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """Options every command takes, before or after its name (`newsbrief poll -v`).
+
+    On a command they default to SUPPRESS, so that one given before the command name stands."""
+    default: dict[str, Any] = {} if top else {"default": argparse.SUPPRESS}
+    parser.add_argument(
+        "--config", type=Path, help="settings file (default: config/newsbrief.toml)", **default
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what the engine does", **default)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="newsbrief", description="Newsbrief: the news, briefly.")
+    parser = _Parser(prog="newsbrief", description="Newsbrief: the news, briefly.")
     parser.add_argument("--version", action="version", version=f"newsbrief {__version__}")
-    parser.add_argument("--config", type=Path, help="settings file (default: config/newsbrief.toml)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log what the engine does")
+    _common_options(parser, top=True)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("poll", help="fetch every source once and store what is new")
-    p.set_defaults(handler=cmd_poll)
+    def command(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text)
+        _common_options(p, top=False)
+        p.set_defaults(handler=handler)
+        return p
 
-    p = sub.add_parser("brief", help="print the brief of one article")
+    command("poll", cmd_poll, "fetch every source once and store what is new")
+
+    p = command("brief", cmd_brief, "print the brief of one article")
     p.add_argument("target", nargs="?", help="a file, an http(s) URL, or - for standard input")
     p.add_argument("--previous", help="an earlier version of the article, to show what changed")
-    p.add_argument("--sentences", type=int, choices=range(1, 11), metavar="N", help="summary length")
+    p.add_argument("--sentences", type=whole_number(1, 10), metavar="N", help="summary length (1-10)")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--json", action="store_true", help="print the brief as one JSON object")
     mode.add_argument("--jsonl", action="store_true", help="read JSON Lines articles on stdin, write briefs")
-    p.set_defaults(handler=cmd_brief)
 
-    p = sub.add_parser("digest", help="poll, then show the digest")
+    p = command("digest", cmd_digest, "poll, then show the digest")
     p.add_argument("--dry-run", action="store_true", help="print the digest here instead of posting it")
-    p.add_argument("--max-items", type=int, choices=range(1, 51), metavar="N", help="items in the digest")
-    p.set_defaults(handler=cmd_digest)
+    p.add_argument(
+        "--max-items",
+        type=whole_number(1, DIGEST_ITEMS_LIMIT),
+        metavar="N",
+        help=f"items in the digest (1-{DIGEST_ITEMS_LIMIT})",
+    )
 
-    p = sub.add_parser("sources", help="list sources with their health")
-    p.set_defaults(handler=cmd_sources)
+    command("sources", cmd_sources, "list sources with their health")
 
-    p = sub.add_parser("search", help="full-text search over stored articles")
+    p = command("search", cmd_search, "full-text search over stored articles")
     p.add_argument("query", nargs="+")
-    p.add_argument("--limit", type=int, default=10)
-    p.set_defaults(handler=cmd_search)
+    p.add_argument(
+        "--limit", type=whole_number(1), default=10, metavar="N", help="most hits shown (default 10)"
+    )
 
-    p = sub.add_parser("run", help="start the Discord bot (needs DISCORD_TOKEN)")
-    p.set_defaults(handler=cmd_run)
+    command("run", cmd_run, "start the Discord bot (needs DISCORD_TOKEN)")
     return parser
 
 
@@ -288,14 +396,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(args.config)
         handler: Handler = args.handler
         return asyncio.run(handler(settings, args, console))
-    except (ConfigError, UsageError) as exc:
-        errors.print(f"newsbrief: {exc}", highlight=False, markup=False)
-        return 2
-    except SourceError as exc:
-        errors.print(f"newsbrief: {exc.reason}", highlight=False, markup=False)
-        return 1
+    except NewsbriefError as exc:
+        errors.print(f"newsbrief: {exc.reason}", highlight=False, markup=False, soft_wrap=True)
+        return exc.exit_code
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

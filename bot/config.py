@@ -6,15 +6,18 @@ relative to that file, so the shipped defaults work from any working directory.
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
+from bot.errors import NewsbriefError
 from bot.models import SourceKind, SourceSpec
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -22,8 +25,14 @@ DEFAULT_CONFIG_DIR = PROJECT_ROOT / "config"
 _PATH_KEYS = ("data_dir", "sources_file")
 
 
-class ConfigError(Exception):
-    """A setting or a source definition is wrong; the message names it and says why."""
+class ConfigError(NewsbriefError):
+    """A setting or a source definition is wrong; the reason names it and says why."""
+
+    exit_code = 2
+
+
+# The kinds a sources file may name; the store's own kinds (articles fetched on request) are not.
+CONFIG_SOURCE_KINDS = (SourceKind.FEED, SourceKind.PAGE, SourceKind.LOCAL)
 
 
 # The most items one digest lists, whether set here or per channel with /digest set.
@@ -65,6 +74,18 @@ class Settings(BaseSettings):
             raise ValueError("use sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER@HOST/DB")
         return value
 
+    @field_validator("allowed_addresses")
+    @classmethod
+    def _ip_networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item.strip(), strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{item!r} is not an IP address or network (write e.g. 10.0.0.5 or 10.0.0.0/8)"
+                ) from None
+        return value
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -84,22 +105,30 @@ class Settings(BaseSettings):
         return f"sqlite+aiosqlite:///{(self.data_dir / 'newsbrief.db').resolve()}"
 
 
-def _config_file() -> Path:
+def _config_file() -> tuple[Path, str | None]:
+    """The settings file to read, and what named it (None: the default, which may be absent)."""
     explicit = os.environ.get("NEWSBRIEF_CONFIG")
     if explicit:
-        return Path(explicit)
+        return Path(explicit), "NEWSBRIEF_CONFIG"
     local = Path.cwd() / "config" / "newsbrief.toml"
-    return local if local.is_file() else DEFAULT_CONFIG_DIR / "newsbrief.toml"
+    return (local if local.is_file() else DEFAULT_CONFIG_DIR / "newsbrief.toml"), None
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_toml(path: Path, named_by: str | None = None) -> dict[str, Any]:
+    where = f"{named_by}={path}" if named_by else str(path)
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
     except FileNotFoundError as exc:
-        raise ConfigError(f"{path}: file not found") from exc
+        raise ConfigError(f"{where}: file not found") from exc
+    except IsADirectoryError as exc:
+        raise ConfigError(f"{where}: is a directory, not a TOML file") from exc
+    except OSError as exc:
+        raise ConfigError(f"{where}: cannot read it ({exc.strerror or exc})") from exc
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+        raise ConfigError(f"{where}: not valid TOML ({exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{where}: not a text file (TOML is UTF-8 text)") from exc
 
 
 def _describe(exc: ValidationError, origin: Path | None) -> str:
@@ -107,16 +136,31 @@ def _describe(exc: ValidationError, origin: Path | None) -> str:
     for error in exc.errors():
         key = ".".join(str(part) for part in error["loc"]) or "(settings)"
         where = f"NEWSBRIEF_{key.upper()}" + (f" or '{key}' in {origin}" if origin else "")
-        lines.append(f"bad setting {where}: {error['msg']}")
+        lines.append(f"bad setting {where}: {error['msg'].removeprefix('Value error, ')}")
     return "\n".join(lines)
+
+
+_UNPARSED_FIELD = re.compile(r'field "(\w+)"')
+
+
+def _describe_unparsed(exc: SettingsError) -> str:
+    """pydantic-settings reads list settings from the environment as JSON; say how to write one."""
+    match = _UNPARSED_FIELD.search(str(exc))
+    key = match.group(1) if match else "(settings)"
+    return (
+        f"bad setting NEWSBRIEF_{key.upper()}: not a JSON list; "
+        f'write it like NEWSBRIEF_{key.upper()}=\'["10.0.0.5", "192.168.1.0/24"]\''
+        if key == "allowed_addresses"
+        else f"bad setting NEWSBRIEF_{key.upper()}: not valid JSON"
+    )
 
 
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
     """Read settings; raise ConfigError naming the bad setting."""
-    path = config_file or _config_file()
+    path, named_by = (config_file, "--config") if config_file is not None else _config_file()
     values: dict[str, Any] = {}
-    if path.is_file() or config_file is not None:
-        values = _read_toml(path)
+    if path.is_file() or named_by is not None:
+        values = _read_toml(path, named_by)
         for key in _PATH_KEYS:
             if isinstance(values.get(key), str):
                 values[key] = (path.parent / values[key]).resolve()
@@ -125,6 +169,8 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
         return Settings(**values)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, path if path.is_file() else None)) from exc
+    except SettingsError as exc:
+        raise ConfigError(_describe_unparsed(exc)) from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,11 +199,11 @@ def load_sources(path: Path) -> list[SourceSpec]:
         entry = _SourceEntry(
             name=str(raw.get("name") or raw["location"]), location=raw["location"], kind=raw.get("kind")
         )
-        try:
-            kind = SourceKind(entry.kind) if entry.kind else _guess_kind(entry.location)
-        except ValueError:
-            choices = ", ".join(k.value for k in SourceKind)
-            raise ConfigError(f"{path}: source '{entry.name}': kind must be one of {choices}") from None
+        kinds = {k.value: k for k in CONFIG_SOURCE_KINDS}
+        if entry.kind is not None and entry.kind not in kinds:
+            choices = ", ".join(kinds)
+            raise ConfigError(f"{path}: source '{entry.name}': kind must be one of {choices}")
+        kind = kinds[entry.kind] if entry.kind else _guess_kind(entry.location)
         location = entry.location
         if kind is SourceKind.LOCAL:
             location = str((path.parent / location).resolve())

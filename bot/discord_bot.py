@@ -11,10 +11,12 @@ import contextlib
 import gc
 import logging
 import signal
+import socket
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import aiohttp
 import discord
 import discord.gateway
 import discord.http
@@ -27,9 +29,11 @@ from discord.ext import commands
 from bot.config import Settings, load_sources
 from bot.deliver import DigestService, PostFailed, PostForbidden, PostRateLimited
 from bot.engine import Engine, SourceReport, utc_now
+from bot.errors import NewsbriefError
 from bot.interactions import NotModerator, UserError, reply_error
 from bot.models import FetchResult
 from bot.sources import SourceError
+from bot.startup import open_engine
 from bot.store import SourceRecord
 
 log = logging.getLogger(__name__)
@@ -270,10 +274,58 @@ class NewsbriefTree(app_commands.CommandTree[NewsbriefBot]):
             )
 
 
+CLOSE_AUTHENTICATION_FAILED = 4004  # the gateway's close code for a token it does not accept
+
+
+def _network_reason(exc: BaseException) -> str:
+    cause = exc.os_error if isinstance(exc, aiohttp.ClientConnectorError) else exc
+    if isinstance(cause, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(cause, socket.gaierror):
+        return "host not found"
+    if isinstance(cause, TimeoutError):
+        return "timed out"
+    return (cause.strerror if isinstance(cause, OSError) and cause.strerror else type(cause).__name__).lower()
+
+
+def discord_problem(exc: BaseException, settings: Settings) -> str | None:
+    """One line for why the bot cannot go on talking to Discord, or None when `exc` is not that."""
+    if isinstance(exc, discord.LoginFailure):
+        return (
+            "Discord refused the token in DISCORD_TOKEN; copy the bot's token again "
+            "(Developer Portal → your application → Bot → Reset Token)"
+        )
+    if isinstance(exc, discord.PrivilegedIntentsRequired):
+        return "Discord refused the bot's intents; Newsbrief needs no privileged intent: turn them off"
+    if isinstance(exc, discord.ConnectionClosed):
+        if exc.code == CLOSE_AUTHENTICATION_FAILED:
+            return (
+                "Discord closed the connection: the token in DISCORD_TOKEN is no longer valid "
+                "(was it reset?); put the bot's new token in DISCORD_TOKEN and start again"
+            )
+        why = f": {exc.reason}" if exc.reason else ""
+        return f"Discord closed the connection (close code {exc.code}{why}); start the bot again"
+    if isinstance(exc, discord.GatewayNotFound):
+        return "Discord's gateway cannot be found (a Discord outage?); try again later"
+    if isinstance(exc, discord.HTTPException):
+        return f"Discord answered HTTP {exc.status} while the bot started; try again later"
+    if isinstance(exc, OSError | aiohttp.ClientError | TimeoutError):
+        return (
+            f"cannot reach Discord at {settings.discord_api_base} ({_network_reason(exc)}); "
+            "check the network connection (or NEWSBRIEF_DISCORD_API_BASE)"
+        )
+    return None
+
+
 async def run_bot(settings: Settings, token: str) -> int:
-    """Start the bot; SIGTERM/SIGINT close it cleanly (the outbox keeps what was not posted)."""
+    """Start the bot; SIGTERM/SIGINT close it cleanly (the outbox keeps what was not posted).
+
+    Discord refusing the token, at start or later, or not being reachable, ends the run with a
+    NewsbriefError that says so in one line."""
     point_discord_at(settings.discord_api_base, settings.discord_gateway_url)
-    async with Engine.open(settings) as engine:
+    # Newsbrief has no voice: discord.py's start-up warnings that voice libraries are missing are noise.
+    discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+    async with open_engine(settings) as engine:
         await engine.sync_sources(load_sources(settings.sources_file))
         bot = NewsbriefBot(settings, engine)
         # What is loaded at start lives as long as the bot: keep it out of the collector's full
@@ -292,9 +344,13 @@ async def run_bot(settings: Settings, token: str) -> int:
                 log.info("stopping on signal")
                 await bot.close()
             stopper.cancel()
-            try:
-                await asyncio.wait_for(runner, timeout=10)
-            except discord.LoginFailure:
-                log.error("Discord refused the token in DISCORD_TOKEN")
-                return 1
+            await asyncio.wait({runner}, timeout=10)
+            if not runner.done():
+                log.warning("the Discord connection did not close within 10 s")
+                runner.cancel()
+            elif not runner.cancelled() and (exc := runner.exception()) is not None:
+                problem = discord_problem(exc, settings)
+                if problem is None:
+                    raise exc
+                raise NewsbriefError(problem) from exc
     return 0

@@ -52,6 +52,36 @@ RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 READ_CHUNK_BYTES = 64 * 1024
 DECOMPRESS_STEP_BYTES = 256 * 1024
 _NAT64_PREFIX = ipaddress.IPv6Network("64:ff9b::/96")
+# Media types that are never an article page or a feed: refused before their body is read.
+# (application/octet-stream is not among them: servers send text under it too.)
+_BINARY_MEDIA_PREFIXES = ("image/", "audio/", "video/", "font/")
+_BINARY_MEDIA_TYPES = frozenset(
+    {
+        "application/pdf",
+        "application/zip",
+        "application/gzip",
+        "application/x-gzip",
+        "application/x-tar",
+        "application/x-bzip2",
+        "application/x-xz",
+        "application/x-7z-compressed",
+        "application/vnd.rar",
+        "application/x-rar-compressed",
+        "application/x-executable",
+        "application/x-msdownload",
+        "application/vnd.microsoft.portable-executable",
+        "application/wasm",
+        "application/msword",
+    }
+)
+
+
+def binary_media_type(content_type: str | None) -> str | None:
+    """The media type of a Content-Type that can be no article or feed (an image, a PDF, ...), or None."""
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    if media_type.startswith(_BINARY_MEDIA_PREFIXES) or media_type in _BINARY_MEDIA_TYPES:
+        return media_type
+    return None
 
 
 class FetchError(Exception):
@@ -463,6 +493,11 @@ class Fetcher:
                     return self._result(response, None)
                 if not 200 <= response.status < 300:
                     raise _http_error(response)
+                binary = binary_media_type(response.headers.get("Content-Type"))
+                if binary is not None:
+                    raise FetchError(
+                        f"the server sent {binary}, not a text or HTML page or a feed", retryable=False
+                    )
                 return self._result(response, await self._read_body(response))
         except FetchError:
             raise

@@ -1,17 +1,26 @@
 """The render stage for people at a terminal: briefs and digests as readable plain text.
 
 Discord rendering (embeds within Discord's limits) lives beside the bot; both read the same
-`Brief`, so what a moderator previews offline is what a channel gets.
+`Brief`, so what a moderator previews offline is what a channel gets. The `_rich` forms carry
+the styles a terminal shows (headlines in bold); the `_text` forms are the same text, plain.
 """
 
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterable
 from datetime import datetime
+
+from rich.text import Text
 
 from bot.models import Brief, Change, ChangeBasis, ChangeKind, Changes, Digest, WordOp
 
 _WIDTH = 96
+
+
+def plural(count: int, word: str, plural_form: str | None = None) -> str:
+    """ "1 article", "3 articles", "2 stories"."""
+    return f"{count} {word if count == 1 else plural_form or word + 's'}"
 
 
 def format_time(value: datetime | None) -> str | None:
@@ -87,9 +96,9 @@ def brief_byline(brief: Brief) -> str:
     )
 
 
-def render_brief_text(brief: Brief, *, max_quotes: int = 5, max_changes: int | None = None) -> str:
+def _brief_lines(brief: Brief, *, max_quotes: int, max_changes: int | None) -> list[Text]:
     byline = brief_byline(brief)
-    lines = [brief.headline, *([byline] if byline else []), ""]
+    lines: list[str | Text] = [Text(brief.headline, style="bold"), *([byline] if byline else []), ""]
     if brief.summary:
         lines.append("Summary")
         lines.extend(_wrapped(s, "  ", "• ") for s in brief.summary)
@@ -105,19 +114,41 @@ def render_brief_text(brief: Brief, *, max_quotes: int = 5, max_changes: int | N
     lines.extend(_wrapped(line, "  ", "• ") for line in shown)
     if len(shown) < len(changes):
         lines.append(f"  … and {len(changes) - len(shown)} more")
-    return "\n".join(line for line in lines if line is not None).rstrip() + "\n"
+    return [line if isinstance(line, Text) else Text(line) for line in lines]
+
+
+def _joined(lines: Iterable[Text]) -> Text:
+    text = Text("\n").join(lines)
+    text.rstrip()
+    return text.append("\n")
+
+
+def render_brief_rich(brief: Brief, *, max_quotes: int = 5, max_changes: int | None = None) -> Text:
+    return _joined(_brief_lines(brief, max_quotes=max_quotes, max_changes=max_changes))
+
+
+def render_brief_text(brief: Brief, *, max_quotes: int = 5, max_changes: int | None = None) -> str:
+    return render_brief_rich(brief, max_quotes=max_quotes, max_changes=max_changes).plain
+
+
+def render_digest_rich(digest: Digest, *, max_quotes: int = 3, max_changes: int = 4) -> Text:
+    """The digest for a terminal: every brief in full (summary, key quotes, what changed), by story."""
+    if not digest.stories:
+        return Text("Nothing new since the last digest.\n")
+    stories = plural(len(digest.stories), "story", "stories")
+    out = [Text(f"Newsbrief digest — {plural(digest.items_total, 'article')} in {stories}"), Text()]
+    for number, story in enumerate(digest.stories, start=1):
+        out.append(Text(f"Story {number}" + (f" · {len(story)} articles" if len(story) > 1 else "")))
+        for item in story:
+            brief = render_brief_rich(item.brief, max_quotes=max_quotes, max_changes=max_changes)
+            # Each brief indented under its story, its headline marked; a blank line after it.
+            for i, line in enumerate(brief.split("\n", allow_blank=True)):
+                indented = Text.assemble("  ■ " if i == 0 else "    ", line)
+                out.append(indented if line.plain.strip() else Text())
+    if digest.more:
+        out.append(Text(f"… and {digest.more} more (find them with `newsbrief search`)"))
+    return _joined(out)
 
 
 def render_digest_text(digest: Digest, *, max_quotes: int = 3, max_changes: int = 4) -> str:
-    """The digest for a terminal: every brief in full (summary, key quotes, what changed), by story."""
-    if not digest.stories:
-        return "Nothing new since the last digest.\n"
-    out = [f"Newsbrief digest — {digest.items_total} article(s) in {len(digest.stories)} story(ies)", ""]
-    for number, story in enumerate(digest.stories, start=1):
-        out.append(f"Story {number}" + (f" · {len(story)} articles" if len(story) > 1 else ""))
-        for item in story:
-            brief_text = render_brief_text(item.brief, max_quotes=max_quotes, max_changes=max_changes)
-            out.append(textwrap.indent(brief_text, "    ").replace("    ", "  ■ ", 1))
-    if digest.more:
-        out.append(f"… and {digest.more} more (find them with `newsbrief search`)")
-    return "\n".join(out).rstrip() + "\n"
+    return render_digest_rich(digest, max_quotes=max_quotes, max_changes=max_changes).plain

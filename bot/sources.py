@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
 
+from bot.errors import NewsbriefError
 from bot.extract import ExtractError, extract_article, html_fragment_to_text, text_article
 from bot.feeds import FeedError, entry_needs_page, parse_feed, sniff
 from bot.fetch import Fetcher, FetchError
@@ -28,14 +29,32 @@ _SKIPPED_NAMES = ("readme", "license", ".")
 MAX_ARTICLE_BYTES = 5 * 1024 * 1024  # a local or piped article, like a fetched body (fetch_max_body_mb)
 _ARTICLE_SUFFIXES = {".txt", ".text", ".md", ".html", ".htm"}
 _FEED_SUFFIXES = {".xml", ".rss", ".atom", ".json", ".feed"}
+# What the first bytes of common binary files say they are, for the message that refuses them.
+_BINARY_SIGNATURES = (
+    (b"\x1f\x8b", "a gzip file (decompress it first)"),
+    (b"PK\x03\x04", "a zip archive"),
+    (b"\x7fELF", "a program"),
+    (b"MZ", "a program"),
+    (b"%PDF-", "a PDF"),
+    (b"\x89PNG", "an image"),
+    (b"\xff\xd8\xff", "an image"),
+    (b"GIF8", "an image"),
+    (b"BZh", "a bzip2 file (decompress it first)"),
+    (b"\xfd7zXZ", "an xz file (decompress it first)"),
+)
+_BINARY_CHECK_BYTES = 8192
+# Text in any encoding but UTF-16 has next to no control bytes (0x00-0x1f but for whitespace and
+# ESC, and 0x7f); random or compressed bytes have about 11%. Above this share it is not text.
+_MAX_CONTROL_SHARE = 0.05
+_TEXT_CONTROLS = frozenset("\t\n\v\f\r\x1b")
+_TEXT_CONTROL_BYTES = frozenset(ord(c) for c in _TEXT_CONTROLS)
 
 
-class SourceError(Exception):
+class SourceError(NewsbriefError):
     """The whole source failed; `reason` is shown to moderators as it is."""
 
     def __init__(self, reason: str, *, retryable: bool = True) -> None:
         super().__init__(reason)
-        self.reason = reason
         self.retryable = retryable
 
 
@@ -127,8 +146,55 @@ def parse_feed_or_fail(body: bytes, *, url: str, content_type: str | None) -> Pa
         raise SourceError(exc.reason, retryable=False) from exc
 
 
-def article_from_body(body: bytes, *, url: str, content_type: str | None = None) -> ExtractedArticle:
-    """Text and metadata of one article, from an HTML page or a plain-text body."""
+def control_share(text: str) -> float:
+    """The share of `text` that is control characters (or U+FFFD, what undecodable bytes became)."""
+    if not text:
+        return 0.0
+    odd = sum(1 for c in text if (c < " " and c not in _TEXT_CONTROLS) or c in "\x7f\ufffd")
+    return odd / len(text)
+
+
+def _utf16_codec(head: bytes) -> str | None:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    if len(head) > 1 and (head[0] == 0) != (head[1] == 0):  # ASCII as UTF-16, without a BOM
+        return "utf-16-be" if head[0] == 0 else "utf-16-le"
+    return None
+
+
+def binary_kind(body: bytes) -> str | None:
+    """What a body that is not text is ("an image", "a program", "binary data"), or None for text."""
+    for signature, kind in _BINARY_SIGNATURES:
+        if body.startswith(signature):
+            return kind
+    head = body[:_BINARY_CHECK_BYTES]
+    if not head:
+        return None
+    codec = _utf16_codec(head)
+    if codec is not None:
+        share = control_share(head[: len(head) // 2 * 2].decode(codec, "replace"))
+    else:
+        share = sum(1 for b in head if (b < 0x20 and b not in _TEXT_CONTROL_BYTES) or b == 0x7F) / len(head)
+    return "binary data" if share > _MAX_CONTROL_SHARE else None
+
+
+def refuse_binary(body: bytes, *, name: str) -> None:
+    """Raise SourceError when a body cannot be an article: bytes that are not text.
+
+    (A fetched body the server calls an image, a PDF or an archive never gets here: the fetcher
+    refuses it by its Content-Type before reading it.)"""
+    kind = binary_kind(body)
+    if kind is not None:
+        raise SourceError(f"{name} is {kind}, not a text or HTML article", retryable=False)
+
+
+def article_from_body(
+    body: bytes, *, url: str, content_type: str | None = None, name: str | None = None
+) -> ExtractedArticle:
+    """Text and metadata of one article, from an HTML page or a plain-text body; never from binary data.
+
+    `name` is how a refusal names the body (default: the file's name, or the URL)."""
+    refuse_binary(body, name=name or _display_name(url))
     kind = sniff(body, content_type=content_type, filename=urlsplit(url).path)
     if kind in ("feed", "json_feed"):
         raise SourceError("expected an article page but got a feed: add it as a feed source instead")
@@ -138,6 +204,13 @@ def article_from_body(body: bytes, *, url: str, content_type: str | None = None)
         return extract_article(body, url=url)
     except ExtractError as exc:
         raise SourceError(exc.reason, retryable=False) from exc
+
+
+def _display_name(url: str) -> str:
+    """How a message names what was read: a file by its name, a web page by its URL."""
+    if url.startswith("file:"):
+        return _local_path(url).name or url
+    return url
 
 
 # ---- web sources -------------------------------------------------------------------------

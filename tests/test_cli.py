@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import gzip
+import http.server
 import io
 import json
+import random
+import re
+import socket
+import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from rich.text import Span
 
-from bot.cli import main, run_jsonl
+from bot.cli import build_parser, highlighted, main, run_jsonl
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_ARTICLE = ROOT / "seeds" / "000_73dc0a62098f353a.txt"
@@ -163,3 +172,318 @@ def test_the_seed_article_brief(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     for said in quotes_said:
         assert f"“{said}" in out and "— Pete Hegseth" in out, said
+
+
+# ---- every mistake gets one line and a non-zero exit -----------------------------------------
+
+
+def one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
+    """The one line a failed command wrote to stderr (and it must be one: no traceback, no usage)."""
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("newsbrief"), lines
+    return lines[0]
+
+
+def _postgresql_reachable() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", 5432), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port  # nothing listens there once the probe is closed
+
+
+@pytest.mark.skipif(not _postgresql_reachable(), reason="no PostgreSQL at 127.0.0.1:5432")
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (
+            "postgresql+asyncpg://no_such_role_here@127.0.0.1:5432/postgres",
+            'role "no_such_role_here" does not exist; create the role, or fix the user name in '
+            "NEWSBRIEF_DATABASE_URL",
+        ),
+        (
+            "postgresql+asyncpg://postgres@127.0.0.1:5432/no_such_database_here",
+            'database "no_such_database_here" does not exist; create the database (createdb NAME), '
+            "or fix its name in NEWSBRIEF_DATABASE_URL",
+        ),
+    ],
+    ids=["missing role", "missing database"],
+)
+def test_a_postgresql_that_refuses_is_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, url: str, expected: str
+) -> None:
+    monkeypatch.setenv("NEWSBRIEF_DATABASE_URL", url)
+    assert main(["poll"]) == 1
+    assert one_error_line(capsys) == f"newsbrief: cannot open the database {url}: {expected}"
+
+
+def test_a_database_port_where_nothing_answers_is_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = _closed_port()
+    monkeypatch.setenv("NEWSBRIEF_DATABASE_URL", f"postgresql+asyncpg://postgres@127.0.0.1:{port}/newsbrief")
+    assert main(["sources"]) == 1
+    line = one_error_line(capsys)
+    assert f"nothing answers at 127.0.0.1:{port}; is PostgreSQL running there?" in line
+    assert line.endswith("Fix the host or port in NEWSBRIEF_DATABASE_URL")
+
+
+def test_a_data_dir_that_cannot_be_created_is_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "file").write_text("a file, not a folder")
+    data_dir = tmp_path / "file" / "sub"  # fails for root too
+    monkeypatch.setenv("NEWSBRIEF_DATA_DIR", str(data_dir))
+    assert main(["poll"]) == 1
+    assert one_error_line(capsys) == (
+        f"newsbrief: the data folder {data_dir} (NEWSBRIEF_DATA_DIR, or data_dir in the settings file) "
+        "cannot be created: part of its path is a file; point NEWSBRIEF_DATA_DIR at a folder Newsbrief may write"
+    )
+    monkeypatch.setenv("NEWSBRIEF_DATA_DIR", str(tmp_path / "file"))
+    assert main(["digest", "--dry-run"]) == 1
+    assert "is a file, not a folder; point NEWSBRIEF_DATA_DIR" in one_error_line(capsys)
+
+
+def test_allowed_addresses_that_are_not_addresses_are_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEWSBRIEF_ALLOWED_ADDRESSES", "notalist")
+    assert main(["poll"]) == 2
+    assert one_error_line(capsys).startswith(
+        "newsbrief: bad setting NEWSBRIEF_ALLOWED_ADDRESSES: not a JSON list; write it like"
+    )
+    monkeypatch.setenv("NEWSBRIEF_ALLOWED_ADDRESSES", '["10.0.0.5", "192.168.0.0/16", "intranet"]')
+    assert main(["poll"]) == 2
+    line = one_error_line(capsys)
+    assert line.startswith("newsbrief: bad setting NEWSBRIEF_ALLOWED_ADDRESSES")
+    assert line.endswith("'intranet' is not an IP address or network (write e.g. 10.0.0.5 or 10.0.0.0/8)")
+
+
+def test_a_missing_settings_file_is_one_line_however_it_is_named(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    missing = tmp_path / "nope.toml"
+    monkeypatch.setenv("NEWSBRIEF_CONFIG", str(missing))
+    assert main(["poll"]) == 2
+    assert one_error_line(capsys) == f"newsbrief: NEWSBRIEF_CONFIG={missing}: file not found"
+    monkeypatch.delenv("NEWSBRIEF_CONFIG")
+    assert main(["--config", str(missing), "poll"]) == 2
+    assert one_error_line(capsys) == f"newsbrief: --config={missing}: file not found"
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "what"),
+    [
+        ("python", Path(sys.executable).resolve().read_bytes()[:65536], "a program"),
+        (
+            "notes.txt.gz",
+            gzip.compress(b"Plain text, compressed. " * 200),
+            "a gzip file (decompress it first)",
+        ),
+        ("noise.txt", random.Random(7).randbytes(20_000), "binary data"),
+    ],
+    ids=["executable", "gzip", "random bytes"],
+)
+def test_brief_refuses_a_binary_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, name: str, body: bytes, what: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(body)
+    assert main(["brief", str(path)]) == 1
+    assert one_error_line(capsys) == f"newsbrief: {name} is {what}, not a text or HTML article"
+    assert capsys.readouterr().out == ""
+
+
+def test_brief_still_reads_text_in_other_encodings(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    text = (ROOT / "seeds" / "003_library_hours.txt").read_text()
+    for encoding in ("utf-16", "utf-16-le", "cp1252"):
+        path = tmp_path / f"article-{encoding}.txt"
+        path.write_bytes(text.encode(encoding, errors="replace"))
+        assert main(["brief", str(path)]) == 0, capsys.readouterr().err
+
+
+class _BinaryHandler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        body = b"\x89PNG\r\n\x1a\n" + bytes(200)
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def image_url() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _BinaryHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/photo"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_brief_refuses_a_url_that_serves_an_image(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, image_url: str
+) -> None:
+    monkeypatch.setenv("NEWSBRIEF_ALLOWED_ADDRESSES", '["127.0.0.1"]')
+    assert main(["brief", image_url]) == 1
+    assert one_error_line(capsys) == "newsbrief: the server sent image/png, not a text or HTML page or a feed"
+
+
+def test_brief_says_only_http_and_https_and_is_a_directory(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert main(["brief", "ftp://example.com/article.txt"]) == 2
+    assert one_error_line(capsys) == (
+        "newsbrief: ftp://example.com/article.txt: only http and https URLs can be read (or give a file path, or -)"
+    )
+    assert main(["brief", str(tmp_path)]) == 2
+    assert one_error_line(capsys) == (
+        f"newsbrief: {tmp_path}: is a directory; give one article file, an http(s) URL, or -"
+    )
+
+
+def test_jsonl_answers_every_line_with_one_line() -> None:
+    good = json.dumps({"id": "a", "text": "The mayor resigned on Friday. The council meets on Monday."})
+    lines = [
+        good,
+        "",
+        json.dumps({"id": "b", "text": ""}),
+        json.dumps({"id": "c", "text": "   \n "}),
+        json.dumps({"id": "d", "text": "".join(chr(c) for c in random.Random(3).choices(range(32), k=400))}),
+        json.dumps({"id": "e", "html": "\x00\x01\x02\x03" * 100}),
+        "   ",
+        good,
+    ]
+    out = io.StringIO()
+    assert run_jsonl(io.StringIO("\n".join(lines) + "\n"), out, 3) == 0
+    results = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert len(results) == len(lines)
+    assert results[0]["headline"] and results[-1]["headline"]
+    assert results[1:7] == [
+        {"id": None, "error": "line 2: blank line (expected a JSON object)"},
+        {"id": "b", "error": "line 3: 'text' is empty"},
+        {"id": "c", "error": "line 4: 'text' is empty"},
+        {"id": "d", "error": "line 5: 'text' holds binary data, not text"},
+        {"id": "e", "error": "line 6: 'html' holds binary data, not text"},
+        {"id": None, "error": "line 7: blank line (expected a JSON object)"},
+    ]
+
+
+def test_poll_counts_a_failed_source_and_exits_3(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        f'[[source]]\nname = "Seeds"\nlocation = "{ROOT / "seeds"}"\nkind = "local"\n\n'
+        f'[[source]]\nname = "Down"\nlocation = "http://127.0.0.1:{_closed_port()}/feed.xml"\nkind = "feed"\n'
+    )
+    monkeypatch.setenv("NEWSBRIEF_SOURCES_FILE", str(sources))
+    monkeypatch.setenv("NEWSBRIEF_ALLOWED_ADDRESSES", '["127.0.0.1"]')
+    assert main(["poll"]) == 3
+    rows = {line.split("│")[1].strip(): line for line in capsys.readouterr().out.splitlines() if "│" in line}
+    down = [cell.strip() for cell in rows["Down"].split("│")[1:-1]]
+    assert down[:5] == ["Down", "0", "0", "0", "1"]
+    assert down[5].startswith("failed: ") and "refused" in down[5]
+    assert [cell.strip() for cell in rows["Seeds"].split("│")][5] == "0"
+
+
+def test_common_options_may_follow_the_command(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    settings = tmp_path / "settings.toml"
+    settings.write_text(
+        f'data_dir = "{tmp_path / "elsewhere"}"\nsources_file = "{ROOT / "config" / "sources.toml"}"\n'
+    )
+    monkeypatch.delenv("NEWSBRIEF_DATA_DIR")
+    args = build_parser().parse_args(["poll", "-v", "--config", str(settings)])
+    assert args.verbose is True and args.config == settings
+    assert main(["poll", "-v", "--config", str(settings)]) == 0
+    assert "Newsbrief seeds" in capsys.readouterr().out
+    assert (tmp_path / "elsewhere" / "newsbrief.db").exists()
+    assert build_parser().parse_args(["-v", "poll"]).verbose is True
+    assert build_parser().parse_args(["poll"]).verbose is False
+    # Given before the command, they still count.
+    assert main(["--config", str(tmp_path / "nope.toml"), "poll"]) == 2
+    assert "file not found" in one_error_line(capsys)
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (
+            ["search", "ferry", "--limit", "0"],
+            "newsbrief search: argument --limit: must be at least 1, not 0",
+        ),
+        (
+            ["digest", "--dry-run", "--max-items", "0"],
+            "newsbrief digest: argument --max-items: must be from 1 to 50, not 0",
+        ),
+        (
+            ["brief", "-", "--sentences", "many"],
+            "newsbrief brief: argument --sentences: 'many' is not a whole number",
+        ),
+    ],
+    ids=["limit 0", "max-items 0", "sentences not a number"],
+)
+def test_an_option_out_of_range_is_one_short_line(
+    capsys: pytest.CaptureFixture[str], argv: list[str], expected: str
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    line = one_error_line(capsys)
+    assert line.startswith(expected) and len(line) < 120, line
+
+
+def test_digest_header_says_articles_and_stories_in_words(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["digest", "--dry-run"]) == 0
+    header = capsys.readouterr().out.splitlines()[0]
+    assert re.fullmatch(r"Newsbrief digest — \d+ articles? in \d+ (story|stories)", header), header
+    assert "(s)" not in header and "(ies)" not in header
+
+
+def test_the_terminal_shows_headlines_and_search_hits_in_bold(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FORCE_COLOR", "1")  # rich writes styles as if to a terminal
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(["digest", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b[1mMain library to open on Sundays" in out
+    assert main(["search", "ferry"]) == 0
+    out = capsys.readouterr().out
+    assert "**" not in out
+    assert re.search(r"\x1b\[1mferry\x1b\[0m", out, re.IGNORECASE), out
+    assert highlighted("the **night** ferry **stops**").spans == [Span(4, 9, "bold"), Span(16, 21, "bold")]
+
+
+def test_source_kind_errors_name_only_the_kinds_a_user_may_write(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    sources = tmp_path / "sources.toml"
+    monkeypatch.setenv("NEWSBRIEF_SOURCES_FILE", str(sources))
+    for kind in ("podcast", "requested"):
+        sources.write_text(
+            f'[[source]]\nname = "x"\nlocation = "https://example.com/feed"\nkind = "{kind}"\n'
+        )
+        assert main(["poll"]) == 2
+        assert (
+            one_error_line(capsys)
+            == f"newsbrief: {sources}: source 'x': kind must be one of feed, page, local"
+        )

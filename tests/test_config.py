@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,18 @@ def test_sources_file_errors_are_clear(tmp_path: Path) -> None:
     specs = load_sources(path)
     assert [s.kind for s in specs] == [SourceKind.FEED, SourceKind.LOCAL]
     assert specs[1].location == str((tmp_path / "articles").resolve())
+
+
+def test_the_example_sources_file_is_all_commented_out_and_valid_once_uncommented(tmp_path: Path) -> None:
+    example = ROOT / "config" / "sources.example.toml"
+    assert load_sources(example) == []  # shipped commented out: nothing reaches the network
+    uncommented = tmp_path / "config" / "sources.toml"
+    uncommented.parent.mkdir()
+    toml_line = re.compile(r"# (\[\[source\]\]|\w+ = .*)$")
+    uncommented.write_text(
+        "\n".join(m.group(1) for line in example.read_text().splitlines() if (m := toml_line.match(line)))
+    )
+    specs = load_sources(uncommented)
+    feeds = [s for s in specs if s.kind is SourceKind.FEED]
+    assert len(feeds) >= 3 and all(s.location.startswith("https://") for s in feeds)
+    assert len({s.name for s in specs}) == len(specs)

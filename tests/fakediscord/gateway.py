@@ -163,6 +163,14 @@ class Gateway:
             await self.changed.wait_for(lambda: bool(self.live_sessions))
         return self.live_sessions[0]
 
+    async def revoke_token(self) -> int:
+        """Close every identified session with 4004, as Discord does when the bot's token is reset
+        while it runs; returns how many were closed."""
+        sessions = self.live_sessions
+        for session in sessions:
+            await session.websocket.close(code=CLOSE_AUTHENTICATION_FAILED, message=b"Authentication failed.")
+        return len(sessions)
+
     async def close_all(self) -> None:
         for session in self.sessions:
             if not session.websocket.closed:
