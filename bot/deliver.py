@@ -108,6 +108,8 @@ class DigestService:
     async def prepare(self, channel: DigestChannel) -> PreparedDigest:
         """The digest the channel would get now, without storing anything (for /digest preview)."""
         limit = channel.max_items or self.default_max_items
+        # A new source whose first poll ended in the background: its backlog ends now.
+        await self.store.settle_backlog(at=self.clock())
         rows = await self.store.briefs_for_digest(
             channel.guild_id,
             after_version_id=channel.cursor_version_id,

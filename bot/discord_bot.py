@@ -220,7 +220,11 @@ class NewsbriefBot(commands.Bot):
             # race to store the same articles.
             with self._job(f"first poll of source {source.id}"):
                 async with self._poll_lock:
-                    return await self.engine.poll_source(source, force=True, fetched=fetched)
+                    report = await self.engine.poll_source(source, force=True, fetched=fetched)
+                    if not report.error:
+                        # What this poll read is the new subscriptions' backlog (bot.backfill).
+                        await self.engine.store.settle_backlog(at=self.clock(), source_id=source.id)
+                    return report
             return None  # the job failed or was interrupted; it is logged, and the next poll retries
 
         return asyncio.create_task(first_poll())

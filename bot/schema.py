@@ -222,6 +222,11 @@ guild_sources = Table(
     Column("paused", Boolean, nullable=False, server_default=false()),
     Column("pause_reason", Text),
     Column("paused_at", UtcDateTime),
+    # Backfill (0005, bot.backfill): which of the source's articles this guild's digests post.
+    Column("backfill", Text, nullable=False, server_default=text("'all'")),
+    Column("backfill_latest", Integer, nullable=False, server_default=text("0")),
+    Column("posts_after", UtcDateTime),
+    Column("backlog_until", UtcDateTime),
 )
 
 # Which sources an article was seen through (the first one is also articles.source_id).

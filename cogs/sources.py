@@ -10,6 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.backfill import BackfillError, parse_backfill
 from bot.discord_bot import NewsbriefBot
 from bot.discord_render import brief_embed, escape, fit
 from bot.engine import SourceReport
@@ -86,6 +87,7 @@ class Sources(commands.GroupCog, group_name="source", group_description="Manage 
         url="The feed's or the page's http(s) address",
         channel="Where its articles are posted in digests (default: the server's digest channels)",
         name="A short name for the source (default: its title)",
+        backfill="Post earlier articles too? none (default), latest N, or all",
     )
     async def add(
         self,
@@ -93,8 +95,13 @@ class Sources(commands.GroupCog, group_name="source", group_description="Manage 
         url: str,
         channel: discord.TextChannel | None = None,
         name: app_commands.Range[str, 1, 80] | None = None,
+        backfill: app_commands.Range[str, 1, 40] | None = None,
     ) -> None:
         url = url.strip()
+        try:
+            wanted_backfill = parse_backfill(backfill)
+        except BackfillError as exc:
+            raise UserError(exc.reason) from exc
         if not is_http_url(url):
             raise UserError(
                 "A source must be an http:// or https:// address, e.g. `https://example.com/feed.xml`."
@@ -117,6 +124,10 @@ class Sources(commands.GroupCog, group_name="source", group_description="Manage 
             added_by=interaction.user.id,
             name=shown_name,
         )
+        if created or backfill is not None:
+            await self.bot.engine.store.set_backfill(
+                guild_id_of(interaction), record.id, wanted_backfill, at=self.bot.clock()
+            )
         what = "feed" if kind.value == "feed" else "article page (watched for edits)"
         verb = "Added" if created else "Already following"
         first = ""
@@ -130,6 +141,8 @@ class Sources(commands.GroupCog, group_name="source", group_description="Manage 
             f"{verb} **{escape(shown_name)}** — a {what}.{first} It is polled every "
             f"{self.bot.settings.poll_interval_minutes:g} minutes; see `/source list` for its health."
         ]
+        if created or backfill is not None:
+            lines.append(f"Digests post {wanted_backfill.describe()}; every article is searchable.")
         if channel is not None and await self.bot.engine.store.get_digest_channel(channel.id) is None:
             lines.append(
                 f"{channel.mention} has no digest yet: set one with `/digest set` to post its articles."
