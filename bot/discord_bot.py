@@ -29,6 +29,7 @@ from bot.deliver import DigestService, PostFailed, PostForbidden, PostRateLimite
 from bot.engine import Engine, SourceReport, utc_now
 from bot.interactions import NotModerator, UserError, reply_error
 from bot.models import FetchResult
+from bot.notices import NoticeService
 from bot.sources import SourceError
 from bot.store import SourceRecord
 
@@ -142,6 +143,9 @@ class NewsbriefBot(commands.Bot):
         self.digests = DigestService(
             engine.store, DiscordPoster(self), clock, default_max_items=settings.digest_max_items
         )
+        self.notices = NoticeService(
+            engine.store, DiscordPoster(self), clock, failures_for_notice=settings.notice_after_failures
+        )
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self._start_scheduler = start_scheduler
         self._poll_lock = asyncio.Lock()
@@ -232,6 +236,8 @@ class NewsbriefBot(commands.Bot):
     async def deliver_digests(self) -> None:
         with self._job("digest run"):
             await self.digests.tick()
+            # After the digests: a channel a digest just found closed is announced in this run.
+            await self.notices.tick()
 
     async def wait_for_jobs(self) -> None:
         """Wait until the jobs running now (polls, digest runs) have finished."""

@@ -60,6 +60,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from bot.backfill import Backfill
 from bot.models import ArticleDraft, Brief, Quote, QuoteKind, SourceKind, SourceSpec, StoryArticle
+from bot.notice_store import NoticeRecords
 from bot.schema import (
     FETCHED_SCOPE,
     POSTGRESQL_TS_CONFIG,
@@ -616,7 +617,7 @@ POSTGRESQL_INDEX_UPSERT = text(
 )
 
 
-class Store:
+class Store(NoticeRecords):
     """Sources, articles with all their versions, briefs, and search. Open with `Store.open()`."""
 
     def __init__(self, engine: AsyncEngine) -> None:
