@@ -104,6 +104,22 @@ class DiscordPoster:
             raise
         return message.id
 
+    async def crosspost(self, channel_id: int, message_id: int) -> bool:
+        channel = await self._channel(channel_id)
+        if not isinstance(channel, discord.TextChannel) or not channel.is_news():
+            return False
+        try:
+            await channel.get_partial_message(message_id).publish()
+        except discord.Forbidden as exc:
+            raise PostForbidden("missing permission to publish (Send Messages)") from exc
+        except discord.NotFound as exc:
+            raise PostForbidden("the message or channel no longer exists") from exc
+        except discord.RateLimited as exc:
+            raise PostRateLimited(exc.retry_after) from exc
+        except discord.HTTPException as exc:
+            raise PostFailed(f"Discord answered HTTP {exc.status}") from exc
+        return True
+
     async def find_marker(self, channel_id: int, marker: str) -> int | None:
         channel = await self._channel(channel_id)
         me = self.client.user

@@ -1,4 +1,5 @@
-"""The store's failure-notice records: a guild's notice channel, what each subject was last
+"""The store's guild settings beyond the moderator role (announcement publishing) and its
+failure-notice records: a guild's notice channel, what each subject was last
 announced as, and the notices waiting to be posted. Mixed into bot.store.Store (its facade)."""
 
 from __future__ import annotations
@@ -74,6 +75,22 @@ class NoticeRecords:
                 self._upsert(
                     guild_settings, {"guild_id": guild_id, "notice_channel_id": channel_id}, ["guild_id"]
                 )
+            )
+
+    async def get_publish_digests(self, guild_id: int) -> bool:
+        """Whether the guild's digests in announcement channels are published (crossposted)."""
+        async with self._read() as connection:
+            found = (
+                await connection.execute(
+                    select(guild_settings.c.publish_digests).where(guild_settings.c.guild_id == guild_id)
+                )
+            ).scalar_one_or_none()
+        return bool(found)
+
+    async def set_publish_digests(self, guild_id: int, publish: bool) -> None:
+        async with self._write() as connection:
+            await connection.execute(
+                self._upsert(guild_settings, {"guild_id": guild_id, "publish_digests": publish}, ["guild_id"])
             )
 
     async def notice_states(self, guild_id: int) -> dict[str, str]:

@@ -274,6 +274,8 @@ guild_settings = Table(
     Column("guild_id", BigInteger, primary_key=True),
     Column("moderator_role_id", BigInteger),
     Column("notice_channel_id", BigInteger),  # where failure notices go (0005); NULL: none
+    # Digests in announcement channels are published (crossposted) (0005).
+    Column("publish_digests", Boolean, nullable=False, server_default=false()),
 )
 
 # --- failure notices (0005, bot.notices) -------------------------------------------------------

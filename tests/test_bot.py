@@ -206,7 +206,13 @@ async def test_every_command_is_registered(harness: Harness) -> None:
     assert source is not None and int(source["default_member_permissions"]) == 1 << 5  # Manage Server
     assert {o["name"] for o in source["options"]} == {"add", "remove", "list", "pause", "resume", "test"}
     digest = harness.fake.registered_command("digest", None)
-    assert digest is not None and {o["name"] for o in digest["options"]} == {"set", "now", "preview", "off"}
+    assert digest is not None and {o["name"] for o in digest["options"]} == {
+        "set",
+        "now",
+        "preview",
+        "off",
+        "publish",
+    }
     for command in harness.fake.commands[None]:
         for option in command.get("options", []):
             assert option.get("description"), (command["name"], option["name"])

@@ -57,6 +57,7 @@ INTERACTION_MESSAGE_COMPONENT = 3
 INTERACTION_AUTOCOMPLETE = 4
 MESSAGE_TYPE_DEFAULT = 0
 MESSAGE_TYPE_CHAT_INPUT_COMMAND = 20
+MESSAGE_FLAG_CROSSPOSTED = 1 << 0
 ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
 
 OPTION_TYPE_SUB_COMMAND = 1
@@ -472,6 +473,7 @@ class FakeDiscord:
             ("GET", "/channels/{channel_id}/messages/{message_id}", self._get_message),
             ("PATCH", "/channels/{channel_id}/messages/{message_id}", self._patch_message),
             ("DELETE", "/channels/{channel_id}/messages/{message_id}", self._delete_message),
+            ("POST", "/channels/{channel_id}/messages/{message_id}/crosspost", self._crosspost_message),
             ("POST", "/interactions/{interaction_id}/{interaction_token}/callback", self._post_callback),
             ("POST", "/webhooks/{webhook_id}/{webhook_token}", self._post_followup),
             ("GET", "/webhooks/{webhook_id}/{webhook_token}/messages/@original", self._get_webhook_message),
@@ -720,6 +722,21 @@ class FakeDiscord:
     async def _get_message(self, call: Call) -> web.StreamResponse:
         message = self._find_message(call.params["channel_id"], call.params["message_id"])
         return json_response(message) if message else error_response(404, "Unknown Message", 10008)
+
+    async def _crosspost_message(self, call: Call) -> web.StreamResponse:
+        """Publish a message of an announcement channel to the channels following it, once."""
+        channel = self._channel(call)
+        if isinstance(channel, web.Response):
+            return channel
+        message = self._find_message(channel.id, call.params["message_id"])
+        if message is None:
+            return error_response(404, "Unknown Message", 10008)
+        if not channel.announcement:
+            return error_response(400, "Cannot execute action on this channel type", 50024)
+        if int(message.get("flags") or 0) & MESSAGE_FLAG_CROSSPOSTED:
+            return error_response(400, "This message has already been crossposted.", 40033)
+        message["flags"] = int(message.get("flags") or 0) | MESSAGE_FLAG_CROSSPOSTED
+        return json_response(message)
 
     async def _patch_message(self, call: Call) -> web.StreamResponse:
         message = self._find_message(call.params["channel_id"], call.params["message_id"])

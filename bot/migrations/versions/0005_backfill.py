@@ -1,4 +1,4 @@
-"""Backfill and failure notices.
+"""Backfill, failure notices and publishing in announcement channels.
 
 Revision ID: 0005
 Revises: 0003
@@ -13,6 +13,7 @@ Self-contained, like 0002. `guild_sources` gains:
 
 Failure notices: `guild_settings.notice_channel_id`, `notice_states` (what each source or digest
 channel was last announced as, per guild) and `notice_outbox` (notices to post, once).
+Announcement channels: `guild_settings.publish_digests` (off for every guild until it turns it on).
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ def upgrade() -> None:
     op.add_column("guild_sources", sa.Column("backlog_until", sa.DateTime(timezone=True)))
 
     op.add_column("guild_settings", sa.Column("notice_channel_id", sa.BigInteger))
+    op.add_column(
+        "guild_settings", sa.Column("publish_digests", sa.Boolean, nullable=False, server_default=sa.false())
+    )
     op.create_table(
         "notice_states",
         sa.Column("guild_id", sa.BigInteger, nullable=False),
@@ -68,6 +72,7 @@ def downgrade() -> None:
     op.drop_table("notice_outbox")
     op.drop_table("notice_states")
     with op.batch_alter_table("guild_settings") as batch:
+        batch.drop_column("publish_digests")
         batch.drop_column("notice_channel_id")
     with op.batch_alter_table("guild_sources") as batch:
         for column in ("backlog_until", "posts_after", "backfill_latest", "backfill"):
