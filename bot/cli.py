@@ -21,9 +21,12 @@ from bot.brief import ArticleText, BriefContext, build_brief
 from bot.config import ConfigError, Settings, load_settings, load_sources
 from bot.engine import Engine, PollReport, SourceReport, fetch_settings
 from bot.fetch import Fetcher
+from bot.models import SourceKind
+from bot.opml import OpmlError, OpmlFeed, export_opml, parse_opml
 from bot.render import render_brief_text, render_digest_text
 from bot.serialize import brief_to_dict
 from bot.sources import SourceError, article_from_body, fetch_page, read_limited, read_local_file
+from bot.urls import canonicalize_url
 
 log = logging.getLogger("newsbrief")
 
@@ -185,7 +188,47 @@ async def cmd_brief(settings: Settings, args: argparse.Namespace, console: Conso
 # ---- sources and search --------------------------------------------------------------------
 
 
+def import_opml(settings: Settings, path: Path, console: Console) -> None:
+    """Append the OPML file's feeds that the sources file does not list yet to it, as feeds."""
+    try:
+        wanted = parse_opml(path.read_bytes())
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    except OpmlError as exc:
+        raise UsageError(f"{path}: {exc.reason}") from exc
+    listed = {canonicalize_url(spec.location) for spec in load_sources(settings.sources_file)}
+    new = [feed for feed in wanted.feeds if feed.url not in listed]
+    tables = "".join(
+        f"\n[[source]]\nname = {json.dumps(feed.title, ensure_ascii=False)}\n"
+        f'location = {json.dumps(feed.url, ensure_ascii=False)}\nkind = "feed"\n'
+        for feed in new
+    )
+    with settings.sources_file.open("a", encoding="utf-8") as out:
+        out.write(tables)
+    console.print(
+        f"imported {len(new)} feed(s) into {settings.sources_file}; "
+        f"{len(wanted.feeds) - len(new)} already listed, {wanted.skipped} skipped (not http(s) or repeated)"
+    )
+
+
+def export_opml_file(settings: Settings, path: Path, console: Console) -> None:
+    feeds = [
+        OpmlFeed(spec.location, spec.name)
+        for spec in load_sources(settings.sources_file)
+        if spec.kind is SourceKind.FEED
+    ]
+    try:
+        path.write_bytes(export_opml(feeds, title="Newsbrief sources"))
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    console.print(f"exported {len(feeds)} feed(s) to {path}")
+
+
 async def cmd_sources(settings: Settings, args: argparse.Namespace, console: Console) -> int:
+    if args.import_file is not None:
+        import_opml(settings, args.import_file, console)
+    if args.export_file is not None:
+        export_opml_file(settings, args.export_file, console)
     async with Engine.open(settings) as engine:
         await engine.sync_sources(load_sources(settings.sources_file))
         records = await engine.store.list_sources()
@@ -264,6 +307,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_digest)
 
     p = sub.add_parser("sources", help="list sources with their health")
+    p.add_argument("--import", dest="import_file", type=Path, metavar="FILE", help="add an OPML file's feeds")
+    p.add_argument("--export", dest="export_file", type=Path, metavar="FILE", help="write the feeds as OPML")
     p.set_defaults(handler=cmd_sources)
 
     p = sub.add_parser("search", help="full-text search over stored articles")
