@@ -204,7 +204,16 @@ async def test_every_command_is_registered(harness: Harness) -> None:
     assert names >= {"brief", "summarize", "quote", "changes", "search", "source", "digest", "newsbrief"}
     source = harness.fake.registered_command("source", None)
     assert source is not None and int(source["default_member_permissions"]) == 1 << 5  # Manage Server
-    assert {o["name"] for o in source["options"]} == {"add", "remove", "list", "pause", "resume", "test"}
+    assert {o["name"] for o in source["options"]} == {
+        "add",
+        "remove",
+        "list",
+        "pause",
+        "resume",
+        "test",
+        "import",
+        "export",
+    }
     digest = harness.fake.registered_command("digest", None)
     assert digest is not None and {o["name"] for o in digest["options"]} == {
         "set",

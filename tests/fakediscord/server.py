@@ -65,6 +65,7 @@ OPTION_TYPE_SUB_COMMAND_GROUP = 2
 OPTION_TYPE_USER = 6
 OPTION_TYPE_CHANNEL = 7
 OPTION_TYPE_ROLE = 8
+OPTION_TYPE_ATTACHMENT = 11
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -252,6 +253,9 @@ class FakeDiscord:
         self.requests: list[RecordedRequest] = []
         self.violations: list[Violation] = []
         self.failures: list[ScriptedFailure] = []
+        # Files members attached to commands (by attachment id), and files the bot uploaded.
+        self.attachments: dict[str, JsonDict] = {}
+        self.uploads: list[tuple[str, bytes]] = []
         self.messages: dict[str, list[JsonDict]] = {
             channel.id: [] for guild in self.world.guilds for channel in guild.channels
         }
@@ -411,6 +415,10 @@ class FakeDiscord:
             return None, (), []
         if request.content_type == "multipart/form-data":
             form = await request.post()
+            for key, value in form.items():
+                if key != "payload_json" and isinstance(value, web.FileField):
+                    self.uploads.append((str(value.filename), value.file.read()))
+                    value.file.seek(0)
             files = tuple(
                 str(getattr(value, "filename", "")) for key, value in form.items() if key != "payload_json"
             )
@@ -889,6 +897,19 @@ class FakeDiscord:
             member = next(m for m in guild.members if not m.user.bot)
         return guild, channel, member
 
+    def add_attachment(self, filename: str, url: str, size: int, content_type: str = "text/x-opml") -> str:
+        """A file a member attaches to a command option; its content is served at `url`."""
+        attachment_id = self._ids.next()
+        self.attachments[attachment_id] = {
+            "id": attachment_id,
+            "filename": filename,
+            "size": size,
+            "url": url,
+            "proxy_url": url,
+            "content_type": content_type,
+        }
+        return attachment_id
+
     def _resolved(self, guild: FakeGuild, option_type: int, value: object) -> JsonDict:
         if option_type == OPTION_TYPE_CHANNEL:
             channel = self.world.channel(str(value))
@@ -903,6 +924,8 @@ class FakeDiscord:
                 "users": {member.user.id: member.user.to_json()},
                 "members": {member.user.id: member_json},
             }
+        if option_type == OPTION_TYPE_ATTACHMENT:
+            return {"attachments": {str(value): self.attachments[str(value)]}}
         if option_type == OPTION_TYPE_ROLE:
             role = next(r for r in guild.roles if r.id == str(value))
             return {"roles": {role.id: role.to_json()}}
