@@ -24,6 +24,7 @@ from bot.engine import Engine, PollReport, SourceReport, fetch_settings
 from bot.errors import NewsbriefError
 from bot.fetch import Fetcher
 from bot.models import SourceKind
+from bot.opml import OpmlError, OpmlFeed, export_opml, parse_opml
 from bot.render import render_brief_rich, render_digest_rich
 from bot.serialize import brief_to_dict
 from bot.sources import (
@@ -36,6 +37,7 @@ from bot.sources import (
 )
 from bot.startup import open_engine
 from bot.store import SNIPPET_END, SNIPPET_START
+from bot.urls import canonicalize_url
 
 log = logging.getLogger("newsbrief")
 
@@ -242,7 +244,47 @@ async def cmd_brief(settings: Settings, args: argparse.Namespace, console: Conso
 # ---- sources and search --------------------------------------------------------------------
 
 
+def import_opml(settings: Settings, path: Path, console: Console) -> None:
+    """Append the OPML file's feeds that the sources file does not list yet to it, as feeds."""
+    try:
+        wanted = parse_opml(path.read_bytes())
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    except OpmlError as exc:
+        raise UsageError(f"{path}: {exc.reason}") from exc
+    listed = {canonicalize_url(spec.location) for spec in load_sources(settings.sources_file)}
+    new = [feed for feed in wanted.feeds if feed.url not in listed]
+    tables = "".join(
+        f"\n[[source]]\nname = {json.dumps(feed.title, ensure_ascii=False)}\n"
+        f'location = {json.dumps(feed.url, ensure_ascii=False)}\nkind = "feed"\n'
+        for feed in new
+    )
+    with settings.sources_file.open("a", encoding="utf-8") as out:
+        out.write(tables)
+    console.print(
+        f"imported {len(new)} feed(s) into {settings.sources_file}; "
+        f"{len(wanted.feeds) - len(new)} already listed, {wanted.skipped} skipped (not http(s) or repeated)"
+    )
+
+
+def export_opml_file(settings: Settings, path: Path, console: Console) -> None:
+    feeds = [
+        OpmlFeed(spec.location, spec.name)
+        for spec in load_sources(settings.sources_file)
+        if spec.kind is SourceKind.FEED
+    ]
+    try:
+        path.write_bytes(export_opml(feeds, title="Newsbrief sources"))
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    console.print(f"exported {len(feeds)} feed(s) to {path}")
+
+
 async def cmd_sources(settings: Settings, args: argparse.Namespace, console: Console) -> int:
+    if args.import_file is not None:
+        import_opml(settings, args.import_file, console)
+    if args.export_file is not None:
+        export_opml_file(settings, args.export_file, console)
     async with open_engine(settings) as engine:
         await engine.sync_sources(load_sources(settings.sources_file))
         # The store's own source of articles fetched on request is no source anyone configured.
@@ -372,7 +414,9 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"items in the digest (1-{DIGEST_ITEMS_LIMIT})",
     )
 
-    command("sources", cmd_sources, "list sources with their health")
+    p = command("sources", cmd_sources, "list sources with their health")
+    p.add_argument("--import", dest="import_file", type=Path, metavar="FILE", help="add an OPML file's feeds")
+    p.add_argument("--export", dest="export_file", type=Path, metavar="FILE", help="write the feeds as OPML")
 
     p = command("search", cmd_search, "full-text search over stored articles")
     p.add_argument("query", nargs="+")

@@ -52,6 +52,7 @@ class Settings(BaseSettings):
 
     poll_interval_minutes: float = Field(15.0, gt=0)
     pause_after_failures: int = Field(10, ge=1)
+    notice_after_failures: int = Field(3, ge=1)  # a guild's notice: a source failing this many times
     backoff_base_seconds: float = Field(60.0, gt=0)
     backoff_max_seconds: float = Field(6 * 3600.0, gt=0)
 

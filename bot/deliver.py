@@ -76,6 +76,11 @@ class Poster(Protocol):
         """The id of a recent message of ours that carries `marker`, if there is one."""
         ...
 
+    async def crosspost(self, channel_id: int, message_id: int) -> bool:
+        """Publish a message posted in an announcement channel to the channels following it;
+        False (nothing done) when the channel is not one. Raise PostForbidden or PostFailed."""
+        ...
+
 
 @dataclass(slots=True)
 class DeliveryReport:
@@ -108,6 +113,8 @@ class DigestService:
     async def prepare(self, channel: DigestChannel) -> PreparedDigest:
         """The digest the channel would get now, without storing anything (for /digest preview)."""
         limit = channel.max_items or self.default_max_items
+        # A new source whose first poll ended in the background: its backlog ends now.
+        await self.store.settle_backlog(at=self.clock())
         rows = await self.store.briefs_for_digest(
             channel.guild_id,
             after_version_id=channel.cursor_version_id,
@@ -223,7 +230,19 @@ class DigestService:
         await self.store.mark_attempted(item.id)
         message_id = await self.poster.send(item.channel_id, json.loads(item.payload), nonce=item.nonce)
         await self.store.mark_sent(item.id, message_id, self.clock())
+        await self._publish(item.channel_id, message_id)
         return False
+
+    async def _publish(self, channel_id: int, message_id: int) -> None:
+        """Crosspost a digest message if its guild asked for it (and the channel is an announcement
+        channel). The message is posted either way: a failed publish is logged, not retried."""
+        channel = await self.store.get_digest_channel(channel_id)
+        if channel is None or not await self.store.get_publish_digests(channel.guild_id):
+            return
+        try:
+            await self.poster.crosspost(channel_id, message_id)
+        except (PostForbidden, PostFailed) as exc:
+            log.warning("could not publish digest message %s in %s: %s", message_id, channel_id, exc)
 
 
 def _outbox_part(

@@ -32,6 +32,7 @@ from bot.engine import Engine, SourceReport, utc_now
 from bot.errors import NewsbriefError
 from bot.interactions import NotModerator, UserError, reply_error
 from bot.models import FetchResult
+from bot.notices import NoticeService
 from bot.sources import SourceError
 from bot.startup import open_engine
 from bot.store import SourceRecord
@@ -107,6 +108,22 @@ class DiscordPoster:
             raise
         return message.id
 
+    async def crosspost(self, channel_id: int, message_id: int) -> bool:
+        channel = await self._channel(channel_id)
+        if not isinstance(channel, discord.TextChannel) or not channel.is_news():
+            return False
+        try:
+            await channel.get_partial_message(message_id).publish()
+        except discord.Forbidden as exc:
+            raise PostForbidden("missing permission to publish (Send Messages)") from exc
+        except discord.NotFound as exc:
+            raise PostForbidden("the message or channel no longer exists") from exc
+        except discord.RateLimited as exc:
+            raise PostRateLimited(exc.retry_after) from exc
+        except discord.HTTPException as exc:
+            raise PostFailed(f"Discord answered HTTP {exc.status}") from exc
+        return True
+
     async def find_marker(self, channel_id: int, marker: str) -> int | None:
         channel = await self._channel(channel_id)
         me = self.client.user
@@ -145,6 +162,9 @@ class NewsbriefBot(commands.Bot):
         self.started_at = clock()
         self.digests = DigestService(
             engine.store, DiscordPoster(self), clock, default_max_items=settings.digest_max_items
+        )
+        self.notices = NoticeService(
+            engine.store, DiscordPoster(self), clock, failures_for_notice=settings.notice_after_failures
         )
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self._start_scheduler = start_scheduler
@@ -224,7 +244,11 @@ class NewsbriefBot(commands.Bot):
             # race to store the same articles.
             with self._job(f"first poll of source {source.id}"):
                 async with self._poll_lock:
-                    return await self.engine.poll_source(source, force=True, fetched=fetched)
+                    report = await self.engine.poll_source(source, force=True, fetched=fetched)
+                    if not report.error:
+                        # What this poll read is the new subscriptions' backlog (bot.backfill).
+                        await self.engine.store.settle_backlog(at=self.clock(), source_id=source.id)
+                    return report
             return None  # the job failed or was interrupted; it is logged, and the next poll retries
 
         return asyncio.create_task(first_poll())
@@ -232,6 +256,8 @@ class NewsbriefBot(commands.Bot):
     async def deliver_digests(self) -> None:
         with self._job("digest run"):
             await self.digests.tick()
+            # After the digests: a channel a digest just found closed is announced in this run.
+            await self.notices.tick()
 
     async def wait_for_jobs(self) -> None:
         """Wait until the jobs running now (polls, digest runs) have finished."""

@@ -222,6 +222,11 @@ guild_sources = Table(
     Column("paused", Boolean, nullable=False, server_default=false()),
     Column("pause_reason", Text),
     Column("paused_at", UtcDateTime),
+    # Backfill (0005, bot.backfill): which of the source's articles this guild's digests post.
+    Column("backfill", Text, nullable=False, server_default=text("'all'")),
+    Column("backfill_latest", Integer, nullable=False, server_default=text("0")),
+    Column("posts_after", UtcDateTime),
+    Column("backlog_until", UtcDateTime),
 )
 
 # Which sources an article was seen through (the first one is also articles.source_id).
@@ -268,6 +273,40 @@ guild_settings = Table(
     metadata,
     Column("guild_id", BigInteger, primary_key=True),
     Column("moderator_role_id", BigInteger),
+    Column("notice_channel_id", BigInteger),  # where failure notices go (0005); NULL: none
+    # Digests in announcement channels are published (crossposted) (0005).
+    Column("publish_digests", Boolean, nullable=False, server_default=false()),
+)
+
+# --- failure notices (0005, bot.notices) -------------------------------------------------------
+
+# The state each subject (a source, a digest channel) was last announced in, per guild: a notice
+# is posted on a change of state only, never once per failure.
+notice_states = Table(
+    "notice_states",
+    metadata,
+    Column("guild_id", BigInteger, primary_key=True),
+    Column("subject", Text, primary_key=True),  # "source:ID" or "channel:ID"
+    Column("state", Text, nullable=False),
+    Column("changed_at", UtcDateTime, nullable=False),
+)
+
+# Notices waiting to be posted, delivered like digest messages (marker + nonce, sent once).
+notice_outbox = Table(
+    "notice_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("guild_id", BigInteger, nullable=False),
+    Column("channel_id", BigInteger, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("marker", Text, nullable=False),
+    Column("nonce", Text, nullable=False),
+    Column("state", Text, nullable=False, server_default=text("'pending'")),
+    Column("message_id", BigInteger),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("sent_at", UtcDateTime),
+    Index("ix_notice_outbox_state", "state"),
 )
 
 digest_channels = Table(

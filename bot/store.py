@@ -58,7 +58,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, RowMapping, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from bot.backfill import Backfill
 from bot.models import ArticleDraft, Brief, Quote, QuoteKind, SourceKind, SourceSpec, StoryArticle
+from bot.notice_store import NoticeRecords
 from bot.schema import (
     FETCHED_SCOPE,
     POSTGRESQL_TS_CONFIG,
@@ -615,7 +617,7 @@ POSTGRESQL_INDEX_UPSERT = text(
 )
 
 
-class Store:
+class Store(NoticeRecords):
     """Sources, articles with all their versions, briefs, and search. Open with `Store.open()`."""
 
     def __init__(self, engine: AsyncEngine) -> None:
@@ -1582,6 +1584,38 @@ class Store:
                     .values(name=guild_name, channel_id=channel_id)
                 )
             return await self._source_in(connection, source_id), existing is None
+
+    async def set_backfill(self, guild_id: int, source_id: int, backfill: Backfill, *, at: datetime) -> None:
+        """Set which of the subscription's articles its digests post (bot.backfill), counting from
+        `at`: what the source had by then is its backlog if it was polled before, else what its
+        first poll reads (`settle_backlog` marks the end of that)."""
+        at = require_aware(at, "at")
+        async with self._write() as connection:
+            polled = (
+                await connection.execute(select(sources.c.last_success_at).where(sources.c.id == source_id))
+            ).scalar_one_or_none()
+            await connection.execute(
+                update(guild_sources)
+                .where(guild_sources.c.guild_id == guild_id, guild_sources.c.source_id == source_id)
+                .values(
+                    backfill=backfill.mode.value,
+                    backfill_latest=backfill.count,
+                    posts_after=at,
+                    backlog_until=at if polled is not None else None,
+                )
+            )
+
+    async def settle_backlog(self, *, at: datetime, source_id: int | None = None) -> None:
+        """End the backlog of subscriptions still waiting for their source's first poll, at `at`:
+        for one source (its first poll just ended) or, with none, every source polled since."""
+        polled = exists().where(
+            sources.c.id == guild_sources.c.source_id, sources.c.last_success_at.is_not(None)
+        )
+        query = update(guild_sources).where(guild_sources.c.backlog_until.is_(None), polled)
+        if source_id is not None:
+            query = query.where(guild_sources.c.source_id == source_id)
+        async with self._write() as connection:
+            await connection.execute(query.values(backlog_until=require_aware(at, "at")))
 
     async def unsubscribe(self, guild_id: int, source_id: int) -> bool:
         """End a guild's subscription; False if it had none.

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.backfill import postable
 from bot.schema import (
     FETCHED_SCOPE,
     article_guids,
@@ -51,6 +52,7 @@ def routed_to(guild_id: int, channel_id: int | None, article_id: Any) -> ColumnE
     one pinned to it with `/source add ... channel`, or one pinned to no channel.
 
     Articles fetched on a member's request (granted) are not in digests: nobody subscribed to them.
+    Nor is what the subscription's backfill leaves out (bot.backfill).
     """
     return exists().where(
         article_sources.c.article_id == article_id,
@@ -58,6 +60,7 @@ def routed_to(guild_id: int, channel_id: int | None, article_id: Any) -> ColumnE
         guild_sources.c.guild_id == guild_id,
         guild_sources.c.paused.is_(False),
         or_(guild_sources.c.channel_id.is_(None), guild_sources.c.channel_id == channel_id),
+        postable(),
     )
 
 

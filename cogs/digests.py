@@ -113,6 +113,19 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
             allowed_mentions=discord.AllowedMentions.none(),
         )
 
+    @app_commands.command(
+        name="publish", description="Publish (crosspost) digests posted in announcement channels"
+    )
+    @app_commands.describe(enabled="On: followers of the announcement channel get each digest too")
+    async def publish(self, interaction: discord.Interaction, enabled: bool) -> None:
+        await self.bot.engine.store.set_publish_digests(guild_id_of(interaction), enabled)
+        text = (
+            "Digests in announcement channels are now published to the channels following them."
+            if enabled
+            else "Digests in announcement channels are no longer published."
+        )
+        await reply(interaction, content=text, ephemeral=True)
+
     @app_commands.command(name="off", description="Stop a channel's digest")
     @app_commands.describe(channel="The digest channel (default: this channel)")
     async def off(self, interaction: discord.Interaction, channel: discord.TextChannel | None = None) -> None:

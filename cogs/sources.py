@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -10,12 +11,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.backfill import Backfill, BackfillError, parse_backfill
 from bot.discord_bot import NewsbriefBot
 from bot.discord_render import brief_embed, escape, fit
 from bot.engine import SourceReport
 from bot.interactions import UserError, choice, guild_id_of, reply, require_can_post, require_moderator
 from bot.limits import AUTOCOMPLETE_CHOICES_MAX, EMBED_DESCRIPTION_MAX
-from bot.models import SourceSpec
+from bot.models import SourceKind, SourceSpec
+from bot.opml import OPML_MAX_BYTES, OpmlError, OpmlFeed, export_opml, parse_opml
 from bot.store import GuildSource
 from bot.urls import canonicalize_url, is_http_url
 
@@ -86,6 +89,7 @@ class Sources(commands.GroupCog, group_name="source", group_description="Manage 
         url="The feed's or the page's http(s) address",
         channel="Where its articles are posted in digests (default: the server's digest channels)",
         name="A short name for the source (default: its title)",
+        backfill="Post earlier articles too? none (default), latest N, or all",
     )
     async def add(
         self,
@@ -93,8 +97,13 @@ class Sources(commands.GroupCog, group_name="source", group_description="Manage 
         url: str,
         channel: discord.TextChannel | None = None,
         name: app_commands.Range[str, 1, 80] | None = None,
+        backfill: app_commands.Range[str, 1, 40] | None = None,
     ) -> None:
         url = url.strip()
+        try:
+            wanted_backfill = parse_backfill(backfill)
+        except BackfillError as exc:
+            raise UserError(exc.reason) from exc
         if not is_http_url(url):
             raise UserError(
                 "A source must be an http:// or https:// address, e.g. `https://example.com/feed.xml`."
@@ -117,6 +126,10 @@ class Sources(commands.GroupCog, group_name="source", group_description="Manage 
             added_by=interaction.user.id,
             name=shown_name,
         )
+        if created or backfill is not None:
+            await self.bot.engine.store.set_backfill(
+                guild_id_of(interaction), record.id, wanted_backfill, at=self.bot.clock()
+            )
         what = "feed" if kind.value == "feed" else "article page (watched for edits)"
         verb = "Added" if created else "Already following"
         first = ""
@@ -130,6 +143,8 @@ class Sources(commands.GroupCog, group_name="source", group_description="Manage 
             f"{verb} **{escape(shown_name)}** — a {what}.{first} It is polled every "
             f"{self.bot.settings.poll_interval_minutes:g} minutes; see `/source list` for its health."
         ]
+        if created or backfill is not None:
+            lines.append(f"Digests post {wanted_backfill.describe()}; every article is searchable.")
         if channel is not None and await self.bot.engine.store.get_digest_channel(channel.id) is None:
             lines.append(
                 f"{channel.mention} has no digest yet: set one with `/digest set` to post its articles."
@@ -197,6 +212,52 @@ class Sources(commands.GroupCog, group_name="source", group_description="Manage 
             for e in entries
             if wanted in e.name.casefold() or wanted in e.source.location.casefold()
         ][:AUTOCOMPLETE_CHOICES_MAX]
+
+    @app_commands.command(name="export", description="This server's feeds as an OPML file, for a feed reader")
+    async def export(self, interaction: discord.Interaction) -> None:
+        entries = await self.bot.engine.store.guild_sources(guild_id_of(interaction))
+        feeds = [OpmlFeed(e.source.location, e.name) for e in entries if e.source.kind is SourceKind.FEED]
+        if not feeds:
+            raise UserError("This server follows no feeds yet. Add one with `/source add`.")
+        data = export_opml(feeds, title="Newsbrief sources", now=self.bot.clock())
+        await interaction.response.send_message(
+            content=f"{len(feeds)} feed{'' if len(feeds) == 1 else 's'}, as OPML.",
+            file=discord.File(io.BytesIO(data), filename="newsbrief-sources.opml"),
+            ephemeral=True,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+
+    @app_commands.command(name="import", description="Follow every feed of an OPML file from a feed reader")
+    @app_commands.describe(file="An OPML export (.opml or .xml); its feeds post new articles only")
+    async def import_(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
+        if file.size > OPML_MAX_BYTES:
+            raise UserError(
+                f"That file is over {OPML_MAX_BYTES // 1000} KB: an OPML list of feeds is much smaller."
+            )
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            wanted = parse_opml(await file.read())
+        except discord.HTTPException as exc:
+            raise UserError("I could not download that attachment from Discord; try again.") from exc
+        except OpmlError as exc:
+            raise UserError(exc.reason) from exc
+        store, guild_id, added = self.bot.engine.store, guild_id_of(interaction), 0
+        followed = {e.source.location for e in await store.guild_sources(guild_id)}
+        for feed in wanted.feeds:
+            if feed.url in followed:
+                continue
+            spec = SourceSpec(name=feed.title, location=feed.url, kind=SourceKind.FEED)
+            record, created = await store.subscribe(guild_id, spec, added_by=interaction.user.id)
+            if created:
+                await store.set_backfill(guild_id, record.id, Backfill(), at=self.bot.clock())
+                added += 1
+        already = len(wanted.feeds) - added
+        text = (
+            f"Imported {added} feed{'' if added == 1 else 's'}; {already} already followed, "
+            f"{wanted.skipped} skipped (not an http(s) address, or repeated). They are read at the next poll "
+            "and post new articles only; see `/source list`."
+        )
+        await reply(interaction, content=text, ephemeral=True)
 
     @app_commands.command(
         name="test", description="Fetch a source once and show what would be posted (stores nothing)"

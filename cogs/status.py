@@ -1,4 +1,4 @@
-"""/newsbrief: the bot's status, and the server's moderator role."""
+"""/newsbrief: the bot's status, the server's moderator role and its notice channel."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from discord.ext import commands
 from bot import __version__
 from bot.discord_bot import NewsbriefBot
 from bot.discord_render import escape, fit
-from bot.interactions import UserError, guild_id_of, reply
+from bot.interactions import UserError, guild_id_of, reply, require_can_post, require_moderator
 from bot.limits import EMBED_FIELD_VALUE_MAX
 from bot.schedule import parse_schedule
 
@@ -89,6 +89,30 @@ class Status(commands.GroupCog, group_name="newsbrief", group_description="About
             f"Members with {role.mention} can now manage sources and digests."
             if role
             else "Only members with Manage Server can manage sources and digests now."
+        )
+        await reply(interaction, content=text, ephemeral=True)
+
+    @app_commands.command(
+        name="notices", description="Where to tell moderators of failing sources and digest channels"
+    )
+    @app_commands.describe(channel="The notice channel; leave empty to stop notices")
+    @app_commands.default_permissions(manage_guild=True)
+    async def notices(
+        self, interaction: discord.Interaction, channel: discord.TextChannel | None = None
+    ) -> None:
+        if not await require_moderator(interaction):
+            return
+        if channel is not None:
+            require_can_post(channel)
+        await self.bot.engine.store.set_notice_channel(
+            guild_id_of(interaction), channel.id if channel else None
+        )
+        failures = self.bot.settings.notice_after_failures
+        text = (
+            f"Notices go to {channel.mention}: a source failing {failures} times in a row, a source paused "
+            "or back, a digest channel I can no longer post in. One notice per change, not per failure."
+            if channel
+            else "Notices are off."
         )
         await reply(interaction, content=text, ephemeral=True)
 

@@ -189,7 +189,9 @@ async def add_feed(
 ) -> dict[str, Any]:
     h.web.add(path, respond(rss(items), content_type="application/rss+xml"))
     channel = IDS.briefs_channel if guild == IDS.guild else OTHER_CHANNEL
-    reply = await h.command("source add", {"url": h.web.url(path)}, user=user, guild=guild, channel=channel)
+    # Backfill `all`: these tests post a feed's articles as if they were new (see test_backfill).
+    options = {"url": h.web.url(path), "backfill": "all"}
+    reply = await h.command("source add", options, user=user, guild=guild, channel=channel)
     await h.engine.poll()
     return reply
 
@@ -202,9 +204,24 @@ async def test_every_command_is_registered(harness: Harness) -> None:
     assert names >= {"brief", "summarize", "quote", "changes", "search", "source", "digest", "newsbrief"}
     source = harness.fake.registered_command("source", None)
     assert source is not None and int(source["default_member_permissions"]) == 1 << 5  # Manage Server
-    assert {o["name"] for o in source["options"]} == {"add", "remove", "list", "pause", "resume", "test"}
+    assert {o["name"] for o in source["options"]} == {
+        "add",
+        "remove",
+        "list",
+        "pause",
+        "resume",
+        "test",
+        "import",
+        "export",
+    }
     digest = harness.fake.registered_command("digest", None)
-    assert digest is not None and {o["name"] for o in digest["options"]} == {"set", "now", "preview", "off"}
+    assert digest is not None and {o["name"] for o in digest["options"]} == {
+        "set",
+        "now",
+        "preview",
+        "off",
+        "publish",
+    }
     for command in harness.fake.commands[None]:
         for option in command.get("options", []):
             assert option.get("description"), (command["name"], option["name"])
@@ -621,7 +638,7 @@ async def test_a_restart_mid_digest_posts_every_item_exactly_once(
             async with running_client(bot, fake):
                 h = Harness(fake, bot, engine, clock, web, settings)
                 await h.command("digest set", {"channel": IDS.briefs_channel, "schedule": "daily 08:00"})
-                await h.command("source add", {"url": web.url("/feed.xml")})
+                await h.command("source add", {"url": web.url("/feed.xml"), "backfill": "all"})
                 await engine.poll()
                 # The second message reaches Discord, but the bot never hears back; then it stops.
                 fake.lose_ack_next(IDS.briefs_channel, skip=1, times=1)
@@ -779,7 +796,9 @@ async def test_a_source_pinned_to_a_channel_goes_only_to_that_digest(harness: Ha
             content_type="application/rss+xml",
         ),
     )
-    pinned = await h.command("source add", {"url": h.web.url("/sports.xml"), "channel": SPORTS_CHANNEL})
+    pinned = await h.command(
+        "source add", {"url": h.web.url("/sports.xml"), "channel": SPORTS_CHANNEL, "backfill": "all"}
+    )
     assert "Added" in pinned["content"]
     await add_feed(h, [("ferry", "Night ferry to stop", FERRY)])
     h.clock.now += timedelta(hours=2)

@@ -57,6 +57,7 @@ INTERACTION_MESSAGE_COMPONENT = 3
 INTERACTION_AUTOCOMPLETE = 4
 MESSAGE_TYPE_DEFAULT = 0
 MESSAGE_TYPE_CHAT_INPUT_COMMAND = 20
+MESSAGE_FLAG_CROSSPOSTED = 1 << 0
 ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
 
 OPTION_TYPE_SUB_COMMAND = 1
@@ -64,6 +65,7 @@ OPTION_TYPE_SUB_COMMAND_GROUP = 2
 OPTION_TYPE_USER = 6
 OPTION_TYPE_CHANNEL = 7
 OPTION_TYPE_ROLE = 8
+OPTION_TYPE_ATTACHMENT = 11
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -251,6 +253,9 @@ class FakeDiscord:
         self.requests: list[RecordedRequest] = []
         self.violations: list[Violation] = []
         self.failures: list[ScriptedFailure] = []
+        # Files members attached to commands (by attachment id), and files the bot uploaded.
+        self.attachments: dict[str, JsonDict] = {}
+        self.uploads: list[tuple[str, bytes]] = []
         self.messages: dict[str, list[JsonDict]] = {
             channel.id: [] for guild in self.world.guilds for channel in guild.channels
         }
@@ -410,6 +415,10 @@ class FakeDiscord:
             return None, (), []
         if request.content_type == "multipart/form-data":
             form = await request.post()
+            for key, value in form.items():
+                if key != "payload_json" and isinstance(value, web.FileField):
+                    self.uploads.append((str(value.filename), value.file.read()))
+                    value.file.seek(0)
             files = tuple(
                 str(getattr(value, "filename", "")) for key, value in form.items() if key != "payload_json"
             )
@@ -472,6 +481,7 @@ class FakeDiscord:
             ("GET", "/channels/{channel_id}/messages/{message_id}", self._get_message),
             ("PATCH", "/channels/{channel_id}/messages/{message_id}", self._patch_message),
             ("DELETE", "/channels/{channel_id}/messages/{message_id}", self._delete_message),
+            ("POST", "/channels/{channel_id}/messages/{message_id}/crosspost", self._crosspost_message),
             ("POST", "/interactions/{interaction_id}/{interaction_token}/callback", self._post_callback),
             ("POST", "/webhooks/{webhook_id}/{webhook_token}", self._post_followup),
             ("GET", "/webhooks/{webhook_id}/{webhook_token}/messages/@original", self._get_webhook_message),
@@ -721,6 +731,21 @@ class FakeDiscord:
         message = self._find_message(call.params["channel_id"], call.params["message_id"])
         return json_response(message) if message else error_response(404, "Unknown Message", 10008)
 
+    async def _crosspost_message(self, call: Call) -> web.StreamResponse:
+        """Publish a message of an announcement channel to the channels following it, once."""
+        channel = self._channel(call)
+        if isinstance(channel, web.Response):
+            return channel
+        message = self._find_message(channel.id, call.params["message_id"])
+        if message is None:
+            return error_response(404, "Unknown Message", 10008)
+        if not channel.announcement:
+            return error_response(400, "Cannot execute action on this channel type", 50024)
+        if int(message.get("flags") or 0) & MESSAGE_FLAG_CROSSPOSTED:
+            return error_response(400, "This message has already been crossposted.", 40033)
+        message["flags"] = int(message.get("flags") or 0) | MESSAGE_FLAG_CROSSPOSTED
+        return json_response(message)
+
     async def _patch_message(self, call: Call) -> web.StreamResponse:
         message = self._find_message(call.params["channel_id"], call.params["message_id"])
         if message is None:
@@ -872,6 +897,19 @@ class FakeDiscord:
             member = next(m for m in guild.members if not m.user.bot)
         return guild, channel, member
 
+    def add_attachment(self, filename: str, url: str, size: int, content_type: str = "text/x-opml") -> str:
+        """A file a member attaches to a command option; its content is served at `url`."""
+        attachment_id = self._ids.next()
+        self.attachments[attachment_id] = {
+            "id": attachment_id,
+            "filename": filename,
+            "size": size,
+            "url": url,
+            "proxy_url": url,
+            "content_type": content_type,
+        }
+        return attachment_id
+
     def _resolved(self, guild: FakeGuild, option_type: int, value: object) -> JsonDict:
         if option_type == OPTION_TYPE_CHANNEL:
             channel = self.world.channel(str(value))
@@ -886,6 +924,8 @@ class FakeDiscord:
                 "users": {member.user.id: member.user.to_json()},
                 "members": {member.user.id: member_json},
             }
+        if option_type == OPTION_TYPE_ATTACHMENT:
+            return {"attachments": {str(value): self.attachments[str(value)]}}
         if option_type == OPTION_TYPE_ROLE:
             role = next(r for r in guild.roles if r.id == str(value))
             return {"roles": {role.id: role.to_json()}}

@@ -27,6 +27,7 @@ MEMBER_PERMISSIONS = (
 MODERATOR_PERMISSIONS = MEMBER_PERMISSIONS | PERM_MANAGE_GUILD
 
 CHANNEL_TYPE_GUILD_TEXT = 0
+CHANNEL_TYPE_GUILD_ANNOUNCEMENT = 5
 BOT_TOKEN = "fake-bot-token"  # what the fake accepts; tests pass it to Client.login
 
 
@@ -114,11 +115,12 @@ class FakeChannel:
     bot_forbidden: bool = False
     position: int = 0
     overwrites: tuple[JsonDict, ...] = ()  # permission overwrites, as Discord sends them
+    announcement: bool = False  # an announcement (news) channel, whose messages can be crossposted
 
     def to_json(self) -> JsonDict:
         return {
             "id": self.id,
-            "type": CHANNEL_TYPE_GUILD_TEXT,
+            "type": CHANNEL_TYPE_GUILD_ANNOUNCEMENT if self.announcement else CHANNEL_TYPE_GUILD_TEXT,
             "guild_id": self.guild_id,
             "name": self.name,
             "position": self.position,
@@ -288,9 +290,7 @@ def default_world() -> FakeWorld:
                 "readonly",
                 bot_forbidden=True,
                 position=2,
-                overwrites=(
-                    {"id": ids.bot_user, "type": 1, "allow": "0", "deny": str(PERM_SEND_MESSAGES)},
-                ),
+                overwrites=({"id": ids.bot_user, "type": 1, "allow": "0", "deny": str(PERM_SEND_MESSAGES)},),
             ),
         ),
         members=(
