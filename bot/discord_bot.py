@@ -59,6 +59,27 @@ def point_discord_at(api_base: str, gateway_url: str | None) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
+@contextlib.contextmanager
+def posting_errors(*, forbidden: str, not_found: str) -> Iterator[None]:
+    """Turn what discord.py raises while posting into the digest service's three outcomes."""
+    try:
+        yield
+    except discord.Forbidden as exc:
+        raise PostForbidden(forbidden) from exc
+    except discord.NotFound as exc:
+        raise PostForbidden(not_found) from exc
+    except discord.RateLimited as exc:  # a wait longer than RATE_LIMIT_WAIT_MAX
+        raise PostRateLimited(exc.retry_after) from exc
+    except discord.HTTPException as exc:  # discord.py already retried short 429s and 5xx
+        raise PostFailed(f"Discord answered HTTP {exc.status}") from exc
+    except (TimeoutError, OSError, discord.DiscordException) as exc:
+        raise PostFailed(f"connection to Discord failed: {type(exc).__name__}") from exc
+    except Exception as exc:  # aiohttp's disconnect errors are not OSErrors
+        if type(exc).__module__.startswith("aiohttp"):
+            raise PostFailed(f"connection to Discord failed: {type(exc).__name__}") from exc
+        raise
+
+
 class DiscordPoster:
     """Posts digest messages with discord.py; the digest service's `Poster`."""
 
@@ -68,16 +89,11 @@ class DiscordPoster:
     async def _channel(self, channel_id: int) -> discord.abc.Messageable:
         channel = self.client.get_channel(channel_id)
         if channel is None:
-            try:
+            with posting_errors(
+                forbidden="the bot cannot see the channel (missing View Channel)",
+                not_found="the channel no longer exists",
+            ):
                 channel = await self.client.fetch_channel(channel_id)
-            except discord.NotFound as exc:
-                raise PostForbidden("the channel no longer exists") from exc
-            except discord.Forbidden as exc:
-                raise PostForbidden("the bot cannot see the channel (missing View Channel)") from exc
-            except discord.RateLimited as exc:
-                raise PostRateLimited(exc.retry_after) from exc
-            except discord.HTTPException as exc:
-                raise PostFailed(f"could not look the channel up (HTTP {exc.status})") from exc
         if not isinstance(channel, discord.abc.Messageable):
             raise PostForbidden("the channel is not a text channel")
         return channel
@@ -85,43 +101,27 @@ class DiscordPoster:
     async def send(self, channel_id: int, payload: dict[str, Any], *, nonce: str) -> int:
         channel = await self._channel(channel_id)
         embeds = [discord.Embed.from_dict(e) for e in payload.get("embeds", [])]
-        try:
+        with posting_errors(
+            forbidden="missing permission to post (Send Messages / Embed Links)",
+            not_found="the channel no longer exists",
+        ):
             message = await channel.send(
                 content=payload.get("content") or None,
                 embeds=embeds,
                 allowed_mentions=discord.AllowedMentions.none(),
                 nonce=nonce,
             )
-        except discord.Forbidden as exc:
-            raise PostForbidden("missing permission to post (Send Messages / Embed Links)") from exc
-        except discord.NotFound as exc:
-            raise PostForbidden("the channel no longer exists") from exc
-        except discord.RateLimited as exc:  # a wait longer than RATE_LIMIT_WAIT_MAX
-            raise PostRateLimited(exc.retry_after) from exc
-        except discord.HTTPException as exc:  # discord.py already retried short 429s and 5xx
-            raise PostFailed(f"Discord answered HTTP {exc.status}") from exc
-        except (TimeoutError, OSError, discord.DiscordException) as exc:
-            raise PostFailed(f"connection to Discord failed: {type(exc).__name__}") from exc
-        except Exception as exc:  # aiohttp's disconnect errors are not OSErrors
-            if type(exc).__module__.startswith("aiohttp"):
-                raise PostFailed(f"connection to Discord failed: {type(exc).__name__}") from exc
-            raise
         return message.id
 
     async def crosspost(self, channel_id: int, message_id: int) -> bool:
         channel = await self._channel(channel_id)
         if not isinstance(channel, discord.TextChannel) or not channel.is_news():
             return False
-        try:
+        with posting_errors(
+            forbidden="missing permission to publish (Send Messages)",
+            not_found="the message or channel no longer exists",
+        ):
             await channel.get_partial_message(message_id).publish()
-        except discord.Forbidden as exc:
-            raise PostForbidden("missing permission to publish (Send Messages)") from exc
-        except discord.NotFound as exc:
-            raise PostForbidden("the message or channel no longer exists") from exc
-        except discord.RateLimited as exc:
-            raise PostRateLimited(exc.retry_after) from exc
-        except discord.HTTPException as exc:
-            raise PostFailed(f"Discord answered HTTP {exc.status}") from exc
         return True
 
     async def find_marker(self, channel_id: int, marker: str) -> int | None:
