@@ -28,7 +28,7 @@ from bot.brief import ArticleText, BriefContext, build_brief
 from bot.changes import SAME_STORY_THRESHOLD, StoryIndex
 from bot.config import ConfigError, Settings
 from bot.digest import build_digest
-from bot.extract import text_fingerprint
+from bot.extract import text_fingerprint, word_count
 from bot.feeds import discover_feeds, sniff
 from bot.fetch import Fetcher, FetchSettings
 from bot.models import (
@@ -66,6 +66,8 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 MIN_ARTICLE_WORDS = 120  # less text than this on a page is a home or index page, not an article
+# Shorter than this, an entry's text is a teaser many entries may share, so never its identity.
+TEXT_IDENTITY_MIN_CHARS = 200
 STORY_INDEX_MAX = 5000  # recent articles kept for same-story matching (bounds its memory)
 STORY_COMPARE_MAX = 8  # earlier articles a new one is compared with for "what it adds"
 REQUESTED_LOCATION = "newsbrief:requested"  # the one source of articles fetched on request
@@ -127,6 +129,7 @@ class SourceReport:
     skipped: str | None = None  # not polled: paused, or waiting out a backoff
     not_modified: bool = False  # 304, or the same bytes as last time: nothing was parsed
     failures: list[ItemFailure] = field(default_factory=list)
+    skipped_entries: list[ItemFailure] = field(default_factory=list)  # no article in them, with why
     briefs: list[Brief] = field(default_factory=list)
 
     def count(self, outcome: Outcome) -> None:
@@ -277,6 +280,7 @@ class Engine:
             return report
         report.failures.extend(read.failures)
         report.failed += len(read.failures)
+        report.skipped_entries.extend(read.skipped)
         try:
             await self._store_read(source, read, report)
         except Exception:
@@ -396,10 +400,11 @@ class Engine:
         text_hash = text_fingerprint(candidate.text)
         existing = await self.store.find_article(
             source_id=source.id,
-            canonical_url=candidate.canonical_url,
+            canonical_url=candidate.canonical_url if candidate.url_is_identity else None,
             guid=candidate.guid,
-            text_hash=text_hash,
+            text_hash=text_hash if _text_can_identify(candidate) else None,
             fetched=fetched,
+            title=candidate.title,
         )
         article = ArticleText(candidate.text, candidate.title)
         context = BriefContext(
@@ -442,16 +447,22 @@ class Engine:
         brief = build_brief(article, context, sentences=self.settings.summary_sentences)
         draft = ArticleDraft.of(candidate, source_id=source.id)
         first_seen = existing.first_seen_at if existing else now
-        record, version = await self.store.save_version(
+        saved = await self.store.save_version(
             draft,
             text_hash=text_hash,
             brief=brief,
             article_id=existing.id if existing else None,
             story_id=story_id,
             seen_at=now,
-            next_check_at=_watch_schedule(candidate.canonical_url, first_seen, candidate.published, now),
+            # A link many entries share is not this article's page: nothing there to watch.
+            next_check_at=_watch_schedule(candidate.canonical_url, first_seen, candidate.published, now)
+            if candidate.url_is_identity
+            else None,
             fetched=fetched,
         )
+        record, version = saved
+        if not saved.new_version:  # another poll stored this very article a moment ago
+            return Stored(Outcome.UNCHANGED, record.id, None)
         stored = replace(brief, article_id=record.id, version_id=version.id)
         index = self._stories.get(record.origin_source_id)
         if existing is None and index is not None:
@@ -584,7 +595,7 @@ class Engine:
             page = article_from_body(body, url=result.url, content_type=result.content_type)
         except SourceError:
             page = None
-        if page is not None and len(page.text.split()) >= MIN_ARTICLE_WORDS:
+        if page is not None and word_count(page.text) >= MIN_ARTICLE_WORDS:
             brief = self._preview_brief(url_candidate(page, url))
             return SourcePreview(SourceKind.PAGE, page.title, (brief,), url, result)
         for feed_url in discover_feeds(body, url=result.url):
@@ -649,6 +660,14 @@ def _without_credentials(candidate: Candidate) -> Candidate:
     if has_credentials(candidate.canonical_url):
         return replace(candidate, canonical_url=None)
     return candidate
+
+
+def _text_can_identify(candidate: Candidate) -> bool:
+    """Whether the text may say which stored article this is: for an entry with nothing else to
+    go by, always; otherwise only a text long enough to tell entries apart (not a teaser such as
+    "Introduction", which many entries share)."""
+    has_own_key = bool(candidate.guid) or (bool(candidate.canonical_url) and candidate.url_is_identity)
+    return not has_own_key or len(" ".join(candidate.text.split())) >= TEXT_IDENTITY_MIN_CHARS
 
 
 def _last_validators(source: SourceRecord) -> Validators:

@@ -80,7 +80,24 @@ def extract_article(
 def _has_prose(text: str) -> bool:
     # trafilatura's fallbacks will return a page's menu when there is nothing else; an article
     # has at least one paragraph that reads like a sentence, a menu has none.
-    return any(len(paragraph.split()) >= _MIN_PROSE_WORDS for paragraph in text.split("\n\n"))
+    return any(word_count(paragraph) >= _MIN_PROSE_WORDS for paragraph in text.split("\n\n"))
+
+
+# Scripts written without spaces between words: Chinese, Japanese kana, Thai, Lao, Myanmar, Khmer.
+_UNSPACED_CHARS: Final = re.compile(
+    "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]"
+)
+_CHARS_PER_UNSPACED_WORD: Final = 2  # a rough mean word length in those scripts
+
+
+def word_count(text: str) -> int:
+    """About how many words the text has, in any script: space-separated words, and in scripts
+    that put no spaces between words, every two of their characters taken as one."""
+    unspaced = len(_UNSPACED_CHARS.findall(text))
+    if not unspaced:
+        return len(text.split())
+    spaced = len(_UNSPACED_CHARS.sub(" ", text).split())
+    return spaced + unspaced // _CHARS_PER_UNSPACED_WORD
 
 
 def _load_tree(html: str | bytes, url: str | None) -> Any:

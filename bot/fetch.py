@@ -304,6 +304,9 @@ class _BrokenBody(Exception):
         self.retryable = retryable
 
 
+GZIP_MAGIC = b"\x1f\x8b\x08"  # a gzip member's first bytes: its magic number and "deflate"
+
+
 class _BoundedDecoder:
     """Undoes a Content-Encoding in bounded steps, refusing to produce more than `limit` bytes."""
 
@@ -312,8 +315,14 @@ class _BoundedDecoder:
         self._limit = limit
         self._output = bytearray()
         self._decompressor: zlib._Decompress | None = None
+        self._undeclared = False  # gzip told by its magic bytes, not by a Content-Encoding
 
     def feed(self, data: bytes) -> None:
+        if self._encoding == "identity" and not self._output and data.startswith(GZIP_MAGIC):
+            # Gzip bytes served without Content-Encoding (a .xml.gz, a misconfigured server):
+            # told by their magic bytes, and decompressed within the same limit.
+            self._encoding = "gzip"
+            self._undeclared = True
         if self._encoding == "identity":
             self._append(data)
             return
@@ -328,6 +337,9 @@ class _BoundedDecoder:
                 step = min(self._limit - len(self._output) + 1, DECOMPRESS_STEP_BYTES)
                 chunk = self._decompressor.decompress(data, step)
             except zlib.error as exc:
+                if self._undeclared:
+                    reason = "the body starts like gzip (with no Content-Encoding) but does not decompress"
+                    raise _BrokenBody(f"{reason} ({exc})") from exc
                 raise _BrokenBody(f"invalid {self._encoding} data ({exc})") from exc
             self._append(chunk)
             eof = self._decompressor.eof

@@ -88,6 +88,9 @@ class Candidate:
     author: str | None = None
     published: datetime | None = None
     updated: datetime | None = None
+    # False: the link is not the article's own page (many entries of its feed share it), so it
+    # neither identifies the article nor is fetched for its text (see bot.identity).
+    url_is_identity: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +109,7 @@ class ArticleDraft(Candidate):
             author=candidate.author,
             published=candidate.published,
             updated=candidate.updated,
+            url_is_identity=candidate.url_is_identity,
             source_id=source_id,
         )
 

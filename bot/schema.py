@@ -24,6 +24,8 @@ Layout, and why:
   (`scope`, url), scope being the origin source's id or FETCHED_SCOPE, so the same URL can name
   one fetched article and, separately, what each source said about it. Pause is per
   subscription (`guild_sources.paused`): one guild's pause never stops another's.
+- Identity (0004): `articles.identity` is unique, so an article is inserted with ON CONFLICT and
+  two polls racing on it store it once (bot.identity says what the key is made of).
 - `quotes` keeps every version's quotes with casefolded speaker keys, for "what did X say".
 - `digest_outbox` holds rendered digest messages until Discord has them: one transaction queues
   them and advances the channel's version-id cursor, so a restart neither loses nor repeats one.
@@ -155,6 +157,10 @@ articles = Table(
     # The source whose feed supplied the text (only its subscribers see it), or NULL: fetched by
     # the bot from the article's own URL, shared by every source that links there.
     Column("origin_source_id", Integer, ForeignKey("sources.id")),
+    # What the article is (see bot.identity): unique, so two writers racing on one article store
+    # it once. NULL for an article known by its text alone, and for some stored before 0004.
+    Column("identity", Text),
+    Index("ix_articles_identity", "identity", unique=True),
 )
 
 article_urls = Table(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
@@ -83,6 +83,7 @@ class SourceRead:
     not_modified: bool = False  # 304, or the very same bytes as last time
     validators: Validators | None = None  # None: nothing to remember (a local source)
     title: str | None = None  # the feed's own title
+    skipped: tuple[ItemFailure, ...] = ()  # entries that are no article (no text, no link), with why
 
 
 def body_hash(body: bytes) -> str:
@@ -127,16 +128,50 @@ def _entry_candidate(entry: FeedEntry) -> Candidate:
 
 def split_entries(feed: ParsedFeed) -> tuple[list[Candidate], list[FeedEntry]]:
     """Entries that carry their full text become candidates; teasers wait for their page."""
+    full, teasers, _ = split_feed_entries(feed)
+    return full, teasers
+
+
+def split_feed_entries(feed: ParsedFeed) -> tuple[list[Candidate], list[FeedEntry], list[ItemFailure]]:
+    """Candidates (entries with their full text), teasers (waiting for their page), and the
+    entries skipped, each with its reason.
+
+    A link that entries with different GUIDs share (a podcast's home page; one page with
+    `#fragment`s) is no entry's own page: such an entry is known by its GUID and its own text,
+    and its link is never fetched as its article.
+    """
     full: list[Candidate] = []
     teasers: list[FeedEntry] = []
+    skipped: list[ItemFailure] = []
+    shared = shared_links(feed.entries)
     for entry in feed.entries:
-        if entry_needs_page(entry) and entry.url:
+        link = canonical(entry.url)
+        if link in shared:
+            candidate = replace(_entry_candidate(entry), url_is_identity=False)
+            if candidate.text.strip():
+                full.append(candidate)
+            else:
+                reason = f"no text of its own, and its link is shared by {shared[link]} entries of the feed"
+                skipped.append(ItemFailure(entry.guid or link or "an entry", reason))
+        elif entry_needs_page(entry) and entry.url:
             teasers.append(entry)
         else:
             candidate = _entry_candidate(entry)
             if candidate.text.strip():
                 full.append(candidate)
-    return full, teasers
+            else:
+                skipped.append(ItemFailure(entry.title or entry.guid or "an entry", "no text and no link"))
+    return full, teasers, skipped
+
+
+def shared_links(entries: Iterable[FeedEntry]) -> dict[str, int]:
+    """Links (canonical) that entries with different GUIDs share, with how many GUIDs share each."""
+    guids: dict[str, set[str]] = {}
+    for entry in entries:
+        link = canonical(entry.url)
+        if link and entry.guid:
+            guids.setdefault(link, set()).add(entry.guid)
+    return {link: len(found) for link, found in guids.items() if len(found) > 1}
 
 
 def parse_feed_or_fail(body: bytes, *, url: str, content_type: str | None) -> ParsedFeed:
@@ -260,8 +295,14 @@ async def read_feed_url(
     if result is None or result.body is None:
         return _unchanged(now)
     feed = parse_feed_or_fail(result.body, url=result.url, content_type=result.content_type)
-    full, teasers = split_entries(feed)
-    return SourceRead(title=feed.title, candidates=tuple(full), pending=tuple(teasers), validators=now)
+    full, teasers, skipped = split_feed_entries(feed)
+    return SourceRead(
+        title=feed.title,
+        candidates=tuple(full),
+        pending=tuple(teasers),
+        validators=now,
+        skipped=tuple(skipped),
+    )
 
 
 async def read_page_url(

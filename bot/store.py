@@ -59,6 +59,7 @@ from sqlalchemy.engine import Connection, RowMapping, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bot.backfill import Backfill
+from bot.identity import identity_key, insert_article_once
 from bot.models import ArticleDraft, Brief, Quote, QuoteKind, SourceKind, SourceSpec, StoryArticle
 from bot.notice_store import NoticeRecords
 from bot.schema import (
@@ -617,6 +618,20 @@ POSTGRESQL_INDEX_UPSERT = text(
 )
 
 
+class SavedVersion(tuple[ArticleRecord, VersionRecord]):
+    """What `Store.save_version` stored: (article, version), unpacked as a pair.
+
+    `new_version` False: another writer had just stored this text, so the version is that one.
+    """
+
+    new_version: bool
+
+    def __new__(cls, article: ArticleRecord, version: VersionRecord, *, new_version: bool = True) -> Self:
+        saved = super().__new__(cls, (article, version))
+        saved.new_version = new_version
+        return saved
+
+
 class Store(NoticeRecords):
     """Sources, articles with all their versions, briefs, and search. Open with `Store.open()`."""
 
@@ -991,6 +1006,7 @@ class Store(NoticeRecords):
         guid: str | None,
         text_hash: str | None,
         fetched: bool | None = False,
+        title: str | None = None,
     ) -> ArticleRecord | None:
         """The stored article this sighting through `source_id` is, if any: see
         `bot.visibility.find_article_id` for what `fetched` allows to match."""
@@ -1002,6 +1018,7 @@ class Store(NoticeRecords):
                 guid=guid,
                 text_hash=text_hash,
                 fetched=fetched,
+                title=title,
             )
             if article_id is None:
                 return None
@@ -1018,8 +1035,14 @@ class Store(NoticeRecords):
         seen_at: datetime,
         next_check_at: datetime | None,
         fetched: bool = False,
-    ) -> tuple[ArticleRecord, VersionRecord]:
+    ) -> SavedVersion:
         """Store a new version of an article, with its brief, in one transaction.
+
+        article_id None inserts the article under its identity (see bot.identity); when another
+        writer stored that article first, this becomes a version of it, or, when its latest
+        version has this text and title, nothing new (`new_version` False, the latest returned).
+        `draft.url_is_identity` False: its link is not the article's own (many entries share
+        it), so it is neither its identity nor an alias later sightings are found by.
 
         `fetched`: the bot fetched the text from the article's URL itself (shared by every source
         that links there), rather than the draft's source supplying it (that source's alone). A
@@ -1042,16 +1065,33 @@ class Store(NoticeRecords):
                 )
             previous: VersionRecord | None = None
             origin = None if fetched else draft.source_id
+            inserted = False
             if article_id is None:
-                article_id = await self._insert_article(
-                    connection, draft, story_id, seen_at, next_check_at, origin
+                identity = identity_key(
+                    origin, url=draft.canonical_url, guid=draft.guid, url_is_identity=draft.url_is_identity
                 )
+                article_id, inserted = await self._insert_article(
+                    connection, draft, story_id, seen_at, next_check_at, origin, identity
+                )
+            if inserted:
                 number = 1
             else:
                 current = await self._article_in(connection, article_id, for_update=True)
                 if current.origin_source_id != origin:
                     raise StoreError(f"article {article_id} has another origin than this version")
                 previous = await self._version_in(connection, current.latest_version_id)
+                if previous is not None and previous.text_hash == text_hash and previous.title == draft.title:
+                    # Another writer stored this very text moments ago: seen again, not a new version.
+                    await connection.execute(
+                        update(articles)
+                        .where(articles.c.id == article_id)
+                        .values(last_seen_at=later(current.last_seen_at, seen_at))
+                    )
+                    await self._record_aliases(
+                        connection, article_id, draft.source_id, None, draft.guid, origin
+                    )
+                    await self._link_source(connection, article_id, draft.source_id, seen_at)
+                    return SavedVersion(current, previous, new_version=False)
                 number = previous.number + 1 if previous is not None else 1
                 await self._update_article(connection, current, draft, story_id, seen_at, next_check_at)
             version_id = (
@@ -1072,7 +1112,12 @@ class Store(NoticeRecords):
                 update(articles).where(articles.c.id == article_id).values(latest_version_id=version_id)
             )
             await self._record_aliases(
-                connection, article_id, draft.source_id, draft.canonical_url, draft.guid, origin
+                connection,
+                article_id,
+                draft.source_id,
+                draft.canonical_url if draft.url_is_identity else None,
+                draft.guid,
+                origin,
             )
             version = await self._version_in(connection, version_id)
             if version is None:
@@ -1091,7 +1136,7 @@ class Store(NoticeRecords):
                 )
             )
         logger.debug("stored article %d version %d", article.id, version.number)
-        return article, version
+        return SavedVersion(article, version)
 
     async def touch_article(
         self,
@@ -1282,34 +1327,29 @@ class Store(NoticeRecords):
         seen_at: datetime,
         next_check_at: datetime | None,
         origin_source_id: int | None,
-    ) -> int:
-        article_id = int(
-            (
-                await connection.execute(
-                    insert(articles)
-                    .values(
-                        source_id=draft.source_id,
-                        canonical_url=draft.canonical_url,
-                        guid=draft.guid,
-                        title=draft.title,
-                        author=draft.author,
-                        published=draft.published,
-                        updated=draft.updated,
-                        first_seen_at=seen_at,
-                        last_seen_at=seen_at,
-                        next_check_at=next_check_at,
-                        story_id=story_id,
-                        origin_source_id=origin_source_id,
-                    )
-                    .returning(articles.c.id)
-                )
-            ).scalar_one()
-        )
-        if story_id is None:
+        identity: str | None,
+    ) -> tuple[int, bool]:
+        values = {
+            "source_id": draft.source_id,
+            "canonical_url": draft.canonical_url,
+            "guid": draft.guid,
+            "title": draft.title,
+            "author": draft.author,
+            "published": draft.published,
+            "updated": draft.updated,
+            "first_seen_at": seen_at,
+            "last_seen_at": seen_at,
+            "next_check_at": next_check_at,
+            "story_id": story_id,
+            "origin_source_id": origin_source_id,
+            "identity": identity,
+        }
+        article_id, inserted = await insert_article_once(connection, self._dialect, values)
+        if inserted and story_id is None:
             await connection.execute(
                 update(articles).where(articles.c.id == article_id).values(story_id=article_id)
             )
-        return article_id
+        return article_id, inserted
 
     async def _update_article(
         self,

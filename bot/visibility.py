@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, or_, select, union
+from sqlalchemy import ColumnElement, exists, or_, select, true, union
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.backfill import postable
@@ -91,6 +91,7 @@ async def find_article_id(
     guid: str | None,
     text_hash: str | None,
     fetched: bool | None,
+    title: str | None = None,
 ) -> int | None:
     """The stored article a sighting through `source_id` is, if any.
 
@@ -99,16 +100,11 @@ async def find_article_id(
     articles can match, whichever source first linked there. None: nothing is read yet (a teaser
     link): whatever this source may already reach under the URL or GUID.
     Tried in order: any URL the article was seen under; a GUID this source gave it; the text of
-    any of its versions, among this source's articles (so a feed that rewrites GUIDs or dates
-    yields no duplicate).
+    any of its versions, among this source's articles (so a feed that rewrites GUIDs or links
+    yields no duplicate) and, for an entry that has a link or GUID, under the same `title`.
+    The caller passes no `text_hash` for a text too short to tell entries apart (a teaser).
     """
     scopes = {False: [source_id], True: [FETCHED_SCOPE], None: [source_id, FETCHED_SCOPE]}[fetched]
-    origin = articles.c.origin_source_id
-    allowed = {
-        False: origin == source_id,
-        True: origin.is_(None),
-        None: or_(origin.is_(None), origin == source_id),
-    }[fetched]
     for scope in scopes if canonical_url else []:
         found = (
             await connection.execute(
@@ -120,17 +116,12 @@ async def find_article_id(
         if found is not None:
             return int(found)
     if guid:
-        found = (
-            await connection.execute(
-                select(article_guids.c.article_id)
-                .join(articles, articles.c.id == article_guids.c.article_id)
-                .where(article_guids.c.source_id == source_id, article_guids.c.guid == guid, allowed)
-            )
-        ).scalar_one_or_none()
+        found = await _by_guid(connection, source_id, guid, fetched)
         if found is not None:
-            return int(found)
+            return found
     if not text_hash:
         return None
+    allowed = _allowed_origin(source_id, fetched)
     # Correlated EXISTS, not IN (...): a big source has many GUIDs, a version few.
     this_sources_articles = or_(
         articles.c.source_id == source_id,
@@ -140,9 +131,40 @@ async def find_article_id(
         await connection.execute(
             select(versions.c.article_id)
             .join(articles, articles.c.id == versions.c.article_id)
-            .where(versions.c.text_hash == text_hash, this_sources_articles, allowed)
+            .where(
+                versions.c.text_hash == text_hash,
+                this_sources_articles,
+                allowed,
+                # An entry with a link or GUID of its own is its text's article only under the
+                # same title too: identical text alone (a stock blurb) is no identity.
+                true() if not (canonical_url or guid) else versions.c.title == title,
+            )
             .order_by(versions.c.id.desc())
             .limit(1)
+        )
+    ).scalar_one_or_none()
+    return int(found) if found is not None else None
+
+
+def _allowed_origin(source_id: int, fetched: bool | None) -> ColumnElement[bool]:
+    origin = articles.c.origin_source_id
+    if fetched is None:
+        return or_(origin.is_(None), origin == source_id)
+    return origin.is_(None) if fetched else origin == source_id
+
+
+async def _by_guid(
+    connection: AsyncConnection, source_id: int, guid: str | None, fetched: bool | None
+) -> int | None:
+    found = (
+        await connection.execute(
+            select(article_guids.c.article_id)
+            .join(articles, articles.c.id == article_guids.c.article_id)
+            .where(
+                article_guids.c.source_id == source_id,
+                article_guids.c.guid == guid,
+                _allowed_origin(source_id, fetched),
+            )
         )
     ).scalar_one_or_none()
     return int(found) if found is not None else None

@@ -19,6 +19,7 @@ from bot.extract import (
     normalize_for_compare,
     text_article,
     text_fingerprint,
+    word_count,
 )
 
 PARAGRAPHS = [
@@ -249,3 +250,38 @@ def test_at_least_as_good_as_trafilatura_defaults(shared_dir: Path) -> None:
         ours.append(_f1(text, item["articleBody"]))
         baseline.append(_f1(trafilatura.extract(html, url=item["url"]) or "", item["articleBody"]))
     assert sum(ours) / len(ours) >= sum(baseline) / len(baseline)
+
+
+# Invented text in scripts that put no spaces between words.
+CJK_PARAGRAPHS = {
+    "ja": [
+        "北浜町の議会は月曜日、老朽化した市民プールを三月から修理のために閉鎖すると発表した。",
+        "工事には約八か月かかる見込みで、費用は八千五百万円にのぼると担当者は説明した。",
+        "閉鎖の間、利用者は隣町の南川プールを無料で使えるようになるという。",
+    ],
+    "zh": [
+        "北滨镇议会周一宣布，镇上唯一的公共游泳池将从三月起关闭维修。",
+        "维修工程预计需要八个月，费用约为八十五万元，负责官员在会上作了说明。",
+        "关闭期间，居民可以免费使用邻镇南川的游泳池。",
+    ],
+}
+
+
+@pytest.mark.parametrize("lang", sorted(CJK_PARAGRAPHS))
+def test_a_page_in_a_language_without_spaces_extracts(lang: str) -> None:
+    paragraphs = CJK_PARAGRAPHS[lang]
+    page = (
+        f'<html lang="{lang}"><head><meta charset="utf-8"><title>{paragraphs[0][:10]}</title></head><body>'
+        f"<nav><a href='/'>ホーム</a></nav><article><h1>{paragraphs[0][:10]}</h1>"
+        + "".join(f"<p>{p}</p>" for p in paragraphs)
+        + "</article></body></html>"
+    )
+    article = extract_article(page.encode("utf-8"), url=f"https://{lang}.example/pool")
+    for paragraph in paragraphs:
+        assert paragraph in article.text
+
+
+def test_word_count_counts_words_in_every_script() -> None:
+    assert word_count("The council said on Monday") == 5
+    assert word_count("市民プールを閉鎖する") == 5  # ten characters, about two per word
+    assert word_count("The 北浜町 council") == 3

@@ -575,3 +575,31 @@ async def test_global_limit_is_respected_across_hosts(server: LocalServer) -> No
     assert {request.host for request in server.requests_to("/slow")} == {
         f"{host}:{server.port}" for host in hosts
     }
+
+
+# --- gzip bytes with no Content-Encoding -----------------------------------------------------
+
+
+async def test_gzip_without_content_encoding_is_decompressed(server: LocalServer, fetcher: Fetcher) -> None:
+    feed = b"<?xml version='1.0'?><rss version='2.0'><channel><title>Zipped</title></channel></rss>"
+    server.add("/feed.xml.gz", respond(gzip.compress(feed), content_type="application/rss+xml"))
+
+    result = await fetcher.fetch(server.url("/feed.xml.gz"))
+
+    assert result.body == feed
+
+
+async def test_undeclared_gzip_is_held_to_the_decompressed_cap(server: LocalServer, fetcher: Fetcher) -> None:
+    server.add("/bomb", respond(gzip_bomb(64 * MB)))
+
+    error = await fetch_error(fetcher, server.url("/bomb"))
+
+    assert error.reason == "response too large: over 20 MB once decompressed"
+
+
+async def test_undeclared_corrupt_gzip_says_what_it_is(server: LocalServer, fetcher: Fetcher) -> None:
+    server.add("/t", respond(b"\x1f\x8b\x08\x00not really gzip at all"))
+
+    error = await fetch_error(fetcher, server.url("/t"))
+
+    assert "starts like gzip (with no Content-Encoding) but does not decompress" in error.reason

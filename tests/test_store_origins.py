@@ -208,7 +208,11 @@ async def test_upgrade_from_0001_links_articles_and_copies_quotes(target: Target
         old_url = "https://one.test/old"
         for source_id, fetched, expected in ((1, False, 1), (2, None, None), (2, True, None)):
             found = await upgraded.find_article(
-                source_id=source_id, canonical_url=old_url, guid="g2", text_hash="h", fetched=fetched
+                source_id=source_id,
+                canonical_url=old_url,
+                guid=f"g{source_id}",
+                text_hash="h",
+                fetched=fetched,
             )
             assert (found.id if found else None) == expected, (source_id, fetched)
         [said] = await upgraded.quotes_by_speaker(GUILD_A, "okafor")
