@@ -33,9 +33,9 @@ def test_digest_dry_run_prints_the_seed_digest(
     assert "Main library to open on Sundays" in out
     assert "“We cannot run a ferry without people qualified to steer it” — Marta Okafor" in out
     assert "first report" in out
-    # Each brief is printed in full: a three-sentence summary and the key quotes.
+    # Each of the four briefs is printed in full: a three-sentence summary and the key quotes.
     assert (
-        out.count("    Summary\n") == 3
+        out.count("    Summary\n") == 4
         and "“Cutting the late sailings is the least bad option we have.”" in out
     )
     # The follow-up from another outlet is grouped with the first ferry report and says what it adds.
@@ -47,10 +47,10 @@ def test_digest_dry_run_prints_the_seed_digest(
 def test_poll_prints_a_table_per_source(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["poll"]) == 0
     first = capsys.readouterr().out
-    assert "Newsbrief seeds" in first and "│   3 │" in first
+    assert "Newsbrief seeds" in first and "│   4 │" in first
     assert main(["poll"]) == 0
     again = capsys.readouterr().out
-    assert "│   0 │       0 │         3 │      0 │ ok" in again
+    assert "│   0 │       0 │         4 │      0 │ ok" in again
 
 
 def test_brief_of_a_file_as_text_and_json(capsys: pytest.CaptureFixture[str]) -> None:
