@@ -12,6 +12,7 @@ import platform
 import resource
 import statistics
 import sys
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -137,3 +138,17 @@ def print_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[obje
 
 def verdict(ok: bool) -> str:
     return "met" if ok else "NOT met"
+
+
+TUNE_HALF = 0  # the half every constant and rule was chosen on
+HELD_OUT_HALF = 1  # the half the figures that count come from
+
+
+def half_of(item_id: str) -> int:
+    """Which half of a dev set an item is in: a fixed hash (CRC-32) of its id, so every benchmark
+    and every run splits the same way."""
+    return zlib.crc32(item_id.encode("utf-8")) % 2
+
+
+def half_name(half: int) -> str:
+    return "tuning half" if half == TUNE_HALF else "HELD-OUT half"

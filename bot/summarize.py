@@ -1,4 +1,4 @@
-"""The summary and the headline of a brief: which sentences carry the story.
+"""The summary of a brief: which sentences carry the story (the headline is bot.headline's).
 
 News puts the story in its lead, so a sentence's score mixes a position prior with how densely it
 uses the article's key words (Luhn's score, as sumy computes it, over our own sentence split and
@@ -57,6 +57,13 @@ _JUNK = re.compile(
     re.IGNORECASE,
 )
 _TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$")
+# An opening hook teases instead of telling: "Well, that's one way to make a statement."
+_HOOK = re.compile(
+    r"^(?:(?:well|so|oh|okay|ok|look|yes|no|now|sure|alas|wow|hey)\s*[,!—–-]|imagine\b|picture this\b|"
+    r"guess what\b|ever wondered\b|remember when\b|here[’']s the thing\b|talk about\b|call it\b|"
+    r"make no mistake\b|let[’']s be honest\b)",
+    re.IGNORECASE,
+)
 
 
 # Every pattern of _JUNK needs one of these (lowercased) or one of the openers at the sentence start;
@@ -140,13 +147,20 @@ def is_junk(sentence: str) -> bool:
     return bool(_JUNK.search(sentence))
 
 
+def is_hook(sentence: str) -> bool:
+    """An opening hook or an aside to the reader ("Well, ...", "Imagine ..."): not news."""
+    return bool(_HOOK.match(sentence.lstrip("\"'“‘(")))
+
+
 def _fits(sentence: str, weights: RankingWeights) -> bool:
     """Whether a sentence can stand in a summary on its own."""
     words = len(sentence.split())
     if not weights.min_words <= words <= weights.max_words:
         return False
-    # Questions tease rather than tell; a missing end mark means a caption or a heading.
-    return not sentence.rstrip("\"'”’)]").endswith("?") and bool(_TERMINAL.search(sentence))
+    # Questions and hooks tease rather than tell; a missing end mark means a caption or a heading.
+    if sentence.rstrip("\"'”’)]").endswith("?") or is_hook(sentence):
+        return False
+    return bool(_TERMINAL.search(sentence))
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,101 +305,3 @@ def summarize(text: str | SplitText, sentences: int = 3, *, title: str | None = 
     """
     split = SplitText.of(text).sentences
     return [split[i] for i in select_sentences(split, sentences, title=title)]
-
-
-# Clause boundaries to shorten a long lead at, best first; a cut must keep half the room.
-_CLAUSE_BREAKS = (
-    re.compile(r"\s[-–—]\s"),
-    re.compile(r"[;:]\s"),
-    re.compile(
-        r",\s(?=(?:and|but|while|as|after|when|which|who|where|because|although|though|before|"
-        r"despite|saying|according|amid|with)\b)"
-    ),
-    re.compile(r",\s"),
-)
-# "(CNN)", "LONDON (Reuters) -", "WASHINGTON —": datelines open a lead but make a poor headline.
-_DATELINE = re.compile(r"^(?:\(\w+\)\s*|[A-Z][A-Z .,'’-]{1,40}(?:\([\w .]+\))?\s+[-–—]\s+)")
-_ELLIPSIS = "…"
-
-
-def make_headline(text: str | SplitText, max_chars: int = 100) -> str:
-    """A headline for a text without a title: its lead sentence, shortened at a clause or word boundary.
-
-    The result has at most `max_chars` characters; "…" marks a cut, which is always at a word boundary.
-    `text` may come already split (`SplitText.of`).
-    """
-    split = SplitText.of(text).sentences
-    lead = next((s for s in split if not is_junk(s) and len(s.split()) >= 3), split[0] if split else "")
-    lead = _DATELINE.sub("", lead).strip() or lead
-    if len(lead) <= max_chars:
-        return _drop_final_period(lead)
-    return _shorten(lead, max_chars)
-
-
-def _drop_final_period(sentence: str) -> str:
-    # Headlines carry no final period, but keep "?" / "!" and the period of "U.S." or "...".
-    if sentence.endswith(".") and not sentence.endswith("..") and not _ACRONYM_END.search(sentence):
-        return sentence[:-1]
-    return sentence
-
-
-_ACRONYM_END = re.compile(r"\b\w\.\w\.$")
-
-
-def _shorten(sentence: str, max_chars: int) -> str:
-    """Cut `sentence` to at most `max_chars` characters, "…" included."""
-    room = max_chars - len(_ELLIPSIS)
-    if room <= 0:
-        return _ELLIPSIS[:max_chars]
-    head = sentence[: room + 1]  # one more: a break right after the room still counts
-    for pattern in _CLAUSE_BREAKS:
-        cuts = [m.start() for m in pattern.finditer(head) if m.start() <= room]
-        if cuts and cuts[-1] >= room // 2:
-            return sentence[: cuts[-1]].rstrip(_TRAILING) + _ELLIPSIS
-    spaces = [i for i, c in enumerate(head) if c == " " and i <= room]
-    if not spaces:
-        return sentence[:room].rstrip() + _ELLIPSIS  # one giant word: no boundary to honour
-    # Before a word that opens a phrase ("after", "with", "and") the cut leaves a whole phrase.
-    phrase_cuts = [i for i in spaces if _PHRASE_OPENER.match(sentence, i + 1)]
-    if phrase_cuts and phrase_cuts[-1] >= room // 2:
-        return sentence[: phrase_cuts[-1]].rstrip(_TRAILING) + _ELLIPSIS
-    body = sentence[: spaces[-1]].rstrip(_TRAILING)
-    # Never end on a dangling "the" or "of".
-    while (last := body.rfind(" ")) > room // 2 and body[last + 1 :].lower() in _DANGLING:
-        body = body[:last].rstrip(_TRAILING)
-    return body + _ELLIPSIS
-
-
-_PHRASE_OPENER = re.compile(
-    r"(?:after|as|when|while|and|but|or|because|with|amid|despite|following|before|since|which|who|"
-    r"where|than|that|to|in|on|at|for|from|over|under|into|during|by)\b",
-    re.IGNORECASE,
-)
-_DANGLING = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "of",
-        "to",
-        "in",
-        "on",
-        "at",
-        "for",
-        "from",
-        "by",
-        "with",
-        "and",
-        "or",
-        "but",
-        "as",
-        "that",
-        "which",
-        "who",
-        "its",
-        "his",
-        "her",
-        "their",
-    ]
-)
-_TRAILING = " ,;:-–—"
