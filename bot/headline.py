@@ -29,8 +29,9 @@ from bot.text import SplitText, tokenize_words
 # Lengths, in words. Chosen on the tuning half of bench/headlines.py's data (see its notes).
 MAX_WORDS = 10  # trailing phrases are kept only while the headline stays within this
 MIN_WORDS = 4  # no phrase is dropped if fewer words than this would remain
-KEY_TERM_COUNT = 2  # a word in this many of the article's sentences is one of its key words
+KEY_TERM_COUNT = 2  # a word used this many times in the opening is one of the story's key words
 LEAD_SENTENCES = 5  # the news sentence is looked for among this many lead sentences
+OPENING_CHARS = 1500  # names and key words are read from this much of the text (speed)
 MIN_NEWS_WORDS = 6  # a shorter sentence states news only if it names someone or something
 
 
@@ -148,7 +149,9 @@ def make_headline(text: str | SplitText) -> str:
     sentence = pick_sentence(split.sentences)
     if not sentence:
         return ""
-    return compress(sentence, short_names(split.text), key_terms(split))
+    # The story's names and key words are read from its opening, where a headline's words are.
+    opening = split.text[:OPENING_CHARS]
+    return compress(sentence, short_names(opening), key_terms(opening))
 
 
 def pick_sentence(sentences: Sequence[str]) -> str:

@@ -162,3 +162,47 @@ def test_summary_and_headline_take_an_already_split_text() -> None:
     split = SplitText.of(ARTICLE)
     assert summarize(split, 3, title="Riverton floods") == summarize(ARTICLE, 3, title="Riverton floods")
     assert make_headline(split) == make_headline(ARTICLE)
+
+
+def test_a_caption_glued_to_the_next_sentence_is_never_chosen() -> None:
+    caption = (
+        "Rovers striker Lena Moss celebrates with team-mates after scoring the winning goal against "
+        "Riverton United in the cup final at Harlow Park, pictured, right The manager said the win "
+        "was the best night of the club's long history in the cup."
+    )
+    text = (
+        "Harlow Rovers won the county cup on Saturday after a late goal against Riverton United.\n"
+        f"{caption}\n"
+        "The final drew a record crowd of 4,000 to Harlow Park.\n"
+        "Moss scored in the last minute after a long run down the left wing.\n"
+        "The club will play in the regional league next season."
+    )
+    assert caption not in summarize(text)
+
+
+def test_a_long_sentence_does_not_win_for_its_length() -> None:
+    long_one = (
+        "The county council, the harbour board, the ferry operator, the ferry unions, the ferry "
+        "passengers' group and the island council all met again to talk about the ferry, the ferry "
+        "timetable, the ferry fares and the ferry crews on Thursday evening."
+    )
+    text = (
+        "The Harlow Bay ferry will stop its night crossings in January.\n"
+        "The operator lost two of its four ferry captains this autumn.\n"
+        "About 1,200 ferry passengers a week use the late sailings.\n"
+        f"{long_one}\n"
+        "Ferry tickets for the day sailings will not change."
+    )
+    assert long_one not in summarize(text)
+
+
+def test_the_summary_never_opens_on_a_hook() -> None:
+    text = (
+        "Well, that is certainly one way to start a season.\n"
+        "Riverton Rovers sacked their entire coaching staff on Monday.\n"
+        "The club said a new head coach would be named within a week.\n"
+        "Supporters gathered outside the ground after the news broke."
+    )
+    summary = summarize(text)
+    assert summary[0].startswith("Riverton Rovers sacked")
+    assert not any(s.startswith("Well,") for s in summary)
