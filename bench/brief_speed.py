@@ -41,8 +41,9 @@ from common import (  # noqa: E402
 
 from bot.brief import ArticleText, BriefContext, build_brief  # noqa: E402
 from bot.changes import diff_versions  # noqa: E402
+from bot.headline import make_headline  # noqa: E402
 from bot.quotes import extract_quotes  # noqa: E402
-from bot.summarize import make_headline, stem, stop_words, summarize, sumy_document  # noqa: E402
+from bot.summarize import stem, stop_words, summarize, sumy_document  # noqa: E402
 from bot.text import split_sentences, split_sentences_with_offsets  # noqa: E402
 
 SENTENCES = 3

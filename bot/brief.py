@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.changes import diff_versions, story_novelty
+from bot.headline import make_headline
 from bot.models import Brief, ChangeBasis, Changes, Quote, StoryArticle
 from bot.quotes import extract_quotes
-from bot.summarize import make_headline, summarize
+from bot.summarize import summarize
 from bot.text import SplitText
 
 

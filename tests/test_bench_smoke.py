@@ -66,3 +66,23 @@ def test_commands_benchmark_runs_on_a_small_store() -> None:
     assert out.startswith("machine: ")
     for command in ("all /search", "all /brief", "all /quote"):
         assert command in out, command
+
+
+def test_headlines_runs_on_a_few_articles(shared_dir: Path) -> None:
+    data = shared_dir / "eval" / "headlines" / "dev.jsonl"
+    if not data.is_file():
+        pytest.skip(f"{data} is missing")
+    out = _run("headlines.py", str(data), "--limit", "20", timeout=120)
+    assert out.startswith("machine: ")
+    assert "tuning half (0)" in out and "HELD-OUT half (1)" in out
+    for method in ("ours (bot.headline)", "lead cut at 100 chars", "lead sentence"):
+        assert out.count(method) == 2, method
+    assert "target ROUGE-1 >= 30 on the held-out half" in out
+
+
+def test_summaries_runs_on_a_few_articles(shared_dir: Path) -> None:
+    data = shared_dir / "eval" / "summ" / "dev.jsonl"
+    if not data.is_file():
+        pytest.skip(f"{data} is missing")
+    out = _run("summaries.py", str(data), "--limit", "6", "--rounds", "50", timeout=120)
+    assert "cnndm, HELD-OUT half" in out and "95% paired bootstrap" in out

@@ -1,0 +1,125 @@
+"""Headlines for untitled text: pick the sentence that states the news, compress it by phrases.
+
+Every sentence here is invented for these tests.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.brief import ArticleText, build_brief, headline_of
+from bot.headline import compress, make_headline, pick_sentence, states_news
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Well, that is certainly one way to start a season.",
+        "So what happens now?",
+        "“We will not back down,” the mayor said.",
+        "It was a cold grey morning on the quay.",
+        "Not quite the same thing.",
+        "And there are good reasons for that.",
+    ],
+)
+def test_hooks_questions_quotes_and_scenes_do_not_state_the_news(sentence: str) -> None:
+    assert not states_news(sentence)
+
+
+def test_a_plain_news_sentence_states_the_news() -> None:
+    assert states_news("The Harlow Bay council has approved a new budget for its libraries.")
+
+
+def test_the_headline_skips_the_opening_hook() -> None:
+    text = (
+        "Well, that is certainly one way to start a season.\n"
+        "Riverton Rovers manager Ada Quist just sacked her entire coaching staff—and nobody saw it coming.\n"
+        "Quist said the club needed a fresh start."
+    )
+    assert pick_sentence(text.splitlines()).startswith("Riverton Rovers")
+    headline = make_headline(text)
+    assert headline == "Ada Quist sacks entire coaching staff"
+    assert not headline.endswith(("…", "."))
+
+
+def test_a_leading_attribution_and_a_trailing_one_are_dropped() -> None:
+    assert compress("According to the Riverton Gazette, the mill will close in March.") == "Mill to close"
+    assert (
+        compress("Grain prices have risen sharply across the region, the farmers' union has said.")
+        == "Grain prices rise across region"
+    )
+
+
+def test_appositives_are_dropped() -> None:
+    assert (
+        compress("Velmora, the ferry operator at the centre of a fares row, has cut its prices.")
+        == "Velmora cuts prices"
+    )
+    assert compress("Tom Ashby, 34, was charged with theft.") == "Tom Ashby charged with theft"
+
+
+def test_an_aside_after_a_dash_is_dropped_with_or_without_spaces() -> None:
+    assert compress("The bridge reopened to traffic - two months late.") == "Bridge reopens to traffic"
+    assert compress("The bridge reopened to traffic—two months late.") == "Bridge reopens to traffic"
+
+
+def test_trailing_clauses_and_time_phrases_are_dropped() -> None:
+    assert (
+        compress("The council approved the harbour plan on Tuesday after a long debate about costs.")
+        == "Council approves harbour plan"
+    )
+    assert (
+        compress("Police arrested two men last week because the shop alarm failed.")
+        == "Police arrest two men"
+    )
+
+
+def test_headline_tense() -> None:
+    assert (
+        compress("The Riverton mayor will meet the striking bus drivers.")
+        == "Riverton mayor to meet striking bus drivers"
+    )
+    assert compress("The old pier has been closed by the council.") == "Old pier closed by council"
+    assert compress("Kestrel Telecom has won a big contract.") == "Kestrel Telecom wins big contract"
+    assert compress("The harbour board has admitted the error.") == "Harbour board admits error"
+
+
+def test_long_headlines_are_cut_between_phrases_never_inside_one() -> None:
+    sentence = (
+        "The regional transport board approved a plan for new electric buses on routes in the north "
+        "of the county with money from a national fund for clean transport."
+    )
+    headline = compress(sentence)
+    assert 4 <= len(headline.split()) <= 12
+    assert not headline.endswith(("…", " of", " the", " a", " on", " in", " for", " with"))
+    assert headline.startswith("Regional transport board approves plan")
+
+
+def test_trailing_phrases_without_the_story_key_words_are_dropped() -> None:
+    text = (
+        "The Riverton mill has closed its doors after a fire in the spring of last year.\n"
+        "The mill employed forty people. Its doors had been open since 1890."
+    )
+    assert make_headline(text) == "Riverton mill closes doors"
+
+
+def test_the_short_name_the_story_uses_is_the_headline_name() -> None:
+    text = (
+        "Former harbour master Edwin Calloway has died at the age of 90.\n"
+        "Calloway ran the port for thirty years. Friends said Calloway loved the sea."
+    )
+    assert make_headline(text).startswith("Calloway dies")
+
+
+def test_never_empty_for_text_and_empty_for_nothing() -> None:
+    assert make_headline("") == ""
+    assert make_headline("Markets fell.") == "Markets fall"
+    assert make_headline("x" * 300) == "X" + "x" * 299  # one giant word: nothing to drop, nothing cut
+    assert make_headline("Is the recession over? Economists disagree.")
+
+
+def test_a_feed_title_stays_the_headline_and_the_brief_agrees() -> None:
+    text = "Well, well, well.\nThe Harlow Bay council has approved a new budget for its libraries."
+    assert headline_of(ArticleText(text, "Council backs library budget")) == "Council backs library budget"
+    untitled = ArticleText(text)
+    assert build_brief(untitled).headline == headline_of(untitled) == make_headline(text)
