@@ -9,12 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.discord_bot import NewsbriefBot
-from bot.engine import Engine
-from tests.fakediscord import FakeDiscord, OpenApiIndex, running_client
+from tests.fakediscord import OpenApiIndex
 from tests.fakediscord.world import FakeChannel
 from tests.httpserver import LocalServer
-from tests.test_bot import FERRY, IDS, Clock, Harness, add_feed, bot_settings, two_guild_world
+from tests.test_bot import FERRY, IDS, Harness, add_feed, bot_in, two_guild_world
 
 pytest_plugins = ["tests.fakediscord.fixtures"]
 
@@ -30,15 +28,8 @@ async def news_harness(tmp_path: Path, discord_openapi: OpenApiIndex | None) -> 
     world = dataclasses.replace(
         world, guilds=(dataclasses.replace(base, channels=(*base.channels, news)), *world.guilds[1:])
     )
-    async with LocalServer() as web, FakeDiscord(world, openapi=discord_openapi) as fake:
-        settings = bot_settings(tmp_path)
-        clock = Clock()
-        async with Engine.open(settings, clock=clock) as engine:
-            bot = NewsbriefBot(settings, engine, clock=clock, start_scheduler=False, guild_ready_timeout=0.1)
-            async with running_client(bot, fake):
-                yield Harness(fake, bot, engine, clock, web, settings)
-        violations = fake.take_violations()
-    assert not violations, "requests Discord would refuse:\n" + "\n".join(str(v) for v in violations)
+    async with LocalServer() as web, bot_in(world, tmp_path, web, discord_openapi) as h:
+        yield h
 
 
 async def digest_in(h: Harness, channel: str) -> list[str]:

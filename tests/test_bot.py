@@ -5,6 +5,7 @@ Sources are served by a local HTTP server; the store is a fresh SQLite file per 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import sys
@@ -164,11 +165,12 @@ def bot_settings(tmp_path: Path) -> Settings:
     )
 
 
-@pytest.fixture
-async def harness(
-    tmp_path: Path, web: LocalServer, discord_openapi: OpenApiIndex | None
+@contextlib.asynccontextmanager
+async def bot_in(
+    world: FakeWorld, tmp_path: Path, web: LocalServer, openapi: OpenApiIndex | None
 ) -> AsyncIterator[Harness]:
-    async with FakeDiscord(two_guild_world(), openapi=discord_openapi) as fake:
+    """The real bot connected to a fake Discord serving `world`; no request Discord would refuse."""
+    async with FakeDiscord(world, openapi=openapi) as fake:
         settings = bot_settings(tmp_path)
         clock = Clock()
         async with Engine.open(settings, clock=clock) as engine:
@@ -177,6 +179,14 @@ async def harness(
                 yield Harness(fake, bot, engine, clock, web, settings)
         violations = fake.take_violations()
     assert not violations, "requests Discord would refuse:\n" + "\n".join(str(v) for v in violations)
+
+
+@pytest.fixture
+async def harness(
+    tmp_path: Path, web: LocalServer, discord_openapi: OpenApiIndex | None
+) -> AsyncIterator[Harness]:
+    async with bot_in(two_guild_world(), tmp_path, web, discord_openapi) as h:
+        yield h
 
 
 async def add_feed(
