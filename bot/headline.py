@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from bot.summarize import content_terms, fold_word, is_hook, is_junk, stop_words
-from bot.text import SplitText, tokenize_words
+from bot.text import SplitText, tokenize_words, word_set
 
 # Lengths, in words. Chosen on the tuning half of bench/headlines.py's data (see its notes).
 MAX_WORDS = 10  # trailing phrases are kept only while the headline stays within this
@@ -35,15 +35,11 @@ OPENING_CHARS = 1500  # names and key words are read from this much of the text 
 MIN_NEWS_WORDS = 6  # a shorter sentence states news only if it names someone or something
 
 
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-_AUXILIARIES = _words(
+_AUXILIARIES = word_set(
     "is are was were be been being am has have had will would can could may might must shall should "
     "do does did 's ’s isn't aren't wasn't weren't hasn't haven't won't can't couldn't didn't doesn't"
 )
-_SPEECH_VERBS = _words(
+_SPEECH_VERBS = word_set(
     "said says say told tells tell announced announces reported reports claimed claims warned warns "
     "added adds confirmed confirms revealed reveals insisted insists argued argues stated states "
     "admitted admits suggested suggests believes believed predicted predicts wrote writes explained "
@@ -78,18 +74,18 @@ _IRREGULAR_PARTICIPLES = _pairs(
     "bid bid forecast forecast upset upset split split thought think eaten eat forgotten forget "
     "ridden ride arisen arise"
 )
-_SUBORDINATORS = _words(
+_SUBORDINATORS = word_set(
     "after because as while when whereas although though despite amid amidst since before "
     "until unless if which who whom whose where so"
 )
-_PREPOSITIONS = _words(
+_PREPOSITIONS = word_set(
     "in on at for from with by to of into onto over under between among against during without "
     "within through across towards toward about around near via per amid ahead"
 )
-_ARTICLES = _words("a an the")
+_ARTICLES = word_set("a an the")
 # Headlinese drops articles and possessive determiners ("cuts his schedule" -> "cuts schedule").
-_DROPPED_DETERMINERS = _ARTICLES | _words("its his her their")
-_DETERMINERS = _words("a an the this that these those its his her their our my your some another")
+_DROPPED_DETERMINERS = _ARTICLES | word_set("its his her their")
+_DETERMINERS = word_set("a an the this that these those its his her their our my your some another")
 _TIME_WORDS = (
     r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
     r"(?:\s+(?:morning|afternoon|evening|night))?(?![’'\w])"
@@ -114,7 +110,7 @@ _HOOK_OPENERS = re.compile(
     r"here's|here’s|think|call it|talk about|it's official|it’s official)\b",
     re.IGNORECASE,
 )
-_PRONOUNS = _words("this that these those it it's it’s they he she we i you there here and or but like one")
+_PRONOUNS = word_set("this that these those it it's it’s they he she we i you there here and or but like one")
 _QUOTE_OPEN = re.compile(r"^[\"“‘'«]")
 _DATELINE = re.compile(r"^(?:\(\w+\)\s*|[A-Z][A-Z .,'’-]{1,40}(?:\([\w .]+\))?\s+[-–—]\s+)")
 _LEADING_ATTRIBUTION = re.compile(r"^(?:according to|in a statement|speaking|writing)\b[^,]{0,80},\s+", re.I)
@@ -219,7 +215,7 @@ def _main_verb(tokens: Sequence[_Word]) -> int | None:
 
 
 _CAPITALIZED_RUN = re.compile(r"(?:[A-Z][\w'’.-]*\s+)*[A-Z][\w'’-]*")
-_NAME_TITLES = _words("Mr Mrs Ms Dr Sir Dame Lord Lady Prof President Judge")
+_NAME_TITLES = word_set("Mr Mrs Ms Dr Sir Dame Lord Lady Prof President Judge")
 
 
 def short_names(text: str) -> frozenset[str]:
@@ -384,7 +380,7 @@ def _drop_time_phrases(tokens: list[_Word]) -> list[_Word]:
 
 
 # Words in "-ly" that are not adverbs of manner or degree.
-_NOT_ADVERBS = _words(
+_NOT_ADVERBS = word_set(
     "family supply assembly monopoly anomaly friendly elderly lonely lovely costly deadly likely early "
     "daily weekly monthly yearly quarterly only holy ugly silly rally ally belly reply apply comply rely "
     "multiply jolly bully fly july italy unlikely orderly"
@@ -531,7 +527,7 @@ def _present(stem: str, singular: bool) -> str:
 
 
 _NO_E_ENDINGS = tuple(
-    _words(
+    word_set(
         "ct nt st rm lp sh ch ck rn wn ll ss pt ft lt rt mp nd rd ld sk rk lk nk ow aw ew ay ey oy "
         "er ain ean oin eal ail oil ool eat oat ear air oor our en on eed oad eak ook eep oop eem eam oom"
     )
@@ -539,7 +535,7 @@ _NO_E_ENDINGS = tuple(
 
 
 # Endings after which a regular verb's stem takes back its "e" ("voted" -> "vote").
-_E_ENDINGS = tuple(_words("at ut ot ir ur ar or iz is us as os ag c v ng"))
+_E_ENDINGS = tuple(word_set("at ut ot ir ur ar or iz is us as os ag c v ng"))
 
 
 def _regular_stem(past: str) -> str | None:
@@ -607,8 +603,8 @@ def _headline_tense(tokens: list[_Word]) -> list[_Word]:
     return out
 
 
-_NOT_AFTER_COPULA = _words("not no never a an the one set due expected likely")
-_NOT_AFTER_WILL = _words("not no never be have also still only soon now then continue")
+_NOT_AFTER_COPULA = word_set("not no never a an the one set due expected likely")
+_NOT_AFTER_WILL = word_set("not no never be have also still only soon now then continue")
 
 
 def _keep_punct(original: str, word: str) -> str:

@@ -34,29 +34,29 @@ _DOTTED_ACRONYM = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]")
 _LINE_END_PUNCT = re.compile(r"[.!?…:;" + _CLOSERS_CLASS + r"]\s*$")
 
 
-def _word_set(words: str) -> frozenset[str]:
+def word_set(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
 # Titles that precede a name: never the end of a sentence.
-_TITLES = _word_set(
+_TITLES = word_set(
     "mr mrs ms messrs mme mlle dr prof sen sens rep reps gov gen lt col capt cpt sgt maj cmdr "
     "cdr adm brig rev fr hon pres supt det insp cpl pvt sec atty gov't rt amb mgr"
 )
 # Abbreviations that precede a number ("No. 10", "Jan. 5"); elsewhere they may be plain words.
-_BEFORE_NUMBER = _word_set(
+_BEFORE_NUMBER = word_set(
     "no nos vol vols art fig figs pp p para ch " + "jan feb mar apr jun jul aug sep sept oct nov dec"
 )
-_MONTHS = _word_set("jan feb mar apr jun jul aug sep sept oct nov dec")
+_MONTHS = word_set("jan feb mar apr jun jul aug sep sept oct nov dec")
 # Never the end of a sentence.
-_NEVER_FINAL = _word_set("e.g i.e vs v cf approx ca viz")
+_NEVER_FINAL = word_set("e.g i.e vs v cf approx ca viz")
 # Abbreviations that can end a sentence; we split after them only before a typical sentence opener.
-_MAYBE_FINAL = _word_set(
+_MAYBE_FINAL = word_set(
     "etc inc corp ltd co jr sr bros assn ave blvd rd st mt ft dept univ est al plc llc cos a.m "
     "p.m u.s u.k u.n d.c u.s.a e.u"
 )
 # Words that typically open a sentence, so after "U.S." or "a.m." they signal a new sentence.
-_SENTENCE_OPENERS = _word_set(
+_SENTENCE_OPENERS = word_set(
     "the a an he she it they we i you his her its their our my this that these those there here "
     "but and or so yet however meanwhile in on at as after before when while if although though "
     "since because what who why how where no not some many most all one two three police "

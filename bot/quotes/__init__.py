@@ -27,7 +27,6 @@ from bot.quotes.marks import (
     _RawQuote,
     _sentence_end,
     _sentence_start,
-    _word_set,
 )
 from bot.quotes.people import (
     People,
@@ -45,6 +44,7 @@ from bot.quotes.speakers import (
     _Speaker,
     _SpeakerForm,
 )
+from bot.text import word_set
 
 # --- putting it together -------------------------------------------------------------------------
 
@@ -210,7 +210,7 @@ def _is_title_case(words: str) -> bool:
     return bool(tokens) and all(t[:1].isupper() for t in tokens)
 
 
-_SMALL_WORDS = _word_set("a an and the of in on at to for by or nor but with from as it is vs")
+_SMALL_WORDS = word_set("a an and the of in on at to for by or nor but with from as it is vs")
 
 
 def _is_name_of_a_work(text: str, item: _Found, paragraph: _Paragraph) -> bool:

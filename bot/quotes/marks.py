@@ -11,9 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-
-def _word_set(words: str) -> frozenset[str]:
-    return frozenset(words.split())
+from bot.text import word_set
 
 
 def _word_list(words: str) -> list[str]:
@@ -196,7 +194,7 @@ def _trimmed(text: str, quote: _RawQuote) -> _RawQuote | None:
 
 # --- sentences --------------------------------------------------------------------------------
 
-_ABBREVIATIONS = _word_set(
+_ABBREVIATIONS = word_set(
     "mr mrs ms dr sen rep reps gov gen lt col sgt capt adm cmdr maj st jr sr prof rev hon atty supt "
     "no vs inc corp co ltd dept jan feb mar apr aug sep sept oct nov dec u.s u.n d.c u.k e.g i.e"
 )

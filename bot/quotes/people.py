@@ -12,7 +12,6 @@ import gender_guesser.detector
 
 from bot.quotes.marks import (
     _sentence_start,
-    _word_set,
 )
 from bot.quotes.speakers import (
     _NAME_RUN,
@@ -25,6 +24,7 @@ from bot.quotes.speakers import (
     _Speaker,
     _title_key,
 )
+from bot.text import word_set
 
 # --- people named in the article ----------------------------------------------------------------
 
@@ -152,7 +152,7 @@ _PREPOSITION_BEFORE = re.compile(
     r"(?:[a-z][\w\-]*\s+){0,2}$"
 )
 _PRONOUN_WORD = re.compile(r"\b(?:[Hh]e|[Ss]he|[Tt]hey)\b")
-_PLACE_STARTS = _word_set("north south east west new united saudi hong los las san santa el")
+_PLACE_STARTS = word_set("north south east west new united saudi hong los las san santa el")
 
 
 def _is_place_or_organization(name: str) -> bool:

@@ -15,8 +15,8 @@ from functools import lru_cache
 from bot.quotes.marks import (
     _RawQuote,
     _word_list,
-    _word_set,
 )
+from bot.text import word_set
 
 # --- speakers ---------------------------------------------------------------------------------
 
@@ -58,16 +58,16 @@ _PRONOUNS = frozenset({"he", "she", "they"})
 _LEADING_CONJUNCTION = re.compile(
     r"^(?:(?:and|but|so|though|although|while|when|as|because|if|yet|then)\s+)+", re.IGNORECASE
 )
-_DETERMINERS = _word_set(
+_DETERMINERS = word_set(
     "a an the another one two three four several some many most other his her their its our"
 )
-_PLURAL_SOURCES = _word_set(
+_PLURAL_SOURCES = word_set(
     "officials sources critics aides analysts experts witnesses residents police prosecutors "
     "investigators authorities supporters opponents observers lawmakers democrats republicans "
     "protesters organizers doctors researchers scientists economists diplomats"
 )
 # Words that stand before a name as a title or office; "Defense Secretary Pete Hegseth" is Pete Hegseth.
-_TITLES = _word_set(
+_TITLES = word_set(
     "mr mrs ms miss dr councillor councilor sen senator senators sens rep reps representative "
     "representatives gov governor president presidents vice "
     "secretary minister prime chief general gen lt col colonel sgt sergeant capt captain adm admiral "
@@ -82,7 +82,7 @@ _TITLES = _word_set(
 _NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
 _NAME_PARTICLES = frozenset({"de", "van", "von", "der", "da", "di", "la", "le", "bin", "al", "del", "du"})
 # Capitalized words that start sentences or clauses rather than names.
-_NOT_NAME_WORDS = _word_set(
+_NOT_NAME_WORDS = word_set(
     "the a an but and or so in on at for if when while after as this that these those he she they it "
     "we i his her their its our my your you there here what why how who where yet still even also "
     "however meanwhile although though because since until before during with without from by to "
@@ -90,7 +90,7 @@ _NOT_NAME_WORDS = _word_set(
     "of not no some many most all both each every one two editor’s editor's mrs. mr. ms. "
     "see read watch click follow like share photo video related update back"
 )
-_ORGANIZATION_WORDS = _word_set(
+_ORGANIZATION_WORDS = word_set(
     "house committee council party department service caucus institute university association center "
     "centre agency bureau times post news journal court senate congress fund bank union foundation "
     "street commission board office ministry administration group company corp inc network "
@@ -113,13 +113,13 @@ _NAME_RUN = re.compile(
 )
 
 
-_CALENDAR_WORDS = _word_set(
+_CALENDAR_WORDS = word_set(
     "monday tuesday wednesday thursday friday saturday sunday january february march april may "
     "june july august september october november december"
 )
 # Party and state tags ("R-Ky.", "D-N.Y.") stand after names; they are not names themselves.
 _PARTY_TAG = re.compile(r"\b[RDI]-[A-Z][A-Za-z.\-]*")
-_AUXILIARIES = _word_set(
+_AUXILIARIES = word_set(
     "has had have would will also later then once again previously recently simply further "
     "repeatedly often reportedly himself herself went on to continued began proceeded"
 )
@@ -169,7 +169,7 @@ def _gender_of_titles(tokens: Sequence[str]) -> str | None:
     return None
 
 
-_VERBISH = _word_set("is was are were be been has had have will would could can began did does do")
+_VERBISH = word_set("is was are were be been has had have will would could can began did does do")
 
 
 def _looks_like_verb(token: str) -> bool:
