@@ -29,7 +29,7 @@ import re
 import unicodedata
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -1476,8 +1476,23 @@ class Store(NoticeRecords):
         offset = max(offset, 0)
         async with self._read() as connection:
             if self._dialect == "postgresql":
-                return await self._search_postgresql(connection, terms, guild_id, limit, offset)
-            return await self._search_sqlite(connection, terms, guild_id, limit, offset)
+                hits = await self._search_postgresql(connection, terms, guild_id, limit, offset)
+            else:
+                hits = await self._search_sqlite(connection, terms, guild_id, limit, offset)
+            made = await self._made_headlines(connection, [h.version_id for h in hits if not h.title])
+        # An article without a title is shown by the headline its brief made, as everywhere else.
+        return [replace(h, title=made[h.version_id]) if h.version_id in made else h for h in hits]
+
+    @staticmethod
+    async def _made_headlines(connection: AsyncConnection, version_ids: list[int]) -> dict[int, str]:
+        """The brief's headline of each of these versions that has a brief."""
+        if not version_ids:
+            return {}
+        rows = await connection.execute(
+            select(briefs.c.version_id, briefs.c.brief_json).where(briefs.c.version_id.in_(version_ids))
+        )
+        made = {version_id: headline_of(brief_json, None) for version_id, brief_json in rows}
+        return {version_id: headline for version_id, headline in made.items() if headline}
 
     @staticmethod
     async def _search_postgresql(
@@ -1872,14 +1887,24 @@ class Store(NoticeRecords):
                     articles.c.id,
                     func.coalesce(versions.c.title, articles.c.title).label("title"),
                     articles.c.first_seen_at,
+                    briefs.c.brief_json,
                 )
-                .select_from(articles.join(versions, versions.c.id == articles.c.latest_version_id))
+                .select_from(
+                    articles.join(versions, versions.c.id == articles.c.latest_version_id).outerjoin(
+                        briefs, briefs.c.version_id == articles.c.latest_version_id
+                    )
+                )
                 .where(articles.c.id.in_(article_ids))
             )
         ).mappings()
         by_id = {row["id"]: row for row in rows}
         return [
-            ArticleChoice(article_id=i, title=by_id[i]["title"], seen_at=by_id[i]["first_seen_at"])
+            ArticleChoice(
+                article_id=i,
+                # An untitled article is offered by the headline its brief made.
+                title=by_id[i]["title"] or headline_of(by_id[i]["brief_json"], None) or None,
+                seen_at=by_id[i]["first_seen_at"],
+            )
             for i in article_ids
             if i in by_id
         ]

@@ -773,6 +773,20 @@ async def test_search_covers_only_the_latest_version(store: Store) -> None:
     assert len(await store.search("ferry pier")) == 1  # one hit per article, not per version
 
 
+async def test_an_untitled_article_is_found_and_offered_by_its_brief_headline(store: Store) -> None:
+    source = await add_source(store)
+    await save(
+        store,
+        make_draft(source.id, title=None, body="The harbour crane toppled in a storm overnight."),
+        brief=make_brief("Harbour crane topples in storm"),
+    )
+    [hit] = await store.search("crane")
+    assert hit.title == "Harbour crane topples in storm"
+    guild = 4242
+    await store.subscribe(guild, SourceSpec(name="Example", location=source.location, kind=SourceKind.FEED))
+    assert [c.title for c in await store.suggest_articles(guild, "")] == ["Harbour crane topples in storm"]
+
+
 async def test_search_unicode_and_case(store: Store) -> None:
     source = await add_source(store)
     article, _ = await save(
