@@ -178,8 +178,9 @@ def test_the_seed_article_brief(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     for said in quotes_said:
         assert f"“{said}" in out and "— Pete Hegseth" in out, said
-    # The digest shows the same headline as the brief of the file.
+    # The digest shows the same headline as the brief of the file, and opens on it.
     assert f"■ {headline}\n" in out
+    assert out.index("■ ") == out.index(f"■ {headline}\n")
 
 
 # ---- every mistake gets one line and a non-zero exit -----------------------------------------
