@@ -19,7 +19,8 @@ from bot.config import Settings, load_settings
 from bot.engine import Engine, PollReport, fetch_settings
 from bot.fetch import Fetcher
 from bot.models import SourceKind, SourceSpec
-from bot.store import Store
+from bot.store import GuildSource, Store
+from cogs.sources import describe_health
 from tests.httpserver import Handler, LocalServer, respond
 from tests.test_engine import ARTICLE, Clock, as_html, rss
 
@@ -186,3 +187,14 @@ async def test_a_page_that_can_never_be_read_is_given_up_at_once(engine: Engine,
     assert report.given_up == 1
     queued = (await engine.store.queued_entries(record.id))["g2"]
     assert queued.given_up_at is not None and queued.attempts == 1
+
+
+async def test_the_queue_shows_in_source_list(engine: Engine, server: LocalServer) -> None:
+    source_id, _ = await setup_teaser_feed(engine, server)
+    await poll(engine)
+    source = await engine.store.get_source(source_id)
+    assert source is not None
+    entry = GuildSource(1, source, "Echo", None, None, engine.clock())
+    line = describe_health(entry, (await engine.store.retry_summaries()).get(source_id))
+    assert "1 entry waiting for a retry (last: " in line and "500" in line
+    assert "retry" not in describe_health(entry, None)
