@@ -8,7 +8,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
@@ -26,6 +26,7 @@ from bot.fetch import Fetcher
 from bot.models import SourceKind
 from bot.opml import OpmlError, OpmlFeed, export_opml, parse_opml
 from bot.render import render_brief_rich, render_digest_rich
+from bot.retry_store import RetrySummary
 from bot.serialize import brief_to_dict
 from bot.sources import (
     SourceError,
@@ -36,7 +37,7 @@ from bot.sources import (
     read_local_file,
 )
 from bot.startup import open_engine
-from bot.store import SNIPPET_END, SNIPPET_START
+from bot.store import SNIPPET_END, SNIPPET_START, SourceRecord
 from bot.urls import canonicalize_url
 
 log = logging.getLogger("newsbrief")
@@ -92,10 +93,30 @@ def _status(source: SourceReport) -> str:
     if source.skipped:
         return f"skipped: {source.skipped}"
     if source.failures:
-        return "; ".join(f"{f.where}: {f.reason}" for f in source.failures[:3]) + (
-            f" (+{len(source.failures) - 3} more)" if len(source.failures) > 3 else ""
+        return (
+            "; ".join(f"{f.where}: {f.reason}" for f in source.failures[:3])
+            + (f" (+{len(source.failures) - 3} more)" if len(source.failures) > 3 else "")
+            + _entry_notes(source)
         )
-    return "ok (not modified)" if source.not_modified else "ok"
+    status = "ok (not modified)" if source.not_modified else "ok"
+    return status + _entry_notes(source)
+
+
+def _entry_notes(source: SourceReport) -> str:
+    """What became of entries that are not stored: queued for a retry, given up, or skipped."""
+    notes = [
+        f"{count} {what}"
+        for count, what in (
+            (source.queued, "waiting for a retry"),
+            (source.given_up, "given up"),
+            (
+                len(source.skipped_entries),
+                f"skipped ({source.skipped_entries[0].reason})" if source.skipped_entries else "",
+            ),
+        )
+        if count
+    ]
+    return f"; {', '.join(notes)}" if notes else ""
 
 
 async def _poll(engine: Engine, console: Console, *, force: bool) -> PollReport:
@@ -289,8 +310,15 @@ async def cmd_sources(settings: Settings, args: argparse.Namespace, console: Con
         await engine.sync_sources(load_sources(settings.sources_file))
         # The store's own source of articles fetched on request is no source anyone configured.
         records = [s for s in await engine.store.list_sources() if s.kind is not SourceKind.REQUESTED]
+        retries = await engine.store.retry_summaries()
+    console.print(sources_table(records, retries))
+    return 0
+
+
+def sources_table(records: Sequence[SourceRecord], retries: Mapping[int, RetrySummary]) -> Table:
+    """Each source's health, and the entries of it waiting in the retry queue."""
     table = Table(title="Sources", title_justify="left")
-    for column in ("id", "name", "kind", "last success", "failures", "last error", "state"):
+    for column in ("id", "name", "kind", "last success", "failures", "last error", "retry queue", "state"):
         table.add_column(column)
     for s in records:
         table.add_row(
@@ -300,10 +328,10 @@ async def cmd_sources(settings: Settings, args: argparse.Namespace, console: Con
             f"{s.last_success_at:%Y-%m-%d %H:%M}" if s.last_success_at else "never",
             str(s.consecutive_failures),
             s.last_error or "",
+            retries[s.id].describe() if s.id in retries else "",
             f"paused: {s.pause_reason}" if s.paused else "active",
         )
-    console.print(table)
-    return 0
+    return table
 
 
 async def cmd_search(settings: Settings, args: argparse.Namespace, console: Console) -> int:

@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     notice_after_failures: int = Field(3, ge=1)  # a guild's notice: a source failing this many times
     backoff_base_seconds: float = Field(60.0, gt=0)
     backoff_max_seconds: float = Field(6 * 3600.0, gt=0)
+    # An entry whose article page failed is retried at later polls: base, 2*base, ... up to the
+    # cap, then given up (kept with its reason) after this many attempts.
+    entry_retry_base_seconds: float = Field(300.0, gt=0)
+    entry_retry_max_seconds: float = Field(24 * 3600.0, gt=0)
+    entry_retry_max_attempts: int = Field(8, ge=1)
 
     fetch_connect_timeout_seconds: float = Field(10.0, gt=0)
     fetch_timeout_seconds: float = Field(20.0, gt=0)

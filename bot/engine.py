@@ -43,6 +43,7 @@ from bot.models import (
     SourceSpec,
     StoryArticle,
 )
+from bot.retry_store import entry_key
 from bot.sources import (
     ItemFailure,
     SourceError,
@@ -130,6 +131,8 @@ class SourceReport:
     not_modified: bool = False  # 304, or the same bytes as last time: nothing was parsed
     failures: list[ItemFailure] = field(default_factory=list)
     skipped_entries: list[ItemFailure] = field(default_factory=list)  # no article in them, with why
+    queued: int = 0  # entries whose page failed, waiting in the retry queue after this poll
+    given_up: int = 0  # entries this poll gave up on (kept in the queue with their reason)
     briefs: list[Brief] = field(default_factory=list)
 
     def count(self, outcome: Outcome) -> None:
@@ -273,21 +276,22 @@ class Engine:
             await self._record_failure(source, report.error, now)
             return report
         report.not_modified = read.not_modified
-        # Nothing new and nothing to remember: the caller records it with the others, in one go.
-        same_validators = read.validators == _last_validators(source)
-        if read.not_modified and same_validators and not read.failures and unchanged is not None:
-            unchanged.append(source.id)
-            return report
         report.failures.extend(read.failures)
         report.failed += len(read.failures)
         report.skipped_entries.extend(read.skipped)
         try:
+            # Also retries the source's queued entries that are due, even when the feed answered 304.
             await self._store_read(source, read, report)
         except Exception:
             # Not the source's fault, so it does not count against it. Its validators are not
             # recorded either: the next poll reads the source again and stores what is missing.
             log.exception("storing articles of %s failed", source.location)
             report.error = "could not store its articles (see the bot's log); will retry"
+            return report
+        # Nothing new and nothing to remember: the caller records it with the others, in one go.
+        same_validators = read.validators == _last_validators(source)
+        if read.not_modified and same_validators and not read.failures and unchanged is not None:
+            unchanged.append(source.id)
             return report
         validators = read.validators or Validators(None, None, None)
         await self.store.record_fetch_success(
@@ -325,9 +329,47 @@ class Engine:
             log.warning("source %r paused: %s", source.name, updated.pause_reason)
 
     async def _store_read(self, source: SourceRecord, read: SourceRead, report: SourceReport) -> None:
-        if read.not_modified:
-            return
         reader = page_reader(self.fetcher, allow_local=source.kind is SourceKind.LOCAL)
+        now = self.clock()
+        queue = await self.store.queued_entries(source.id)
+        pending: list[FeedEntry] = []
+        for entry in [] if read.not_modified else read.pending:
+            queued = queue.get(entry_key(entry) or "")
+            if queued is None or queued.due(now):
+                pending.append(entry)
+            elif queued.given_up_at is None:
+                report.queued += 1  # still waiting out its backoff
+        # Queued entries the feed no longer lists (or did not send: a 304) are retried from the queue.
+        listed = {entry_key(entry) for entry in read.pending}
+        for queued in queue.values():
+            if queued.key in listed or queued.given_up_at is not None:
+                continue
+            if queued.due(now):
+                pending.append(queued.entry)
+            else:
+                report.queued += 1
+        done: list[str] = []  # keys of queued entries whose article is stored (or found stored)
+
+        async def failed(entry: FeedEntry, exc: SourceError) -> None:
+            report.failures.append(ItemFailure(entry.url or entry.guid or "entry", exc.reason))
+            report.count(Outcome.FAILED)
+            settings = self.settings
+            queued = await self.store.queue_entry_failure(
+                source.id,
+                entry,
+                exc.reason,
+                at=now,
+                delay=lambda attempts: backoff_delay(
+                    attempts, base=settings.entry_retry_base_seconds, cap=settings.entry_retry_max_seconds
+                ),
+                max_attempts=settings.entry_retry_max_attempts,
+                give_up=not exc.retryable,
+            )
+            if queued is not None and queued.given_up_at is None:
+                report.queued += 1
+            elif queued is not None:
+                report.given_up += 1
+                log.info("gave up on entry %s of %s: %s", queued.key, source.name, exc.reason)
 
         async def resolve(entry: FeedEntry) -> tuple[Candidate, bool] | None:
             if has_credentials(entry.url):
@@ -353,20 +395,28 @@ class Engine:
                     source_id=source.id,
                 )
                 report.count(Outcome.UNCHANGED)
+                _note_done(entry)
                 return None
             try:
                 candidate = await reader(entry)
+                if not candidate.text.strip():
+                    raise SourceError("no article text found on the page")
             except SourceError as exc:
-                report.failures.append(ItemFailure(entry.url or entry.guid or "entry", exc.reason))
-                report.count(Outcome.FAILED)
+                await failed(entry, exc)
                 return None
+            _note_done(entry)
             if not _is_web(entry.url):
                 return candidate, False  # a local source's file: the source's own, like its feed's text
             # Known by the URL the bot fetched: the page's own claim to be another URL is not trusted.
             return replace(candidate, canonical_url=canonical(entry.url)), True
 
+        def _note_done(entry: FeedEntry) -> None:
+            key = entry_key(entry)
+            if key is not None and key in queue:
+                done.append(key)
+
         # Teaser pages are fetched concurrently; the fetcher's per-host limit keeps that polite.
-        resolved = await asyncio.gather(*(resolve(entry) for entry in read.pending))
+        resolved = await asyncio.gather(*(resolve(entry) for entry in pending))
         # A watched page is fetched by the bot from its own URL; a feed's or a file's text is the source's.
         own = source.kind is SourceKind.PAGE
         candidates = [
@@ -377,6 +427,7 @@ class Engine:
         candidates.sort(key=lambda pair: pair[0].published or pair[0].updated or _UNDATED)
         for candidate, fetched in candidates:
             await self._store_candidate(source, candidate, report, fetched=fetched)
+        await self.store.drop_queued_entries(source.id, done)
 
     async def _store_candidate(
         self, source: SourceRecord, candidate: Candidate, report: SourceReport, *, fetched: bool

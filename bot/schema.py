@@ -357,3 +357,25 @@ digest_outbox = Table(
     UniqueConstraint("channel_id", "run_key", "part"),
     Index("ix_digest_outbox_state_channel_id", "state", "channel_id"),
 )
+
+# Feed entries whose article page could not be read yet: retried with a backoff at later polls
+# of their source (even when its feed answers 304), until stored or given up (kept, with why).
+entry_retries = Table(
+    "entry_retries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source_id", Integer, ForeignKey("sources.id", ondelete="CASCADE"), nullable=False),
+    Column("entry_key", Text, nullable=False),  # the entry's GUID, or its link when it has none
+    Column("url", Text),
+    Column("guid", Text),
+    Column("title", Text),
+    Column("author", Text),
+    Column("published", UtcDateTime),
+    Column("reason", Text, nullable=False),  # why the last attempt failed
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("next_attempt_at", UtcDateTime),
+    Column("given_up_at", UtcDateTime),
+    Column("first_failed_at", UtcDateTime, nullable=False),
+    Column("last_failed_at", UtcDateTime, nullable=False),
+    UniqueConstraint("source_id", "entry_key"),
+)

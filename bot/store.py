@@ -62,6 +62,7 @@ from bot.backfill import Backfill
 from bot.identity import identity_key, insert_article_once
 from bot.models import ArticleDraft, Brief, Quote, QuoteKind, SourceKind, SourceSpec, StoryArticle
 from bot.notice_store import NoticeRecords
+from bot.retry_store import RetryRecords
 from bot.schema import (
     FETCHED_SCOPE,
     POSTGRESQL_TS_CONFIG,
@@ -632,7 +633,7 @@ class SavedVersion(tuple[ArticleRecord, VersionRecord]):
         return saved
 
 
-class Store(NoticeRecords):
+class Store(NoticeRecords, RetryRecords):
     """Sources, articles with all their versions, briefs, and search. Open with `Store.open()`."""
 
     def __init__(self, engine: AsyncEngine) -> None:

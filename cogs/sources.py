@@ -19,6 +19,7 @@ from bot.interactions import UserError, choice, guild_id_of, reply, require_can_
 from bot.limits import AUTOCOMPLETE_CHOICES_MAX, EMBED_DESCRIPTION_MAX
 from bot.models import SourceKind, SourceSpec
 from bot.opml import OPML_MAX_BYTES, OpmlError, OpmlFeed, export_opml, parse_opml
+from bot.retry_store import RetrySummary
 from bot.store import GuildSource
 from bot.urls import canonicalize_url, is_http_url
 
@@ -48,7 +49,7 @@ def describe_first_poll(poll: asyncio.Task[SourceReport | None]) -> str:
     return text + "."
 
 
-def describe_health(entry: GuildSource) -> str:
+def describe_health(entry: GuildSource, retries: RetrySummary | None = None) -> str:
     """A subscription's health. The pause is this server's own (another server's pause of a source
     both follow is none of its business); fetch health is the shared fetch's."""
     source = entry.source
@@ -61,6 +62,8 @@ def describe_health(entry: GuildSource) -> str:
         parts.append(f"**failing** ({source.consecutive_failures}×): {escape(source.last_error or '')}")
     elif source.last_error:
         parts.append(f"last error {_when(source.last_error_at)}: {escape(source.last_error)}")
+    if retries is not None:
+        parts.append(escape(retries.describe()))
     if entry.channel_id:
         parts.append(f"posts to <#{entry.channel_id}>")
     return " · ".join(parts)
@@ -163,7 +166,12 @@ class Sources(commands.GroupCog, group_name="source", group_description="Manage 
         store = self.bot.engine.store
         guild_id = guild_id_of(interaction)
         entries = await store.guild_sources(guild_id)
-        lines = [f"**{escape(e.name)}** — {escape(e.source.location)}\n{describe_health(e)}" for e in entries]
+        retries = await store.retry_summaries()
+        lines = [
+            f"**{escape(e.name)}** — {escape(e.source.location)}\n{describe_health(e, retries.get(s.id))}"
+            for e in entries
+            for s in (e.source,)
+        ]
         for channel in await store.digest_channels(guild_id):
             if channel.status != "ok":
                 problem = escape(channel.status_detail or channel.status)

@@ -174,7 +174,7 @@ def head_revision() -> str | None:
 async def test_open_applies_migrations_and_reopen_is_a_noop(target: Target) -> None:
     first = await Store.open(target.url, schema=target.schema)
     try:
-        assert await first.schema_revision() == head_revision() == "0005"
+        assert await first.schema_revision() == head_revision() == "0006"
         source = await add_source(first)
     finally:
         await first.close()
@@ -182,7 +182,7 @@ async def test_open_applies_migrations_and_reopen_is_a_noop(target: Target) -> N
         assert target.sqlite_path.is_file()  # its directory was created
 
     async with await Store.open(target.url, schema=target.schema) as second:
-        assert await second.schema_revision() == "0005"
+        assert await second.schema_revision() == "0006"
         assert [s.id for s in await second.list_sources()] == [source.id]
 
 
