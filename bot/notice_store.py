@@ -5,16 +5,15 @@ announced as, and the notices waiting to be posted. Mixed into bot.store.Store (
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.schema import guild_settings, notice_outbox, notice_states
+from bot.store_part import StorePart
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,17 +40,7 @@ class NoticeChange:
     message: tuple[str, str, str] | None
 
 
-class NoticeRecords:
-    # Provided by Store.
-    def _write(self) -> AbstractAsyncContextManager[AsyncConnection]:
-        raise NotImplementedError
-
-    def _read(self) -> AbstractAsyncContextManager[AsyncConnection]:
-        raise NotImplementedError
-
-    def _upsert(self, table: Any, values: Mapping[str, Any], keys: Sequence[str]) -> Any:
-        raise NotImplementedError
-
+class NoticeRecords(StorePart):
     async def get_notice_channel(self, guild_id: int) -> int | None:
         async with self._read() as connection:
             found = (

@@ -6,17 +6,16 @@ not read and why. Mixed into bot.store.Store (its facade)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, delete, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.models import FeedEntry
 from bot.schema import entry_retries
+from bot.store_part import StorePart
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,17 +57,7 @@ def entry_key(entry: FeedEntry) -> str | None:
     return entry.guid or entry.url
 
 
-class RetryRecords:
-    # Provided by Store.
-    def _write(self) -> AbstractAsyncContextManager[AsyncConnection]:
-        raise NotImplementedError
-
-    def _read(self) -> AbstractAsyncContextManager[AsyncConnection]:
-        raise NotImplementedError
-
-    def _upsert(self, table: Any, values: Mapping[str, Any], keys: Sequence[str]) -> Any:
-        raise NotImplementedError
-
+class RetryRecords(StorePart):
     async def queued_entries(self, source_id: int) -> dict[str, QueuedEntry]:
         """The source's queue, waiting and given up, by entry key."""
         query = select(entry_retries).where(entry_retries.c.source_id == source_id)
