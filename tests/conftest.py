@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+
+from tests.httpserver import LocalServer
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -18,3 +21,10 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared is not beside the project: this test needs the shared evaluation data")
     return SHARED
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[LocalServer]:
+    """A local HTTP server on 127.0.0.1 whose routes a test sets."""
+    async with LocalServer() as s:
+        yield s

@@ -57,12 +57,6 @@ class Clock:
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[LocalServer]:
-    async with LocalServer() as s:
-        yield s
-
-
-@pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return load_settings(
         ROOT / "config" / "newsbrief.toml",

@@ -30,12 +30,6 @@ MB = 1024 * 1024
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[LocalServer]:
-    async with LocalServer() as local_server:
-        yield local_server
-
-
-@pytest.fixture
 async def fetcher() -> AsyncIterator[Fetcher]:
     async with Fetcher(LOCAL_FETCH_SETTINGS) as local_fetcher:
         yield local_fetcher
