@@ -7,7 +7,7 @@ briefed as an edited version of an earlier one: `build_brief(ArticleText(text),
 BriefContext(previous=ArticleText(previous_text)))`, where previous_text is the article with one
 sentence dropped and one word inserted into another (deterministic), so the changes are computed
 too. The baseline splits with pysbd (language en, clean=False) and picks 3 sentences with sumy's
-LexRank over those sentences, words from bot.text.SumyTokenizer. Ours and the baseline alternate
+LexRank over those sentences, words from bot.brief.text.SumyTokenizer. Ours and the baseline alternate
 article by article, so a slow spell of the machine hits both. Per-stage figures time the public
 functions a brief is made of, each called on its own on the same article.
 """
@@ -39,12 +39,12 @@ from common import (  # noqa: E402
     verdict,
 )
 
-from bot.brief import ArticleText, BriefContext, build_brief  # noqa: E402
-from bot.changes import diff_versions  # noqa: E402
-from bot.headline import make_headline  # noqa: E402
-from bot.quotes import extract_quotes  # noqa: E402
-from bot.summarize import stem, stop_words, summarize, sumy_document  # noqa: E402
-from bot.text import split_sentences, split_sentences_with_offsets  # noqa: E402
+from bot.brief.build import ArticleText, BriefContext, build_brief  # noqa: E402
+from bot.brief.changes import diff_versions  # noqa: E402
+from bot.brief.headline import make_headline  # noqa: E402
+from bot.brief.quotes import extract_quotes  # noqa: E402
+from bot.brief.summarize import stem, stop_words, summarize, sumy_document  # noqa: E402
+from bot.brief.text import split_sentences, split_sentences_with_offsets  # noqa: E402
 
 SENTENCES = 3
 WARM_UP_ARTICLES = 5
@@ -130,8 +130,8 @@ def stages() -> dict[str, Stage]:
     """The public functions a brief calls, each timed on its own."""
     segmenter = pysbd.Segmenter(language="en", clean=False)
     return {
-        "split (bot.text.split_sentences)": lambda a: lambda: split_sentences(a.text),
-        "summary (bot.summarize.summarize)": lambda a: lambda: summarize(a.text, SENTENCES),
+        "split (bot.brief.text.split_sentences)": lambda a: lambda: split_sentences(a.text),
+        "summary (bot.brief.summarize.summarize)": lambda a: lambda: summarize(a.text, SENTENCES),
         "headline (make_headline)": lambda a: lambda: make_headline(a.text),
         "quotes (extract_quotes, 1 text)": lambda a: lambda: extract_quotes(a.text),
         "changes (diff_versions)": _diff_call,

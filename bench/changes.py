@@ -1,4 +1,4 @@
-"""Benchmark of `bot.changes.diff_versions` on synthetic versions of real articles.
+"""Benchmark of `bot.brief.changes.diff_versions` on synthetic versions of real articles.
 
     .venv/bin/python bench/changes.py ../shared/eval/summ/dev.jsonl [--trials 4] [--seed 7] [--half 0|1]
 
@@ -11,7 +11,7 @@ another word or to digits of another value (`number_word`: "two" -> "ten" or "14
 NUMBER_CHANGED), a sentence with balanced quotation marks removed or added, a headline word
 changed, and no-change edits (a sentence moved, a sentence split at ", and", quote style or
 apostrophes restyled, a number word written in digits or back, "nine" <-> "9") which must produce
-nothing. Quotes come from `bot.quotes.extract_quotes` run on each full version (when it exists;
+nothing. Quotes come from `bot.brief.quotes.extract_quotes` run on each full version (when it exists;
 else quotes=[]): a quote edit must give QUOTE_REMOVED / QUOTE_ADDED for the quotes found inside
 its sentence, or a sentence change when none is (trials where a found quote crosses that
 sentence's edge are skipped). Prints precision and recall per change type, over all trials and
@@ -39,15 +39,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.changes import (  # noqa: E402
+from bot.brief.changes import (  # noqa: E402
     SAME_STORY_THRESHOLD,
     StoryIndex,
     diff_versions,
     feature_similarity,
     story_features,
 )
+from bot.brief.text import split_sentences  # noqa: E402
 from bot.models import Change, ChangeKind, Quote, StoryArticle  # noqa: E402
-from bot.text import split_sentences  # noqa: E402
 
 QuoteFinder = Callable[[str], list[Quote]]
 
@@ -105,7 +105,7 @@ def _norm(text: str) -> str:
 
 def _load_quote_finder() -> QuoteFinder | None:
     try:
-        from bot.quotes import extract_quotes  # type: ignore[import-not-found,unused-ignore]
+        from bot.brief.quotes import extract_quotes  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
         return None
     finder: QuoteFinder = extract_quotes
@@ -583,7 +583,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 for problem in problems:
                     print("   ", problem)
 
-    print(f"quote extractor: {'bot.quotes.extract_quotes' if finder else 'none (quotes=[])'}")
+    print(f"quote extractor: {'bot.brief.quotes.extract_quotes' if finder else 'none (quotes=[])'}")
     print(
         f"articles {len(articles)}, trials {score.trials} (skipped {skipped}),",
         f"edits {dict(sorted(ops.items()))}",

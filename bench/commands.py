@@ -4,7 +4,7 @@ Usage: python bench/commands.py [--articles 100000] [--store PATH] [--runs 200] 
 
 The store is built with bench/make_store.py's builder (in a temporary folder, or at --store PATH
 when that does not exist yet; an existing --store is reused as it is). The bot is the real
-bot.discord_bot.NewsbriefBot (scheduler off) over a real Engine on that store, connected with the
+bot.discord.client.NewsbriefBot (scheduler off) over a real Engine on that store, connected with the
 real discord.py to the fake Discord of tests/fakediscord on 127.0.0.1, all in this process. The
 fake's guild is given make_store's biggest guild's subscriptions and grants, so it sees most of
 the store (about 80% of the articles).
@@ -53,9 +53,9 @@ from make_store import BIG_GUILD  # noqa: E402
 from make_store import build as build_store  # noqa: E402
 
 from bot.config import Settings, load_settings  # noqa: E402
-from bot.discord_bot import NewsbriefBot  # noqa: E402
-from bot.engine import Engine  # noqa: E402
-from bot.limits import AUTOCOMPLETE_CHOICES_MAX  # noqa: E402
+from bot.discord.client import NewsbriefBot  # noqa: E402
+from bot.discord.limits import AUTOCOMPLETE_CHOICES_MAX  # noqa: E402
+from bot.service.polling import Engine  # noqa: E402
 from bot.store import Store  # noqa: E402
 from cogs.reading import SEARCH_MAX_PAGES, SEARCH_PAGE_SIZE  # noqa: E402
 from tests.fakediscord import DEFAULT_IDS, FakeDiscord, default_world, running_client  # noqa: E402

@@ -1,4 +1,4 @@
-"""Article extraction quality and speed: bot.extract.extract_article vs trafilatura with defaults.
+"""Article extraction quality and speed: bot.ingest.extract.extract_article vs trafilatura with defaults.
 
 Usage: python bench/extract.py PATH/TO/extract  [--variants]
 
@@ -25,7 +25,7 @@ import trafilatura
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.extract import ExtractError, extract_article  # noqa: E402
+from bot.ingest.extract import ExtractError, extract_article  # noqa: E402
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 

@@ -1,16 +1,16 @@
-"""Headline quality: bot.headline against the real titles, next to cut-first-sentence baselines.
+"""Headline quality: bot.brief.headline against the real titles, next to cut-first-sentence baselines.
 
 Usage: python bench/headlines.py DATA.jsonl [--limit N] [--show N]
 
 DATA.jsonl rows have id, title and article (e.g. ../shared/eval/headlines/dev.jsonl): each article is
 given without its title and its headline is scored against the title with rouge-score F1, with
 stemming (ROUGE-1 and ROUGE-L). Baselines, in the same process: the lead sentence cut at 100
-characters at a word boundary with "…" (what the brief did before bot.headline) and the whole
-lead sentence. Also: the share of headlines without a verb (by bot.headline's own verb test, so
+characters at a word boundary with "…" (what the brief did before bot.brief.headline) and the whole
+lead sentence. Also: the share of headlines without a verb (by bot.brief.headline's own verb test, so
 it is a rough figure), the share ending in a cut ("…" or a dangling function word), the median
 length in words and the ms per headline.
 
-The data is split in two halves by bench.common.half_of(id): the rules and lengths of bot.headline
+The data is split in two halves by bench.common.half_of(id): the rules and lengths of bot.brief.headline
 were chosen on the tuning half; the figures that count are the held-out half's.
 --limit keeps the first N rows (smoke runs); --show prints N held-out examples.
 """
@@ -36,9 +36,9 @@ for path in (ROOT, ROOT / "bench"):
 
 from common import HELD_OUT_HALF, TUNE_HALF, half_name, half_of, print_machine, print_table  # noqa: E402
 
-from bot.headline import _main_verb, _Word, make_headline, pick_sentence  # noqa: E402
-from bot.summarize import is_junk  # noqa: E402
-from bot.text import split_sentences  # noqa: E402
+from bot.brief.headline import _main_verb, _Word, make_headline, pick_sentence  # noqa: E402
+from bot.brief.summarize import is_junk  # noqa: E402
+from bot.brief.text import split_sentences  # noqa: E402
 
 TARGET_ROUGE1 = 30.0
 _DANGLING = frozenset(
@@ -83,7 +83,7 @@ def cut_lead(text: str, max_chars: int = 100) -> str:
 
 
 METHODS: dict[str, Method] = {
-    "ours (bot.headline)": make_headline,
+    "ours (bot.brief.headline)": make_headline,
     "lead cut at 100 chars": cut_lead,
     "lead sentence": lead_sentence,
 }

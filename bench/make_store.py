@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.brief.serialize import BRIEF_JSON, brief_to_json, speaker_keys
 from bot.models import Brief, Changes, Quote, QuoteKind
-from bot.serialize import brief_to_json
-from bot.store import Store, speaker_keys
+from bot.store import Store
 
 BIG_GUILD = 1_000_000_000_000_000_001
 MID_GUILD = 1_000_000_000_000_000_002
@@ -276,7 +276,7 @@ def build(path: Path, articles: int, seed: int) -> None:
 
 
 async def create_schema(path: Path) -> None:
-    async with await Store.open(f"sqlite+aiosqlite:///{path}"):
+    async with await Store.open(f"sqlite+aiosqlite:///{path}", codec=BRIEF_JSON):
         pass
 
 

@@ -11,7 +11,7 @@ into each other and teaser pages are fetched from the same server: each is a sma
 article. The server answers If-None-Match with 304 and, on request, switches a share of the feeds
 to a changed body (one new teaser item on top).
 
-The engine is a real bot.engine.Engine with a fresh SQLite store in a temporary folder;
+The engine is a real bot.service.polling.Engine with a fresh SQLite store in a temporary folder;
 fetch_max_per_host is raised (default 64) because every feed is on one host. Phases: cold (every
 feed 200 and new), warm (every feed 304), changed (a share of the feeds 200 with one new item).
 The baseline, in the same process against the same server, is the loop people write: one
@@ -63,8 +63,8 @@ from common import (  # noqa: E402
 )
 
 from bot.config import load_settings  # noqa: E402
-from bot.engine import Engine, PollReport  # noqa: E402
 from bot.models import SourceKind, SourceSpec  # noqa: E402
+from bot.service.polling import Engine, PollReport  # noqa: E402
 from bot.store import SourceRecord  # noqa: E402
 
 FEED_FOLDER = "fastfeedparser-benchmark"

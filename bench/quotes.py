@@ -37,8 +37,8 @@ if str(ROOT) not in sys.path:
 
 from common import half_of, median, print_machine, print_table  # noqa: E402
 
+from bot.brief.quotes import extract_quotes  # noqa: E402
 from bot.models import Quote  # noqa: E402
-from bot.quotes import extract_quotes  # noqa: E402
 
 
 def _words(words: str) -> frozenset[str]:

@@ -19,6 +19,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
+from bot.brief.serialize import BRIEF_JSON
 from bot.store import Store
 
 
@@ -76,7 +77,7 @@ async def run(path: Path, runs: int, seed: int) -> None:
     rng = random.Random(seed)
     prefixes = [word[: rng.randint(1, min(5, len(word)))] for word in words]
     two_words = [f"{a} {b[:3]}" for a, b in zip(words, reversed(words), strict=True)]
-    store = await Store.open(f"sqlite+aiosqlite:///{path}")
+    store = await Store.open(f"sqlite+aiosqlite:///{path}", codec=BRIEF_JSON)
     try:
         for name, guild in guilds_by_size(path).items():
             for label, inputs, call in guild_queries(

@@ -1,10 +1,10 @@
-"""Summary quality and speed: bot.summarize vs lead-3 (and plain sumy methods), on the same data.
+"""Summary quality and speed: bot.brief.summarize vs lead-3 (and plain sumy methods), on the same data.
 
 Usage: python bench/summaries.py DATA.jsonl [DATA.jsonl ...] [--limit N] [--sumy] [--rounds R]
 
 e.g. `bench/summaries.py ../shared/eval/summ/dev.jsonl ../shared/eval/headlines/dev.jsonl`. Rows have
 id, source (cnndm | xsum | bbc_news_summary | bbc_full), article, reference (one reference sentence
-per line). Every method extracts 3 sentences split by bot.text; scores are rouge-score F1 with
+per line). Every method extracts 3 sentences split by bot.brief.text; scores are rouge-score F1 with
 stemming: ROUGE-1, ROUGE-2 and ROUGE-Lsum (sentences separated by newlines), averaged per source.
 
 Each source is split in two halves by bench.common.half_of(id). The ranking's constants were chosen
@@ -40,8 +40,8 @@ for path in (ROOT, ROOT / "bench"):
 
 from common import HELD_OUT_HALF, TUNE_HALF, half_name, half_of, print_machine  # noqa: E402
 
-from bot.summarize import stem, stop_words, summarize, sumy_document  # noqa: E402
-from bot.text import split_sentences  # noqa: E402
+from bot.brief.summarize import stem, stop_words, summarize, sumy_document  # noqa: E402
+from bot.brief.text import split_sentences  # noqa: E402
 
 SENTENCES = 3
 SOURCES = ("cnndm", "xsum", "bbc_full", "bbc_news_summary")

@@ -18,17 +18,13 @@ from rich.table import Table
 from rich.text import Text
 
 from bot import __version__
-from bot.brief import ArticleText, BriefContext, build_brief
+from bot.brief.build import ArticleText, BriefContext, build_brief
+from bot.brief.serialize import brief_to_dict
 from bot.config import DIGEST_ITEMS_LIMIT, Settings, load_settings, load_sources
-from bot.engine import Engine, PollReport, SourceReport, fetch_settings
 from bot.errors import NewsbriefError
-from bot.fetch import Fetcher
-from bot.models import SourceKind
-from bot.opml import OpmlError, OpmlFeed, export_opml, parse_opml
-from bot.render import render_brief_rich, render_digest_rich
-from bot.retry_store import RetrySummary
-from bot.serialize import brief_to_dict
-from bot.sources import (
+from bot.ingest.fetch import Fetcher
+from bot.ingest.opml import OpmlError, OpmlFeed, export_opml, parse_opml
+from bot.ingest.sources import (
     SourceError,
     article_from_body,
     control_share,
@@ -36,9 +32,13 @@ from bot.sources import (
     read_limited,
     read_local_file,
 )
-from bot.startup import open_engine
+from bot.ingest.urls import canonicalize_url
+from bot.models import SourceKind
+from bot.render import render_brief_rich, render_digest_rich
+from bot.service.polling import Engine, PollReport, SourceReport, fetch_settings
+from bot.service.startup import open_engine
 from bot.store import SNIPPET_END, SNIPPET_START, SourceRecord
-from bot.urls import canonicalize_url
+from bot.store.retries import RetrySummary
 
 log = logging.getLogger("newsbrief")
 
@@ -369,7 +369,7 @@ async def cmd_run(settings: Settings, args: argparse.Namespace, console: Console
             soft_wrap=True,
         )
         return EXIT_USAGE
-    from bot.discord_bot import run_bot  # discord.py loads only when the bot runs
+    from bot.discord.client import run_bot  # discord.py loads only when the bot runs
 
     return await run_bot(settings, token)
 

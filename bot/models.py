@@ -89,7 +89,7 @@ class Candidate:
     published: datetime | None = None
     updated: datetime | None = None
     # False: the link is not the article's own page (many entries of its feed share it), so it
-    # neither identifies the article nor is fetched for its text (see bot.identity).
+    # neither identifies the article nor is fetched for its text (see bot.store.identity).
     url_is_identity: bool = True
 
 

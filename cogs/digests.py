@@ -7,9 +7,16 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.config import DIGEST_ITEMS_LIMIT
-from bot.discord_bot import NewsbriefBot
-from bot.interactions import UserError, guild_id_of, reply, require_can_post, require_moderator, to_embeds
-from bot.schedule import ScheduleError, parse_schedule
+from bot.discord.client import NewsbriefBot
+from bot.discord.interactions import (
+    UserError,
+    guild_id_of,
+    reply,
+    require_can_post,
+    require_moderator,
+    to_embeds,
+)
+from bot.service.schedule import ScheduleError, parse_schedule
 from bot.store import DigestChannel
 
 

@@ -9,18 +9,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_bot import NewsbriefBot
-from bot.discord_render import (
-    QuoteOrigin,
-    QuoteOriginView,
-    brief_embed,
-    changes_embeds,
-    escape,
-    fit,
-    quotes_embeds,
-    search_page,
-)
-from bot.interactions import (
+from bot.brief.summarize import summarize
+from bot.discord.client import NewsbriefBot
+from bot.discord.interactions import (
     Pager,
     UserError,
     article_choices,
@@ -31,10 +22,19 @@ from bot.interactions import (
     reply_pages,
     resolve_article,
 )
-from bot.limits import AUTOCOMPLETE_CHOICES_MAX
+from bot.discord.limits import AUTOCOMPLETE_CHOICES_MAX
+from bot.discord.render import (
+    QuoteOrigin,
+    QuoteOriginView,
+    brief_embed,
+    changes_embeds,
+    escape,
+    fit,
+    quotes_embeds,
+    search_page,
+)
 from bot.models import Brief, ChangeBasis, Quote
 from bot.store import ArticleRecord
-from bot.summarize import summarize
 
 SEARCH_PAGE_SIZE = 5
 SEARCH_MAX_PAGES = 20

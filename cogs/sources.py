@@ -11,17 +11,24 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.backfill import Backfill, BackfillError, parse_backfill
-from bot.discord_bot import NewsbriefBot
-from bot.discord_render import brief_embed, escape, fit
-from bot.engine import SourceReport
-from bot.interactions import UserError, choice, guild_id_of, reply, require_can_post, require_moderator
-from bot.limits import AUTOCOMPLETE_CHOICES_MAX, EMBED_DESCRIPTION_MAX
+from bot.discord.client import NewsbriefBot
+from bot.discord.interactions import (
+    UserError,
+    choice,
+    guild_id_of,
+    reply,
+    require_can_post,
+    require_moderator,
+)
+from bot.discord.limits import AUTOCOMPLETE_CHOICES_MAX, EMBED_DESCRIPTION_MAX
+from bot.discord.render import brief_embed, escape, fit
+from bot.ingest.opml import OPML_MAX_BYTES, OpmlError, OpmlFeed, export_opml, parse_opml
+from bot.ingest.urls import canonicalize_url, is_http_url
 from bot.models import SourceKind, SourceSpec
-from bot.opml import OPML_MAX_BYTES, OpmlError, OpmlFeed, export_opml, parse_opml
-from bot.retry_store import RetrySummary
+from bot.service.polling import SourceReport
 from bot.store import GuildSource
-from bot.urls import canonicalize_url, is_http_url
+from bot.store.backfill import Backfill, BackfillError, parse_backfill
+from bot.store.retries import RetrySummary
 
 PREVIEW_BRIEFS = 3
 # How long `/source add` waits for a new source's first poll before answering; a slower poll

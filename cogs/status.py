@@ -7,11 +7,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import __version__
-from bot.discord_bot import NewsbriefBot
-from bot.discord_render import escape, fit
-from bot.interactions import UserError, guild_id_of, reply, require_can_post, require_moderator
-from bot.limits import EMBED_FIELD_VALUE_MAX
-from bot.schedule import parse_schedule
+from bot.discord.client import NewsbriefBot
+from bot.discord.interactions import UserError, guild_id_of, reply, require_can_post, require_moderator
+from bot.discord.limits import EMBED_FIELD_VALUE_MAX
+from bot.discord.render import escape, fit
+from bot.service.schedule import parse_schedule
 
 
 def _uptime(seconds: float) -> str:

@@ -25,7 +25,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractResolver, ResolveResult
 from multidict import CIMultiDictProxy
 
-from bot.fetch import FetchSettings
+from bot.ingest.fetch import FetchSettings
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

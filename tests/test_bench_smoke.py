@@ -75,7 +75,7 @@ def test_headlines_runs_on_a_few_articles(shared_dir: Path) -> None:
     out = _run("headlines.py", str(data), "--limit", "20", timeout=120)
     assert out.startswith("machine: ")
     assert "tuning half (0)" in out and "HELD-OUT half (1)" in out
-    for method in ("ours (bot.headline)", "lead cut at 100 chars", "lead sentence"):
+    for method in ("ours (bot.brief.headline)", "lead cut at 100 chars", "lead sentence"):
         assert out.count(method) == 2, method
     assert "target ROUGE-1 >= 30 on the held-out half" in out
 

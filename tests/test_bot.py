@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 
 from bot.config import Settings, load_settings
-from bot.discord_bot import NewsbriefBot
-from bot.engine import Engine
-from bot.limits import FLAG_EPHEMERAL
+from bot.discord.client import NewsbriefBot
+from bot.discord.limits import FLAG_EPHEMERAL
+from bot.service.polling import Engine
 from tests.fakediscord import DEFAULT_IDS, FakeDiscord, OpenApiIndex, running_client
 from tests.fakediscord.server import InteractionHandle
 from tests.fakediscord.world import FakeChannel, FakeGuild, FakeMember, FakeUser, FakeWorld, default_world

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.changes import (
+from bot.brief.changes import (
     SAME_STORY_THRESHOLD,
     StoryIndex,
     diff_versions,
@@ -17,8 +17,8 @@ from bot.changes import (
     story_similarity,
     word_diff,
 )
+from bot.brief.text import SplitText, split_sentences
 from bot.models import Change, ChangeKind, Quote, QuoteKind, StoryArticle, WordDiffPart, WordOp
-from bot.text import SplitText, split_sentences
 
 OLD = (
     "Firefighters battled a blaze at a warehouse in Eastfield on Monday night. "
@@ -636,7 +636,7 @@ def test_diff_takes_already_split_texts() -> None:
 def test_story_index_keeps_at_most_its_size_newest_first_out() -> None:
     from datetime import UTC
 
-    from bot.changes import StoryIndex
+    from bot.brief.changes import StoryIndex
 
     texts = {
         1: "Mayor Alma Quist opened the Tullbridge crossing on Monday after 14 months of repairs.",

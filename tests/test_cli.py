@@ -18,6 +18,7 @@ import pytest
 from rich.text import Span
 
 from bot.cli import build_parser, highlighted, main, run_jsonl
+from bot.store import SNIPPET_END, SNIPPET_START
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_ARTICLE = ROOT / "seeds" / "000_73dc0a62098f353a.txt"
@@ -479,7 +480,8 @@ def test_the_terminal_shows_headlines_and_search_hits_in_bold(
     out = capsys.readouterr().out
     assert "**" not in out
     assert re.search(r"\x1b\[1mferry\x1b\[0m", out, re.IGNORECASE), out
-    assert highlighted("the **night** ferry **stops**").spans == [Span(4, 9, "bold"), Span(16, 21, "bold")]
+    marked = f"the {SNIPPET_START}night{SNIPPET_END} ferry {SNIPPET_START}stops{SNIPPET_END}"
+    assert highlighted(marked).spans == [Span(4, 9, "bold"), Span(16, 21, "bold")]
 
 
 def test_source_kind_errors_name_only_the_kinds_a_user_may_write(

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from bot import limits
-from bot.discord_render import (
+from bot.discord import limits
+from bot.discord.render import (
     DigestMessage,
     brief_embed,
     change_atoms,
@@ -342,7 +342,7 @@ def test_change_atoms_mark_removed_and_added_words() -> None:
 
 
 def test_a_number_changed_inside_an_edit_reads_as_the_edit_then_the_number_alone() -> None:
-    from bot.changes import diff_versions
+    from bot.brief.changes import diff_versions
     from bot.render import describe_changes
 
     old = "The ferry carried 40 passengers on its last crossing."

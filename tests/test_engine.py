@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
+from bot.brief.serialize import BRIEF_JSON
 from bot.config import ConfigError, Settings, load_settings
-from bot.engine import Engine, Outcome, backoff_delay, next_page_check
 from bot.models import ChangeBasis, ChangeKind, SourceKind, SourceSpec
+from bot.service.polling import Engine, Outcome, backoff_delay, next_page_check
 from bot.store import Store
 from tests.httpserver import LocalServer, never_answer, redirect, respond
 
@@ -398,9 +399,9 @@ async def test_many_sources_polled_at_once_store_everything(
 ) -> None:
     # Concurrent polls once ended in "database is locked": SQLite writers must queue in the event
     # loop, not in SQLite's busy wait. With no busy wait at all, any overlap of writers would fail.
-    monkeypatch.setattr("bot.store.SQLITE_BUSY_TIMEOUT_MS", 0)
+    monkeypatch.setattr("bot.store.database.SQLITE_BUSY_TIMEOUT_MS", 0)
     await engine.store.close()
-    engine.store = await Store.open(engine.settings.resolved_database_url)
+    engine.store = await Store.open(engine.settings.resolved_database_url, codec=BRIEF_JSON)
     for feed in range(24):
         items = [
             (

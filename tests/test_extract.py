@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import trafilatura
 
-from bot.extract import (
+from bot.ingest.extract import (
     ExtractError,
     extract_article,
     html_fragment_to_text,

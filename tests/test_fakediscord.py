@@ -16,7 +16,7 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from bot import limits
+from bot.discord import limits
 from tests.fakediscord import DEFAULT_IDS, FakeDiscord, OpenApiIndex, running_client
 from tests.fakediscord.gateway import OP_DISPATCH, OP_HEARTBEAT, OP_HELLO, OP_IDENTIFY, OP_RESUME
 from tests.fakediscord.validate import (

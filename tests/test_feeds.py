@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.feeds import FeedError, entry_needs_page, parse_feed, sniff
+from bot.ingest.feeds import FeedError, entry_needs_page, parse_feed, sniff
 from bot.models import FeedEntry, ParsedFeed
 
 FEED_URL = "https://news.example.org/feeds/world.xml"
@@ -454,7 +454,7 @@ def test_every_shared_feed_parses_or_gives_feed_error(shared_dir: Path) -> None:
 
 
 def test_discover_feeds_reads_alternate_links_in_the_head() -> None:
-    from bot.feeds import discover_feeds
+    from bot.ingest.feeds import discover_feeds
 
     page = b"""<html><head><title>Echo</title>
     <link rel="stylesheet" href="/s.css">

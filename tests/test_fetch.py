@@ -14,7 +14,7 @@ import pytest
 from aiohttp import web
 
 import bot
-from bot.fetch import AddressPolicy, Fetcher, FetchError, FetchSettings, parse_retry_after
+from bot.ingest.fetch import AddressPolicy, Fetcher, FetchError, FetchSettings, parse_retry_after
 from bot.models import FetchResult
 from tests.httpserver import (
     LOCAL_FETCH_SETTINGS,

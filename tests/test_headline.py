@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.brief import ArticleText, build_brief, headline_of
-from bot.headline import compress, make_headline, pick_sentence, states_news
+from bot.brief.build import ArticleText, build_brief, headline_of
+from bot.brief.headline import compress, make_headline, pick_sentence, states_news
 
 
 @pytest.mark.parametrize(

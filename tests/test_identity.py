@@ -18,8 +18,8 @@ import pytest
 from aiohttp import web
 
 from bot.config import Settings, load_settings
-from bot.engine import Engine
 from bot.models import SourceKind, SourceSpec
+from bot.service.polling import Engine
 from bot.store import SavedVersion, Store
 from tests.httpserver import LocalServer, respond
 from tests.test_engine import ARTICLE, Clock, as_html, rss

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from bot.discord_bot import RATE_LIMIT_WAIT_MAX
+from bot.discord.client import RATE_LIMIT_WAIT_MAX
 from tests.httpserver import respond
 
 # The harness and its fixtures are test_bot's; pytest finds fixtures by name in this module.

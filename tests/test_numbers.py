@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.numbers import DECADE, ORDINAL, PERCENT, PLAIN, find_numbers
+from bot.brief.numbers import DECADE, ORDINAL, PERCENT, PLAIN, find_numbers
 
 
 def _found(text: str) -> list[tuple[str, str, str]]:

@@ -8,7 +8,7 @@ import pytest
 
 from bot.cli import main
 from bot.config import load_sources
-from bot.opml import OpmlError, OpmlFeed, export_opml, parse_opml
+from bot.ingest.opml import OpmlError, OpmlFeed, export_opml, parse_opml
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from bot.opml import OpmlFeed, export_opml, parse_opml
+from bot.ingest.opml import OpmlFeed, export_opml, parse_opml
 from tests.httpserver import respond
 
 # The harness and its fixtures are test_bot's; pytest finds fixtures by name in this module.

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.brief.quotes import ExtractionWork, extract_quotes
 from bot.models import Quote, QuoteKind
-from bot.quotes import ExtractionWork, extract_quotes
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -506,7 +506,7 @@ def test_surname_alone_is_the_full_name_and_two_people_of_one_surname_stay_apart
 
 
 def test_speaker_keys_keep_two_people_of_one_surname_apart() -> None:
-    from bot.store import speaker_keys
+    from bot.brief.serialize import speaker_keys
 
     ben, ann = speaker_keys("Ben Cole"), speaker_keys("Ann Cole")
     assert ben[0] != ann[0]  # /quote speaker:"Ben Cole" does not list Ann Cole's quotes

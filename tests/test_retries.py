@@ -16,9 +16,9 @@ from rich.table import Table
 
 from bot.cli import poll_table, sources_table
 from bot.config import Settings, load_settings
-from bot.engine import Engine, PollReport, fetch_settings
-from bot.fetch import Fetcher
+from bot.ingest.fetch import Fetcher
 from bot.models import SourceKind, SourceSpec
+from bot.service.polling import Engine, PollReport, fetch_settings
 from bot.store import GuildSource, Store
 from cogs.sources import describe_health
 from tests.httpserver import Handler, LocalServer, respond

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from apscheduler.triggers.base import BaseTrigger
 
-from bot.schedule import Schedule, ScheduleError, due_once, parse_schedule
+from bot.service.schedule import Schedule, ScheduleError, due_once, parse_schedule
 
 EXAMPLES = (
     "try `daily 08:00`, `every 2h`, `weekdays 07:30`, `mon,thu 18:00` or a cron expression like `0 8 * * 1-5`"

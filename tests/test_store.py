@@ -26,6 +26,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bot.brief.serialize import BRIEF_JSON
 from bot.models import (
     ArticleDraft,
     Brief,
@@ -38,9 +39,7 @@ from bot.models import (
     SourceKind,
     SourceSpec,
 )
-from bot.schema import POSTGRESQL_ONLY_TABLES, SQLITE_FTS_TABLES, metadata
 from bot.store import (
-    MIGRATIONS_DIR,
     SNIPPET_END,
     SNIPPET_START,
     ArticleRecord,
@@ -50,9 +49,10 @@ from bot.store import (
     StoreError,
     VersionRecord,
     create_store_engine,
-    fts5_match_expression,
-    search_terms,
 )
+from bot.store.database import MIGRATIONS_DIR
+from bot.store.schema import POSTGRESQL_ONLY_TABLES, SQLITE_FTS_TABLES, metadata
+from bot.store.search import fts5_match_expression, search_terms
 
 PG_URL_VARIABLE = "NEWSBRIEF_TEST_DATABASE_URL"
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -97,7 +97,7 @@ async def target(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
 
 @pytest.fixture
 async def store(target: Target) -> AsyncIterator[Store]:
-    opened = await Store.open(target.url, schema=target.schema)
+    opened = await Store.open(target.url, schema=target.schema, codec=BRIEF_JSON)
     try:
         yield opened
     finally:
@@ -172,7 +172,7 @@ def head_revision() -> str | None:
 
 
 async def test_open_applies_migrations_and_reopen_is_a_noop(target: Target) -> None:
-    first = await Store.open(target.url, schema=target.schema)
+    first = await Store.open(target.url, schema=target.schema, codec=BRIEF_JSON)
     try:
         assert await first.schema_revision() == head_revision() == "0006"
         source = await add_source(first)
@@ -181,13 +181,13 @@ async def test_open_applies_migrations_and_reopen_is_a_noop(target: Target) -> N
     if target.sqlite_path is not None:
         assert target.sqlite_path.is_file()  # its directory was created
 
-    async with await Store.open(target.url, schema=target.schema) as second:
+    async with await Store.open(target.url, schema=target.schema, codec=BRIEF_JSON) as second:
         assert await second.schema_revision() == "0006"
         assert [s.id for s in await second.list_sources()] == [source.id]
 
 
 async def test_schema_module_matches_migrations(target: Target) -> None:
-    async with await Store.open(target.url, schema=target.schema) as opened:
+    async with await Store.open(target.url, schema=target.schema, codec=BRIEF_JSON) as opened:
         dialect = opened.dialect
 
     def include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
@@ -214,7 +214,7 @@ async def test_schema_module_matches_migrations(target: Target) -> None:
 async def test_sqlite_connection_settings(tmp_path: Path) -> None:
     path = tmp_path / "settings.db"
     url = f"sqlite+aiosqlite:///{path}"
-    async with await Store.open(url):
+    async with await Store.open(url, codec=BRIEF_JSON):
         pass
     engine = create_store_engine(url)
     try:
@@ -231,7 +231,7 @@ async def test_sqlite_connection_settings(tmp_path: Path) -> None:
 @pytest.mark.parametrize("url", ["sqlite+aiosqlite://", "sqlite+aiosqlite:///:memory:", "mysql://x/y"])
 async def test_unsupported_urls_are_refused(url: str) -> None:
     with pytest.raises(StoreError):
-        await Store.open(url)
+        await Store.open(url, codec=BRIEF_JSON)
 
 
 async def test_foreign_keys_are_enforced(store: Store) -> None:
@@ -464,7 +464,7 @@ async def test_save_version_is_atomic(store: Store, monkeypatch: pytest.MonkeyPa
         raise RuntimeError("disk full")
 
     # The brief is serialised last, after every other write of the transaction.
-    monkeypatch.setattr("bot.store.brief_to_json", fail)
+    monkeypatch.setattr("bot.brief.serialize.brief_to_json", fail)
     new = make_draft(source.id, url="https://example.test/new", guid="new", body="Brand new zeppelins.")
     with pytest.raises(RuntimeError, match="disk full"):
         await save(store, new, text_hash="new-hash")
@@ -741,7 +741,7 @@ async def test_search_ranking_best_first_then_newest(store: Store) -> None:
 
 async def test_search_ranks_only_the_newest_matches(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     # A word in most articles would mean scoring every one; the store ranks the newest window only.
-    monkeypatch.setattr("bot.store.SEARCH_RANK_WINDOW", 2)
+    monkeypatch.setattr("bot.store.search.SEARCH_RANK_WINDOW", 2)
     source = await add_source(store)
     ids = []
     for hours, body in enumerate(

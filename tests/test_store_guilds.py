@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from bot.brief.serialize import speaker_keys
 from bot.models import Brief, Quote, QuoteKind, SourceKind, SourceSpec
 from bot.store import (
     DigestStatus,
@@ -20,7 +21,6 @@ from bot.store import (
     OutboxState,
     SourceRecord,
     Store,
-    speaker_keys,
 )
 
 # The store fixtures (SQLite, and PostgreSQL when configured) are test_store's; pytest finds a

@@ -16,7 +16,10 @@ from alembic.config import Config
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from bot.store import MIGRATIONS_DIR, PAUSED_EVERYWHERE, Store, StoreError, create_store_engine
+from bot.brief.serialize import BRIEF_JSON
+from bot.store import Store, StoreError, create_store_engine
+from bot.store.database import MIGRATIONS_DIR
+from bot.store.sources import PAUSED_EVERYWHERE
 
 # The store fixtures are test_store's (see test_store_guilds for why they are imported).
 from tests.test_store import T0, Target, add_source, make_draft, save, store, target  # noqa: F401
@@ -193,7 +196,7 @@ async def test_upgrade_from_0001_links_articles_and_copies_quotes(target: Target
     finally:
         await engine.dispose()
 
-    async with await Store.open(target.url, schema=target.schema) as upgraded:
+    async with await Store.open(target.url, schema=target.schema, codec=BRIEF_JSON) as upgraded:
         assert await upgraded.schema_revision() == "0006"
         assert all(s.from_config for s in await upgraded.list_sources())
         await upgraded.subscribe(GUILD_A, spec("Two", "https://two.test/feed"))

@@ -5,14 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.headline import make_headline
-from bot.summarize import (
+from bot.brief.headline import make_headline
+from bot.brief.summarize import (
     is_junk,
     luhn_scores,
     select_sentences,
     summarize,
 )
-from bot.text import SplitText, split_sentences
+from bot.brief.text import SplitText, split_sentences
 
 ARTICLE = """By Jane Reporter
 

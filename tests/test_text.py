@@ -11,7 +11,7 @@ from sumy.parsers.plaintext import PlaintextParser
 from sumy.summarizers.lex_rank import LexRankSummarizer
 from sumy.summarizers.luhn import LuhnSummarizer
 
-from bot.text import (
+from bot.brief.text import (
     SplitText,
     SumyTokenizer,
     split_paragraphs,

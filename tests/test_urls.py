@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.urls import canonicalize_url, is_http_url, is_tracking_param
+from bot.ingest.urls import canonicalize_url, is_http_url, is_tracking_param
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ from typing import Any
 from aiohttp import web
 from yarl import URL
 
-from bot import limits
+from bot.discord import limits
 
 from .gateway import Gateway
 from .validate import (

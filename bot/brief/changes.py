@@ -1,0 +1,774 @@
+"""What changed: between two versions of one article, and between a new article and its story.
+
+Version diff (`diff_versions`) rules — each edit is reported exactly once:
+
+1. Sentences are compared by a *key*: their word tokens, case-folded, with punctuation, whitespace
+   and quote style (curly or straight quotes, dashes, non-breaking spaces) ignored. Two sentences
+   with equal keys are the same sentence: differences of case, spacing, punctuation or quote style
+   alone are never reported.
+2. Alignment: difflib matches the two key sequences in order. Of what is left, a sentence whose key
+   appears unchanged elsewhere was *moved* (not reported), and a sentence split in two (or two
+   merged into one) with the same words is not reported either.
+3. The remaining old and new sentences are paired, best first, when their word sets are similar
+   (Dice >= `EDIT_MIN_SIMILARITY`); one old sentence may also pair with two adjacent new ones
+   (a split with edits) or the reverse (a merge with edits). A pair is ONE change:
+   - NUMBER_CHANGED (one per changed number) when the sentences differ only in their numbers
+     (numbers in digits or words, with their currency sign, scale and percent: "$3.5 million",
+     "twenty-five", "third", "12%"; see `bot.brief.numbers`), and nothing when each number only
+     changed how it is written ("nine" -> "9");
+   - otherwise SENTENCE_EDITED, with `before`, `after` and a word diff (`words`), followed by a
+     NUMBER_CHANGED for each number that changed in it: one whose place, in a run of words both
+     versions share, holds a number of the same kind with another value.
+   Unpaired old sentences are SENTENCE_REMOVED, unpaired new ones SENTENCE_ADDED.
+4. Quotes (from the callers' quote lists) are compared by their key. A quote is removed when
+   (a) its key is in no new quote, (b) it is not one side of an *edited* quote (a removed and an
+   added quote with similar words: reported through its sentence as SENTENCE_EDITED, not as
+   QUOTE_REMOVED + QUOTE_ADDED), (c) its words are no longer in the new
+   text (no more than half of them there in order, in runs of 3+ words; quotes under 4 words skip
+   this test) and (d) a removed or edited sentence carries it (removed ones first). Added likewise.
+   (c) and (d) keep a quote extractor's shifting boundaries around unchanged text from counting.
+5. A sentence change that carries a removed or added quote is reported as that quote change
+   only: a removed sentence with a removed quote is QUOTE_REMOVED (not also SENTENCE_REMOVED),
+   an added sentence with a new quote is QUOTE_ADDED, and an edit that drops or adds a quote is
+   the QUOTE_REMOVED / QUOTE_ADDED alone. A quote over several sentences is one change.
+6. A headline change is HEADLINE_CHANGED with a word diff (numbers in it included), only when both
+   versions have a headline and their keys differ.
+
+Changes come out in document order: the headline first, then by position in the new version.
+
+Story matching compares content words (stop words dropped; name-like words and numbers weigh
+more) and 3-word shingles, so a rewrite of the same event by another outlet matches while another
+event on the same broad topic does not. `StoryIndex` precomputes candidates' features.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.brief.numbers import NumberMention, find_numbers, number_parts
+from bot.brief.text import SplitText, split_sentences
+from bot.models import Change, ChangeKind, Quote, StoryArticle, WordDiffPart, WordOp
+
+log = logging.getLogger(__name__)
+
+EDIT_MIN_SIMILARITY = 0.5  # below this, an old and a new sentence are a removal plus an addition
+QUOTE_EDIT_MIN_SIMILARITY = 0.5
+COVERED_MIN_SHARE = 0.6  # share of a sentence's content words one earlier sentence must have
+SAME_STORY_THRESHOLD = 0.3
+_MAX_FUZZY_PAIRS = 4000  # above this many old x new candidates, skip split/merge candidates
+_SHORT_QUOTE_WORDS = 4
+_QUOTE_EDGE_MIN_TOKENS = 3  # a quote over sentences shares at least this many words with each end
+
+# Length-preserving, so token offsets in the normalized text are offsets in the original.
+_STYLE = str.maketrans(
+    {
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "‟": '"',
+        "«": '"',
+        "»": '"',
+        "‘": "'",
+        "’": "'",
+        "‚": "'",
+        "‛": "'",
+        "–": "-",
+        "—": "-",
+        "\u00a0": " ",
+    }
+)
+# A score, a vote or a range ("5-2", "2019-2020", "10–12") is one number, not two.
+_TOKEN = re.compile(r"[$€£¥]?\d+(?:[.,:]\d+)*(?:[-–]\d+(?:[.,]\d+)*)*%?|\w+(?:['\-]\w+)*|[^\w\s]")
+# _TOKEN without punctuation
+_WORD_TOKEN = re.compile(r"[$€£¥]?\d+(?:[.,:]\d+)*(?:[-–]\d+(?:[.,]\d+)*)*%?|\w+(?:['\-]\w+)*")
+_SENTENCE_END_TOKENS = frozenset({".", "!", "?", '"', "'", ":", ";"})
+
+_STOP_WORDS_TEXT = """
+    a about above after again against all also am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from further
+    had has have having he her here hers herself him himself his how i if in into is it its itself
+    just me more most my myself no nor not now of off on once only or other our ours ourselves out
+    over own same she should so some such than that the their theirs them themselves then there these
+    they this those through to too under until up very was we were what when where which while who
+    whom why will with would you your yours yourself yourselves said says say told according
+    mr mrs ms dr one two new last first year years week day time people may might must also
+    just like get got make made many much well back even still way take including since"""
+_STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
+# Capitalized, but they say when, not what: never name-like.
+_CALENDAR_WORDS_TEXT = """
+    monday tuesday wednesday thursday friday saturday sunday january february march april may june
+    july august september october november december today yesterday tomorrow"""
+_CALENDAR_WORDS = frozenset(_CALENDAR_WORDS_TEXT.split())
+
+
+# --- tokens and keys ---------------------------------------------------------------------------
+
+
+def _restyled(text: str) -> str:
+    """`text` with quote style, dashes and non-breaking spaces made plain (same length)."""
+    # Every character _STYLE maps is non-ASCII, and the ASCII test is a flag lookup.
+    return text if text.isascii() else text.translate(_STYLE)
+
+
+@dataclass(frozen=True, slots=True)
+class _Tokens:
+    """The tokens of a text: case-folded, style-normalized, and where each starts in the text."""
+
+    cores: list[str]
+    starts: list[int]
+
+    @classmethod
+    def of(cls, text: str) -> _Tokens:
+        matches = list(_TOKEN.finditer(_restyled(text)))
+        return cls([m.group().casefold() for m in matches], [m.start() for m in matches])
+
+
+def _key_words(text: str) -> tuple[str, ...]:
+    return tuple(_WORD_TOKEN.findall(_restyled(text).casefold()))
+
+
+def _key(text: str) -> str:
+    return " ".join(_key_words(text))
+
+
+def _dice(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return 2 * len(a & b) / (len(a) + len(b))
+
+
+@dataclass(frozen=True, slots=True)
+class _Sentence:
+    text: str
+    key: str
+    words: frozenset[str]
+
+
+def _sentences(text: str | SplitText, known: dict[str, _Sentence] | None = None) -> list[_Sentence]:
+    """The text's sentences with their keys; `known` reuses those of sentences seen before."""
+    out: list[_Sentence] = []
+    for sentence in SplitText.of(text).sentences:
+        parsed = known.get(sentence) if known is not None else None
+        if parsed is None:
+            words = _key_words(sentence)
+            parsed = _Sentence(sentence, " ".join(words), frozenset(words))
+        if parsed.key:  # a "sentence" of only punctuation carries nothing to report
+            out.append(parsed)
+    return out
+
+
+# --- word diff ---------------------------------------------------------------------------------
+
+
+def _span_text(text: str, tokens: _Tokens, first: int, last: int) -> str:
+    """The text of tokens[first:last] with the whitespace that follows them."""
+    start = 0 if first == 0 else tokens.starts[first]
+    end = len(text) if last >= len(tokens.starts) else tokens.starts[last]
+    return text[start:end]
+
+
+def word_diff(before: str, after: str) -> tuple[WordDiffPart, ...]:
+    """Runs of SAME / DELETED / INSERTED text, each with the whitespace that follows it.
+
+    SAME+DELETED parts rebuild `before` and SAME+INSERTED rebuild `after`, up to whitespace next
+    to an edit (SAME runs carry `after`'s spacing). Words compare case- and quote-style-blind.
+    """
+    old_tokens, new_tokens = _Tokens.of(before), _Tokens.of(after)
+    matcher = difflib.SequenceMatcher(None, old_tokens.cores, new_tokens.cores, autojunk=False)
+    parts: list[WordDiffPart] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            parts.append(WordDiffPart(WordOp.SAME, _span_text(after, new_tokens, j1, j2)))
+            continue
+        if i2 > i1:
+            parts.append(WordDiffPart(WordOp.DELETED, _span_text(before, old_tokens, i1, i2)))
+        if j2 > j1:
+            parts.append(WordDiffPart(WordOp.INSERTED, _span_text(after, new_tokens, j1, j2)))
+    if not old_tokens.cores and before:
+        parts.insert(0, WordDiffPart(WordOp.DELETED, before))
+    if not new_tokens.cores and after:
+        parts.append(WordDiffPart(WordOp.INSERTED, after))
+    return tuple(p for p in parts if p.text)
+
+
+# --- numbers -----------------------------------------------------------------------------------
+
+
+def _number_frame(text: str, mentions: Sequence[NumberMention]) -> tuple[list[str], dict[int, NumberMention]]:
+    """The sentence's key words with each number as one slot token, and which number is where."""
+    tokens: list[str] = []
+    slots: dict[int, NumberMention] = {}
+    done = 0
+    for mention in mentions:
+        tokens.extend(_key_words(text[done : mention.start]))
+        slots[len(tokens)] = mention
+        tokens.append(f"#{mention.kind}")  # no word token has a "#": slots match only slots
+        done = mention.end
+    tokens.extend(_key_words(text[done:]))
+    return tokens, slots
+
+
+def _number_changes(before: str, after: str) -> tuple[bool, list[Change]]:
+    """(whether only numbers differ, one NUMBER_CHANGED per number whose value changed).
+
+    A number changed when a number of the same kind stands in its place in the other version,
+    in a run of words both versions share, with another value: "nine" and "9" have the same.
+    """
+    before, after = _restyled(before), _restyled(after)
+    old_mentions, new_mentions = find_numbers(before), find_numbers(after)
+    if not old_mentions or not new_mentions:
+        return False, []  # the callers' keys differ, and not in numbers alone
+    old_tokens, old_slots = _number_frame(before, old_mentions)
+    new_tokens, new_slots = _number_frame(after, new_mentions)
+    matcher = difflib.SequenceMatcher(None, old_tokens, new_tokens, autojunk=False)
+    changes: list[Change] = []
+    for block in matcher.get_matching_blocks():
+        for k in range(block.size):
+            old, new = old_slots.get(block.a + k), new_slots.get(block.b + k)
+            if old is not None and new is not None and old.value != new.value:
+                changes.append(Change(ChangeKind.NUMBER_CHANGED, before=old.text, after=new.text))
+    return old_tokens == new_tokens, changes
+
+
+# --- sentence alignment ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Pair:
+    """Old sentences (indices) that became new sentences: an edit, a split or a merge."""
+
+    old: tuple[int, ...]
+    new: tuple[int, ...]
+
+
+@dataclass(slots=True)
+class _Alignment:
+    pairs: list[_Pair] = field(default_factory=list)
+    removed: list[int] = field(default_factory=list)
+    added: list[int] = field(default_factory=list)
+    unchanged: dict[int, int] = field(default_factory=dict)  # old index -> new index, in order
+
+
+def _joined_words(sentences: Sequence[_Sentence], indices: Iterable[int]) -> frozenset[str]:
+    return frozenset().union(*(sentences[i].words for i in indices))
+
+
+def _joined_key(sentences: Sequence[_Sentence], indices: Iterable[int]) -> str:
+    return " ".join(sentences[i].key for i in indices)
+
+
+def _adjacent_groups(free: Sequence[int]) -> list[tuple[int, ...]]:
+    free_set = set(free)
+    return [(i, i + 1) for i in free if i + 1 in free_set]
+
+
+def _take_exact(
+    old: Sequence[_Sentence],
+    new: Sequence[_Sentence],
+    old_free: set[int],
+    new_free: set[int],
+    old_groups: Sequence[tuple[int, ...]],
+    new_groups: Sequence[tuple[int, ...]],
+) -> None:
+    """Drop moved sentences, and splits / merges that kept every word, from the free sets."""
+    new_by_key: dict[str, list[tuple[int, ...]]] = {}
+    for group in [(j,) for j in sorted(new_free)] + list(new_groups):
+        new_by_key.setdefault(_joined_key(new, group), []).append(group)
+    for old_group in [(i,) for i in sorted(old_free)] + list(old_groups):
+        if not old_free.issuperset(old_group):
+            continue
+        for new_group in new_by_key.get(_joined_key(old, old_group), []):
+            if len(old_group) + len(new_group) <= 3 and new_free.issuperset(new_group):
+                old_free.difference_update(old_group)
+                new_free.difference_update(new_group)
+                break
+
+
+def _align(old: Sequence[_Sentence], new: Sequence[_Sentence]) -> _Alignment:
+    matcher = difflib.SequenceMatcher(None, [s.key for s in old], [s.key for s in new], autojunk=False)
+    old_free: set[int] = set()
+    new_free: set[int] = set()
+    unchanged: dict[int, int] = {}
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            unchanged.update(zip(range(i1, i2), range(j1, j2), strict=True))
+        else:
+            old_free.update(range(i1, i2))
+            new_free.update(range(j1, j2))
+    if not old_free or not new_free:
+        return _Alignment(removed=sorted(old_free), added=sorted(new_free), unchanged=unchanged)
+
+    old_groups = _adjacent_groups(sorted(old_free))
+    new_groups = _adjacent_groups(sorted(new_free))
+    _take_exact(old, new, old_free, new_free, old_groups, new_groups)
+
+    candidates: list[tuple[float, int, tuple[int, ...], tuple[int, ...]]] = []
+    old_singles = [(i,) for i in sorted(old_free)]
+    new_singles = [(j,) for j in sorted(new_free)]
+    with_groups = len(old_singles) * len(new_singles) <= _MAX_FUZZY_PAIRS
+    old_options = old_singles + ([g for g in old_groups if old_free.issuperset(g)] if with_groups else [])
+    new_options = new_singles + ([g for g in new_groups if new_free.issuperset(g)] if with_groups else [])
+    old_words = {g: _joined_words(old, g) for g in old_options}
+    new_words = {g: _joined_words(new, g) for g in new_options}
+    for old_group in old_options:
+        for new_group in new_options:
+            if len(old_group) + len(new_group) > 3:
+                continue
+            score = _dice(old_words[old_group], new_words[new_group])
+            if score >= EDIT_MIN_SIMILARITY:
+                # Ties go to one-to-one pairs: a split is claimed only when it explains more.
+                candidates.append((score, -(len(old_group) + len(new_group)), old_group, new_group))
+    candidates.sort(reverse=True)
+
+    alignment = _Alignment(unchanged=unchanged)
+    for _score, _size, old_group, new_group in candidates:
+        if old_free.issuperset(old_group) and new_free.issuperset(new_group):
+            old_free.difference_update(old_group)
+            new_free.difference_update(new_group)
+            alignment.pairs.append(_Pair(old_group, new_group))
+    alignment.removed = sorted(old_free)
+    alignment.added = sorted(new_free)
+    return alignment
+
+
+# --- quotes ------------------------------------------------------------------------------------
+
+
+def _carries(sentence_words: Sequence[str], quote_words: Sequence[str]) -> bool:
+    """Does the sentence hold the quote, or a part of it (a quote over sentences, or in pieces)?
+
+    It does when the quote's words, in runs of 3+ words, make up at least half of the quote or
+    of the sentence, whichever is shorter.
+    """
+    if not quote_words or not sentence_words:
+        return False
+    sentence_key, quote_key = f" {' '.join(sentence_words)} ", f" {' '.join(quote_words)} "
+    if quote_key in sentence_key or sentence_key in quote_key:
+        return True
+    matcher = difflib.SequenceMatcher(None, list(sentence_words), list(quote_words), autojunk=False)
+    shared = sum(b.size for b in matcher.get_matching_blocks() if b.size >= _QUOTE_EDGE_MIN_TOKENS)
+    return shared > 0 and 2 * shared >= min(len(sentence_words), len(quote_words))
+
+
+@dataclass(frozen=True, slots=True)
+class _QuoteChange:
+    quote: Quote
+    words: tuple[str, ...]
+
+
+def _in_text_order(quotes: Sequence[Quote]) -> list[Quote]:
+    # Callers list quotes ranked or in text order; the diff must not depend on which.
+    return sorted(quotes, key=lambda quote: (quote.start, quote.end))
+
+
+def _with_keys(quotes: Sequence[Quote]) -> list[_QuoteChange]:
+    return [_QuoteChange(quote, _key_words(quote.text)) for quote in quotes]
+
+
+def _unmatched_quotes(
+    quotes: Sequence[_QuoteChange], other_quotes: Sequence[_QuoteChange]
+) -> list[_QuoteChange]:
+    """Quotes (one per distinct key) whose words are in no quote of the other version."""
+    other_keys = {" ".join(q.words) for q in other_quotes}
+    seen: set[str] = set()
+    unmatched: list[_QuoteChange] = []
+    for quote in quotes:
+        key = " ".join(quote.words)
+        if key and key not in seen and key not in other_keys:
+            seen.add(key)
+            unmatched.append(quote)
+    return unmatched
+
+
+def _absent_from(quotes: Sequence[_QuoteChange], text_words: Sequence[str]) -> list[_QuoteChange]:
+    """Quotes not in the other version's text: no more than half their words there, in order.
+
+    A quote whose words mostly stand in the other text is not new or gone, whatever the quote
+    lists say: quote boundaries shift when text around them changes. Short quotes (a few words,
+    often found elsewhere in the text unquoted) are left to the quote lists.
+    """
+    if not quotes:
+        return []
+    joined = f" {' '.join(text_words)} "
+    matcher: difflib.SequenceMatcher[str] | None = None  # built on the first quote that needs it
+    absent: list[_QuoteChange] = []
+    for quote in quotes:
+        if len(quote.words) < _SHORT_QUOTE_WORDS:
+            absent.append(quote)
+            continue
+        if f" {' '.join(quote.words)} " in joined:
+            continue  # all there in one run: the matcher would find it whole
+        if matcher is None:
+            matcher = difflib.SequenceMatcher(None, autojunk=False)
+            matcher.set_seq2(list(text_words))
+        matcher.set_seq1(list(quote.words))
+        # Runs of a few words, in order: scattered common words alone do not make a quote present.
+        found = sum(b.size for b in matcher.get_matching_blocks() if b.size >= _QUOTE_EDGE_MIN_TOKENS)
+        if found <= len(quote.words) / 2:
+            absent.append(quote)
+    return absent
+
+
+def _drop_edited_quotes(removed: list[_QuoteChange], added: list[_QuoteChange]) -> None:
+    """A quote whose words were edited is reported through its sentence, not as remove + add."""
+    scored = sorted(
+        (
+            (_dice(frozenset(r.words), frozenset(a.words)), i, j)
+            for i, r in enumerate(removed)
+            for j, a in enumerate(added)
+        ),
+        reverse=True,
+    )
+    gone_removed: set[int] = set()
+    gone_added: set[int] = set()
+    for score, i, j in scored:
+        if score >= QUOTE_EDIT_MIN_SIMILARITY and i not in gone_removed and j not in gone_added:
+            gone_removed.add(i)
+            gone_added.add(j)
+    removed[:] = [q for i, q in enumerate(removed) if i not in gone_removed]
+    added[:] = [q for j, q in enumerate(added) if j not in gone_added]
+
+
+# --- the version diff --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Placed:
+    position: float  # where in the new version the change is
+    change: Change
+
+
+def _headline_change(old_title: str | None, new_title: str | None) -> Change | None:
+    if not old_title or not new_title or _key(old_title) == _key(new_title):
+        return None
+    return Change(
+        ChangeKind.HEADLINE_CHANGED,
+        before=old_title.strip(),
+        after=new_title.strip(),
+        words=word_diff(old_title.strip(), new_title.strip()),
+    )
+
+
+def _position_of_old(index: int, old_to_new: dict[int, float]) -> float:
+    earlier = [pos for i, pos in old_to_new.items() if i < index]
+    return (max(earlier) if earlier else -1.0) + 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class _HeldQuote:
+    """A removed (added) quote and the changed old (new) sentences that carry it."""
+
+    quote: Quote
+    holders: tuple[int, ...]
+
+
+def _hold(
+    quotes: Sequence[_QuoteChange], sentences: Sequence[_Sentence], lone: Sequence[int], paired: Sequence[int]
+) -> list[_HeldQuote]:
+    """Attribute each quote to the changed sentences carrying it; drop quotes no changed one carries.
+
+    Removed (added) sentences come first: a short quote's words may well recur in an edited one.
+    Quote changes only count where the text changed, as quote boundaries move with text around them.
+    """
+    held: list[_HeldQuote] = []
+    for quote in quotes:
+        for candidates in (lone, paired):
+            holders = tuple(i for i in candidates if _carries(sentences[i].key.split(), quote.words))
+            if holders:
+                held.append(_HeldQuote(quote.quote, holders))
+                break
+    return held
+
+
+def _quote_changes(
+    old: Sequence[_Sentence],
+    new: Sequence[_Sentence],
+    alignment: _Alignment,
+    old_quotes: Sequence[Quote],
+    new_quotes: Sequence[Quote],
+) -> tuple[list[_HeldQuote], list[_HeldQuote]]:
+    """Removed and added quotes (rules 4 and 5 of the module docstring)."""
+    old_keyed, new_keyed = _with_keys(_in_text_order(old_quotes)), _with_keys(_in_text_order(new_quotes))
+    removed = _unmatched_quotes(old_keyed, new_keyed)
+    added = _unmatched_quotes(new_keyed, old_keyed)
+    _drop_edited_quotes(removed, added)
+    removed = _absent_from(removed, [w for s in new for w in s.key.split()])
+    added = _absent_from(added, [w for s in old for w in s.key.split()])
+    paired_old = [i for pair in alignment.pairs for i in pair.old]
+    paired_new = [j for pair in alignment.pairs for j in pair.new]
+    return (
+        _hold(removed, old, alignment.removed, paired_old),
+        _hold(added, new, alignment.added, paired_new),
+    )
+
+
+def _pair_changes(old: Sequence[_Sentence], new: Sequence[_Sentence], pair: _Pair) -> list[Change]:
+    before = " ".join(old[i].text for i in pair.old)
+    after = " ".join(new[j].text for j in pair.new)
+    old_key, new_key = _key(before), _key(after)
+    if old_key == new_key:
+        return []
+    only_numbers, numbers = False, list[Change]()
+    # The same numbers in the same order: only words changed (and reading the numbers costs).
+    if number_parts(old_key.split()) != number_parts(new_key.split()):
+        only_numbers, numbers = _number_changes(before, after)
+    if only_numbers:
+        return numbers  # none when each number only changed how it is written ("nine" -> "9")
+    edit = Change(ChangeKind.SENTENCE_EDITED, before=before, after=after, words=word_diff(before, after))
+    return [edit, *numbers]
+
+
+def diff_versions(
+    old_title: str | None,
+    old_text: str | SplitText,
+    old_quotes: Sequence[Quote],
+    new_title: str | None,
+    new_text: str | SplitText,
+    new_quotes: Sequence[Quote],
+) -> tuple[Change, ...]:
+    """What changed from the previous version of an article to this one (rules: module docstring).
+
+    The texts may come already split (`SplitText.of`), when other stages need the same sentences.
+    """
+    old = _sentences(old_text)
+    new = _sentences(new_text, {s.text: s for s in old})
+    alignment = _align(old, new)
+    removed_quotes, added_quotes = _quote_changes(old, new, alignment, old_quotes, new_quotes)
+    quoted_old = {i for q in removed_quotes for i in q.holders}
+    quoted_new = {j for q in added_quotes for j in q.holders}
+
+    # Where each unchanged or paired old sentence sits in the new version, to place removals.
+    old_to_new = {i: float(j) for i, j in alignment.unchanged.items()}
+    for pair in alignment.pairs:
+        old_to_new.update((i, float(pair.new[0])) for i in pair.old)
+
+    placed: list[_Placed] = []
+    for pair in alignment.pairs:
+        if quoted_old.isdisjoint(pair.old) and quoted_new.isdisjoint(pair.new):
+            placed.extend(_Placed(float(pair.new[0]), c) for c in _pair_changes(old, new, pair))
+    for i in alignment.removed:
+        if i not in quoted_old:
+            change = Change(ChangeKind.SENTENCE_REMOVED, before=old[i].text)
+            placed.append(_Placed(_position_of_old(i, old_to_new), change))
+    for j in alignment.added:
+        if j not in quoted_new:
+            placed.append(_Placed(float(j), Change(ChangeKind.SENTENCE_ADDED, after=new[j].text)))
+    for held in removed_quotes:
+        change = Change(ChangeKind.QUOTE_REMOVED, before=held.quote.text)
+        placed.append(_Placed(_position_of_old(held.holders[0], old_to_new), change))
+    for held in added_quotes:
+        placed.append(_Placed(float(held.holders[0]), Change(ChangeKind.QUOTE_ADDED, after=held.quote.text)))
+
+    placed.sort(key=lambda p: p.position)  # stable: equal positions keep the order above
+    headline = _headline_change(old_title, new_title)
+    changes = ((headline,) if headline else ()) + tuple(p.change for p in placed)
+    log.debug("diff_versions: %d old, %d new sentences, %d changes", len(old), len(new), len(changes))
+    return changes
+
+
+# --- stories -----------------------------------------------------------------------------------
+
+
+def _stem(word: str) -> str:
+    """Crude plural folding, so "officers" covers "officer"; enough for overlap counting."""
+    if word.endswith("'s"):
+        word = word[:-2]
+    if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def _content_terms(text: str) -> list[tuple[str, bool]]:
+    """Content words in order, each with whether it looks like a name or a number."""
+    terms: list[tuple[str, bool]] = []
+    normalized = _restyled(text)
+    after_sentence_end = True
+    for match in _TOKEN.finditer(normalized):
+        raw = match.group()
+        if not any(c.isalnum() for c in raw):
+            after_sentence_end = raw in _SENTENCE_END_TOKENS or (after_sentence_end and raw in "([\"'")
+            continue
+        word = raw.casefold()
+        starts_sentence = after_sentence_end
+        after_sentence_end = False
+        if word in _STOP_WORDS or (len(word) < 2 and not word.isdigit()):
+            continue
+        if word in _CALENDAR_WORDS:
+            salient = False
+        elif any(c.isdigit() for c in raw):
+            salient = len(raw) >= 3  # "0", "9", "35" are everywhere; "2,300" or "$4m" are not
+        else:
+            salient = raw[0].isupper() and not starts_sentence
+        terms.append((_stem(word), salient))
+    return terms
+
+
+@dataclass(frozen=True, slots=True)
+class StoryFeatures:
+    """What story matching needs from one article, computed once."""
+
+    terms: frozenset[str]  # content words
+    salient: frozenset[str]  # those of them that look like names or numbers: they weigh more
+    shingles: frozenset[str]  # 3 content words in a row, space-joined
+    title_terms: frozenset[str]
+
+    @property
+    def total_weight(self) -> float:
+        return len(self.terms) + _EXTRA_SALIENT_WEIGHT * len(self.salient)
+
+
+_EXTRA_SALIENT_WEIGHT = 2.0  # a name or number weighs 3, another content word 1
+
+
+def story_features(title: str | None, text: str) -> StoryFeatures:
+    terms = _content_terms(text)
+    words = [w for w, _ in terms]
+    return StoryFeatures(
+        terms=frozenset(words),
+        salient=frozenset(w for w, salient in terms if salient),
+        shingles=frozenset(f"{a} {b} {c}" for a, b, c in zip(words, words[1:], words[2:], strict=False)),
+        title_terms=frozenset(w for w, _ in _content_terms(title)) if title else frozenset(),
+    )
+
+
+def feature_similarity(a: StoryFeatures, b: StoryFeatures) -> float:
+    """0..1: the larger of shingle containment (near-duplicates) and weighted word cosine."""
+    if not a.terms or not b.terms:
+        return 0.0
+    shingle_score = 0.0
+    if a.shingles and b.shingles:
+        shingle_score = len(a.shingles & b.shingles) / min(len(a.shingles), len(b.shingles))
+    # A shared word weighs what it weighs on the side where it weighs less.
+    shared = len(a.terms & b.terms) + _EXTRA_SALIENT_WEIGHT * len(a.salient & b.salient)
+    word_score = shared / math.sqrt(a.total_weight * b.total_weight)
+    return min(1.0, max(shingle_score, word_score))
+
+
+def story_similarity(a_text: str, b_text: str) -> float:
+    """0..1: how likely two article texts report the same story."""
+    return feature_similarity(story_features(None, a_text), story_features(None, b_text))
+
+
+def _title_similarity(a: StoryFeatures, b: StoryFeatures) -> float:
+    if not a.title_terms or not b.title_terms:
+        return 0.0
+    return _dice(a.title_terms, b.title_terms)
+
+
+def _story_score(a: StoryFeatures, b: StoryFeatures) -> float:
+    text_score = feature_similarity(a, b)
+    # A shared headline only ever helps: outlets title the same event very differently.
+    return max(text_score, 0.7 * text_score + 0.3 * _title_similarity(a, b))
+
+
+class StoryIndex:
+    """Earlier articles with their features precomputed, for matching many new articles.
+
+    Only articles that share a name or a number (a salient word) with the new one are scored: two
+    reports of the same event always share some, and a poll of thousands of articles would
+    otherwise score every pair. An article with no salient word at all is scored against everyone.
+    """
+
+    def __init__(self, articles: Iterable[StoryArticle] = (), *, max_size: int | None = None) -> None:
+        self._entries: dict[int, tuple[StoryArticle, StoryFeatures]] = {}  # oldest added first
+        self._by_salient: dict[str, set[int]] = {}
+        self._next = 0
+        self._max_size = max_size  # keeps memory bounded on a poll of many thousand articles
+        for article in articles:
+            self.add(article)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def add(self, article: StoryArticle) -> None:
+        features = story_features(article.title, article.text)
+        key = self._next
+        self._next += 1
+        self._entries[key] = (article, features)
+        for word in features.salient:
+            self._by_salient.setdefault(word, set()).add(key)
+        if self._max_size is not None and len(self._entries) > self._max_size:
+            self._forget(next(iter(self._entries)))
+
+    def discard_seen_before(self, cutoff: datetime) -> None:
+        """Forget articles first seen before `cutoff` (they left the same-story window)."""
+        for key in [k for k, (article, _) in self._entries.items() if article.seen_at < cutoff]:
+            self._forget(key)
+
+    def _forget(self, key: int) -> None:
+        _, features = self._entries.pop(key)
+        for word in features.salient:
+            postings = self._by_salient.get(word)
+            if postings is not None:
+                postings.discard(key)
+                if not postings:
+                    del self._by_salient[word]
+
+    def _candidates(self, features: StoryFeatures) -> Iterable[tuple[StoryArticle, StoryFeatures]]:
+        if not features.salient:
+            return self._entries.values()
+        keys: set[int] = set()
+        for word in features.salient:
+            keys |= self._by_salient.get(word, set())
+        return (self._entries[k] for k in sorted(keys))
+
+    def scored(self, title: str | None, text: str) -> list[tuple[float, StoryArticle]]:
+        """Every candidate article with its same-story score, best first."""
+        features = story_features(title, text)
+        scores = [(_story_score(features, f), article) for article, f in self._candidates(features)]
+        scores.sort(key=lambda pair: pair[0], reverse=True)
+        return scores
+
+    def find(
+        self, title: str | None, text: str, *, threshold: float = SAME_STORY_THRESHOLD
+    ) -> list[StoryArticle]:
+        return [article for score, article in self.scored(title, text) if score >= threshold]
+
+
+def find_same_story(
+    title: str | None,
+    text: str,
+    candidates: Sequence[StoryArticle],
+    *,
+    threshold: float = SAME_STORY_THRESHOLD,
+) -> list[StoryArticle]:
+    """Candidates that report the same story (near-duplicates or high overlap), best match first."""
+    return StoryIndex(candidates).find(title, text, threshold=threshold)
+
+
+def _coverage_terms(text: str) -> frozenset[str]:
+    return frozenset(word for word, _ in _content_terms(text))
+
+
+def story_novelty(new_text: str | SplitText, earlier: Sequence[StoryArticle]) -> tuple[Change, ...]:
+    """NEW_IN_STORY for each sentence of the new article that no earlier article's sentence covers.
+
+    A sentence is covered when one earlier sentence has at least `COVERED_MIN_SHARE` of its
+    content words. Sentences without content words are never reported.
+    """
+    postings: dict[str, list[int]] = {}
+    sentence_count = 0
+    for article in earlier:
+        for sentence in split_sentences(article.text):
+            for term in _coverage_terms(sentence):
+                postings.setdefault(term, []).append(sentence_count)
+            sentence_count += 1
+    novel: list[Change] = []
+    for sentence in SplitText.of(new_text).sentences:
+        terms = _coverage_terms(sentence)
+        if not terms:
+            continue
+        hits: Counter[int] = Counter()
+        for term in terms:
+            hits.update(postings.get(term, ()))
+        best = max(hits.values(), default=0)
+        if best < COVERED_MIN_SHARE * len(terms):
+            novel.append(Change(ChangeKind.NEW_IN_STORY, after=sentence))
+    return tuple(novel)

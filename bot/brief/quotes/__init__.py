@@ -1,0 +1,413 @@
+"""Direct quotations and who said them: article text in, `Quote`s out, key quotes first.
+
+Rules only (regexes and linear scans), so it is fast enough to run on every article and needs no
+model or data file. The steps:
+
+1. find quotation marks, telling apostrophes (don't, '90s, students') from quote marks, and pair
+   them into quotes; a quote left open at a paragraph's end continues when the next paragraph
+   opens with a quotation mark (the English convention for quotes over several paragraphs);
+2. find each quote's attribution in its sentence ("…," said X / X said, "…" / according to X …)
+   and parse the speaker's noun phrase (a name, a pronoun or a noun phrase like "a spokesman");
+3. resolve names to the fullest form used in the article (Mr. Obama -> Barack Obama) and
+   pronouns to the last person named before them;
+4. rank: statements by named people first, then other statements, fragments, unattributed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.brief.quotes.marks import (
+    _pair_marks,
+    _Paragraph,
+    _paragraphs,
+    _RawQuote,
+    _sentence_end,
+    _sentence_start,
+)
+from bot.brief.quotes.people import (
+    People,
+    _mentions,
+)
+from bot.brief.quotes.speakers import (
+    _ACCORDING_TO,
+    _NAME_RUN,
+    _SAID_JUST_BEFORE,
+    _SPEECH_AFTER,
+    _SPEECH_BEFORE,
+    _attribution_after,
+    _attribution_before,
+    _parse_speaker,
+    _Speaker,
+    _SpeakerForm,
+)
+from bot.brief.text import word_set
+from bot.models import Quote, QuoteKind
+
+# --- putting it together -------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Found:
+    raw: _RawQuote
+    text: str
+    kind: QuoteKind
+    speaker: _Speaker | None = None
+    has_verb: bool = False  # the quote's sentence has a speech verb
+
+
+def _quote_text(text: str, pieces: Sequence[tuple[int, int]]) -> str:
+    return " ".join(" ".join(text[start:end].split()) for start, end in pieces)
+
+
+# How far around a quote its sentence is read for its kind and for Title Case: a sentence's worth.
+_CONTEXT = 300
+
+
+def _kind(text: str, quote: _RawQuote, words: str, paragraph: _Paragraph) -> QuoteKind:
+    # Only the words just before the quote matter; reading back to the paragraph's start made
+    # a page without paragraph breaks cost its length for every quote.
+    before = text[max(paragraph.start, quote.open_at - _CONTEXT) : quote.open_at].rstrip()
+    first_letter = next((c for c in words if c.isalnum()), "")
+    if not (first_letter.isupper() or first_letter.isdigit()):
+        return QuoteKind.FRAGMENT
+    if not before or before[-1] in ".!?:—–":
+        return QuoteKind.STATEMENT
+    said_just_before = _SAID_JUST_BEFORE.search(before)
+    if said_just_before or (before[-1] in ",;" and (len(words.split()) > 3 or words[-1:] in ".?!")):
+        return QuoteKind.STATEMENT
+    return QuoteKind.FRAGMENT
+
+
+def _is_interruption(gap: str) -> bool:
+    """`, he said, ` between two pieces of one quote: short, with a speech verb, ending in a comma."""
+    return (
+        len(gap) <= 90
+        and gap.rstrip().endswith(",")
+        and _SPEECH_AFTER.search(gap) is not None
+        and not re.search(r"[.!?]\s", gap)
+    )
+
+
+def _merge_interrupted(text: str, found: list[_Found]) -> list[_Found]:
+    """`"My hope," he said, "is that …"` is one quote: join its pieces."""
+    merged: list[_Found] = []
+    for item in found:
+        previous = merged[-1] if merged else None
+        if (
+            previous is not None
+            and not previous.raw.single
+            and not item.raw.single
+            and previous.raw.last_paragraph == item.raw.first_paragraph
+            and text[previous.raw.pieces[-1][1] : previous.raw.close_end].startswith(",")
+            and item.text[:1].islower()
+            and _is_interruption(text[previous.raw.close_end : item.raw.open_at])
+        ):
+            previous.raw = _RawQuote(
+                [*previous.raw.pieces, *item.raw.pieces],
+                previous.raw.open_at,
+                item.raw.close_end,
+                previous.raw.first_paragraph,
+                item.raw.last_paragraph,
+            )
+            previous.text = f"{previous.text} {item.text}"
+            previous.speaker = previous.speaker or item.speaker
+            continue
+        merged.append(item)
+    return merged
+
+
+def _find_speaker(
+    text: str, quote: _RawQuote, words: str, low: int, high: int
+) -> tuple[_Speaker | None, bool]:
+    """The quote's speaker, and whether its sentence has a speech verb at all."""
+    sentence_low = _sentence_start(text, low, quote.open_at)
+    sentence_high = _sentence_end(text, quote.close_end, high)
+    has_verb = bool(
+        _SPEECH_BEFORE.search(text, sentence_low, quote.open_at)
+        or _SPEECH_AFTER.search(text, quote.close_end, sentence_high)
+        or _ACCORDING_TO.search(text, sentence_low, sentence_high)
+    )
+    # A quote that ends its sentence ("… on the ballot.") is not attributed by what follows.
+    ends_sentence = (
+        words[-1:] == "." and not text[quote.close_end : quote.close_end + 2].strip()[:1].islower()
+    )
+    if not ends_sentence:
+        after = _attribution_after(text, quote, sentence_high)
+        if after is not None:
+            return after, has_verb
+    before = _attribution_before(text, sentence_low, quote.open_at)
+    if before is None:
+        before = _headline_speaker(text, sentence_low, quote.open_at)
+    return before, has_verb
+
+
+def _headline_speaker(text: str, low: int, open_at: int) -> _Speaker | None:
+    """`Ann Lee: "…"`, `A lesson from Ann Lee: "…"` (headline style): a name, a colon, the quote."""
+    prefix = text[low:open_at].rstrip()
+    match = _HEADLINE_NAME.search(prefix)
+    if match is None:
+        return None
+    name = match.group("name")
+    name_at = low + match.start("name")
+    inverted = _INVERTED_VERB.match(name)
+    if inverted:  # "Continued Lee: …"
+        name, name_at = name[inverted.end() :], name_at + inverted.end()
+    speaker = _parse_speaker(name, name_at)
+    return speaker if speaker is not None and speaker.form is _SpeakerForm.NAME else None
+
+
+_HEADLINE_NAME = re.compile(
+    # Not after "to": in "… a message to Ann Lee:", Ann Lee is who hears the words.
+    rf"(?:^\s*|\s(?!to\s|at\s|against\s)[a-z]+\s+|\s[-—–]\s*)(?P<name>{_NAME_RUN.pattern})"
+    r"(?:\s*\([^()]*\))?:$"
+)
+# A speech verb before its subject, as in "Said Lee:" or "Continued Lee:".
+_INVERTED_VERB = re.compile(
+    r"(?:Said|Says|Added|Adds|Continued|Continues|Wrote|Writes|Stated|States|Explained|Noted|"
+    r"Asked|Replied|Responded|Declared|Tweeted|Concluded|Argued|Insisted)\s+(?=[A-Z])"
+)
+_DASH_SIGNATURE = re.compile(rf"[-—–]+\s*(?P<name>{_NAME_RUN.pattern})\s*(?:[,.]|$)")
+
+
+def _attribute_from_neighbours(text: str, found: list[_Found], paragraphs: Sequence[_Paragraph]) -> None:
+    """A quote that makes up a paragraph, attributed by the paragraph before or after it.
+
+    `Lee said:` (or `Continued Lee:`, `The Times reports:`) ends a paragraph and the words follow
+    in the next one; a line `- Ann Lee, Ohio` signs the quote above it.
+    """
+    for item in found:
+        if item.speaker is not None or item.raw.single:
+            continue
+        index = item.raw.first_paragraph
+        if item.raw.open_at != paragraphs[index].start:
+            continue
+        if index > 0:
+            before = paragraphs[index - 1]
+            intro = text[before.start : before.end].rstrip()
+            if intro.endswith(":"):
+                colon = before.start + len(intro) - 1
+                low = _sentence_start(text, before.start, colon)
+                item.speaker = _attribution_before(text, low, colon) or _headline_speaker(
+                    text, low, colon + 1
+                )
+                if item.speaker is not None:
+                    item.has_verb = True
+                    continue
+        last = item.raw.last_paragraph
+        if last + 1 < len(paragraphs) and not text[item.raw.close_end : paragraphs[last].end].strip():
+            after = paragraphs[last + 1]
+            signature = _DASH_SIGNATURE.match(text, after.start, after.end)
+            if signature:
+                item.speaker = _parse_speaker(signature.group("name"), signature.start("name"))
+                item.has_verb = item.speaker is not None
+
+
+def _is_title_case(words: str) -> bool:
+    tokens = [t for t in re.findall(r"[^\W\d_][\w’'\-]*", words) if t.lower() not in _SMALL_WORDS]
+    return bool(tokens) and all(t[:1].isupper() for t in tokens)
+
+
+_SMALL_WORDS = word_set("a an and the of in on at to for by or nor but with from as it is vs")
+
+
+def _is_name_of_a_work(text: str, item: _Found, paragraph: _Paragraph) -> bool:
+    """`his "Keepin' It Real" radio program`: Title Case words in quotes name a show or an event.
+
+    Headlines are set in Title Case throughout, so there Title Case says nothing.
+    """
+    if item.kind is not QuoteKind.FRAGMENT or not _is_title_case(item.text):
+        return False
+    start, end = item.raw.open_at, item.raw.close_end
+    outside = (
+        text[max(paragraph.start, start - _CONTEXT) : start]
+        + " "
+        + text[end : min(paragraph.end, end + _CONTEXT)]
+    )
+    return not _is_title_case(outside)
+
+
+def _is_headline(text: str, paragraph: _Paragraph) -> bool:
+    return _is_title_case(text[paragraph.start : paragraph.end])
+
+
+def _rank_key(quote: Quote, named: bool, position: float) -> tuple[int, float]:
+    if quote.kind is QuoteKind.STATEMENT and quote.speaker is not None:
+        tier = 0 if named else 1
+    elif quote.speaker is not None:
+        tier = 2
+    else:
+        tier = 3
+    words = len(quote.text.split())
+    # Prefer substantive quotes (up to ~30 words is as good as it gets) near the top of the story.
+    substance = min(words, 30) / 30
+    return tier, -(substance - 0.6 * position)
+
+
+@dataclass(slots=True)
+class ExtractionWork:
+    """How much work resolving speakers took, to show that it grows linearly with the text."""
+
+    mentions: int = 0  # people's names found in the text
+    comparisons: int = 0  # mentions looked at to resolve names and pronouns
+
+
+def extract_quotes(
+    text: str, *, resolve_speakers: bool = True, work: ExtractionWork | None = None
+) -> list[Quote]:
+    """All direct quotations in `text`, key quotes first (see the module docstring).
+
+    `work`, when given, is filled in with how many mentions were found and looked at.
+
+    `resolve_speakers=False` skips step 3, the costliest, for callers that only compare the quoted
+    words (the previous version of an article): speakers stay as written (a pronoun gives None),
+    and quotes come in text order, unranked.
+    """
+    paragraphs = _paragraphs(text)
+    raw_quotes = sorted(_pair_marks(text, paragraphs), key=lambda q: q.open_at)
+    found: list[_Found] = []
+    for index, quote in enumerate(raw_quotes):
+        words = _quote_text(text, quote.pieces)
+        first = paragraphs[quote.first_paragraph]
+        last = paragraphs[quote.last_paragraph]
+        # The attribution of a quote lies between its neighbours, within its paragraph(s).
+        low, high = first.start, last.end
+        if index > 0 and first.start < raw_quotes[index - 1].close_end <= quote.open_at:
+            low = raw_quotes[index - 1].close_end
+        if index + 1 < len(raw_quotes) and quote.close_end <= raw_quotes[index + 1].open_at < high:
+            high = raw_quotes[index + 1].open_at
+        speaker, has_verb = _find_speaker(text, quote, words, low, high)
+        found.append(_Found(quote, words, _kind(text, quote, words, first), speaker, has_verb))
+    found = _merge_interrupted(text, found)
+    _attribute_from_neighbours(text, found, paragraphs)
+    _inherit_speakers(text, found, paragraphs)
+    headlines: dict[int, bool] = {}  # paragraph index -> is it a headline; asked once per paragraph
+
+    def is_headline(index: int) -> bool:
+        if index not in headlines:
+            headlines[index] = _is_headline(text, paragraphs[index])
+        return headlines[index]
+
+    # Scare quotes ("super PACs" in a sentence nobody speaks in) and names of works are not speech.
+    found = [
+        item
+        for item in found
+        if not (
+            item.kind is QuoteKind.FRAGMENT
+            and item.speaker is None
+            and not item.has_verb
+            and not is_headline(item.raw.first_paragraph)
+        )
+        and not _is_name_of_a_work(text, item, paragraphs[item.raw.first_paragraph])
+    ]
+    speakers = [item.speaker for item in found if item.speaker is not None]
+    speaker_names = [s.words for s in speakers if s.form is _SpeakerForm.NAME]
+    pronouns_at = [s.at for s in speakers if s.form is _SpeakerForm.PRONOUN]
+    people = People.of([])
+    # Only names and pronouns are resolved against the people the article names.
+    if resolve_speakers and (speaker_names or pronouns_at):
+        skipped = [piece for item in found for piece in item.raw.pieces]
+        if paragraphs and is_headline(0):
+            # Headlines capitalize every word, so their runs of capitals are not names.
+            skipped.append((paragraphs[0].start, paragraphs[0].end))
+        people = People.of(_mentions(text, skipped, speaker_names, max(pronouns_at, default=0)))
+    results: list[tuple[tuple[int, float], Quote]] = []
+    for item in _without_repeats(found):
+        name, named = _speaker_name(item.speaker, people)
+        if work is not None:
+            work.mentions, work.comparisons = len(people.mentions), people.comparisons
+        pieces = tuple(item.raw.pieces)
+        found_quote = Quote(
+            text=item.text,
+            speaker=name,
+            kind=item.kind,
+            start=pieces[0][0],
+            end=pieces[-1][1],
+            spans=pieces if len(pieces) > 1 else (),
+        )
+        position = pieces[0][0] / max(len(text), 1)
+        results.append((_rank_key(found_quote, named, position), found_quote))
+    if resolve_speakers:
+        results.sort(key=lambda pair: pair[0])
+    return [found_quote for _, found_quote in results]
+
+
+# Below this many words a repeat is a phrase two people may both use, not a pull-quote.
+_PULL_QUOTE_WORDS = 4
+
+
+def _without_repeats(found: list[_Found]) -> list[_Found]:
+    """A pull-quote repeats words quoted in the story: list them once, with their attribution."""
+    kept: dict[str, int] = {}
+    result: list[_Found | None] = []
+    for item in found:
+        words = item.text.casefold().rstrip(".,;:!?…").split()
+        key = " ".join(words)
+        if len(words) < _PULL_QUOTE_WORDS or key not in kept:
+            if len(words) >= _PULL_QUOTE_WORDS:
+                kept[key] = len(result)
+            result.append(item)
+            continue
+        earlier = kept[key]
+        previous = result[earlier]
+        if previous is not None and previous.speaker is None and item.speaker is not None:
+            result[earlier] = None
+            kept[key] = len(result)
+            result.append(item)
+    return [item for item in result if item is not None]
+
+
+def _speaker_name(speaker: _Speaker | None, people: People) -> tuple[str | None, bool]:
+    if speaker is None:
+        return None, False
+    if speaker.form is _SpeakerForm.PRONOUN:
+        resolved = people.resolve_pronoun(speaker)
+        return resolved, resolved is not None
+    if speaker.form is _SpeakerForm.NAME:
+        return people.full_name(speaker.words, speaker.at), True
+    return speaker.words, False
+
+
+# An attribution after a quote (", said Sen. Ann Lee of Ohio.") is short and one sentence.
+_ATTRIBUTION_TAIL = 80
+_SENTENCE_INSIDE = re.compile(r"[.!?]\s+\S")
+
+
+def _inherit_speakers(text: str, found: list[_Found], paragraphs: Sequence[_Paragraph]) -> None:
+    """A quote with no attribution continues the quote before it, in its paragraph or just above.
+
+    News style attributes a run of quotes once: `"A," X said. "B."` and a paragraph made of a
+    quote right after a paragraph that ended with a quote.
+    """
+    for index in range(1, len(found)):
+        item, previous = found[index], found[index - 1]
+        if item.speaker is not None or item.raw.single:
+            continue
+        same_paragraph = previous.raw.last_paragraph == item.raw.first_paragraph
+        if same_paragraph:
+            # The nearest attributed quote of the paragraph, fragments included.
+            for earlier in reversed(found[:index]):
+                if earlier.raw.last_paragraph != item.raw.first_paragraph:
+                    break
+                if earlier.speaker is not None:
+                    item.speaker = earlier.speaker
+                    break
+            continue
+        if previous.speaker is None:
+            continue
+        previous_paragraph = paragraphs[previous.raw.last_paragraph]
+        paragraph = paragraphs[item.raw.first_paragraph]
+        # The paragraph above ends with the quote, or with its attribution (`"A," he said.`).
+        rest = text[previous.raw.close_end : previous_paragraph.end].strip()
+        follows_quote_paragraph = (
+            item.raw.first_paragraph == previous.raw.last_paragraph + 1
+            and (not rest or (len(rest) <= _ATTRIBUTION_TAIL and not _SENTENCE_INSIDE.search(rest)))
+            and item.raw.open_at == paragraph.start
+        )
+        if follows_quote_paragraph and previous.kind is QuoteKind.STATEMENT:
+            item.speaker = previous.speaker
+
+
+__all__ = ["ExtractionWork", "extract_quotes"]

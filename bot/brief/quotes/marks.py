@@ -1,0 +1,250 @@
+"""Quotation marks paired into quotes, and sentence bounds: the first step of quote extraction.
+
+Tells apostrophes (don't, '90s, students') from quote marks, and pairs marks into quotes; a quote
+left open at a paragraph's end continues when the next paragraph opens with a quotation mark.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.brief.text import word_set
+
+
+def _word_list(words: str) -> list[str]:
+    return words.split()
+
+
+# --- quotation marks -------------------------------------------------------------------------
+
+_DOUBLE_MARKS = '"“”„'
+_SINGLE_MARKS = "'‘’"
+# Two apostrophes stand for a double mark in some house styles (''Like this,'' she said).
+_QUOTE_MARK = re.compile(r"''|[\"“”„'‘’]")
+# After these a straight mark opens a quote rather than closing one.
+_OPENERS = "([{—–-/"
+
+
+class _Role(enum.Enum):
+    OPEN = "open"
+    CLOSE = "close"
+
+
+@dataclass(frozen=True, slots=True)
+class _Mark:
+    pos: int
+    double: bool
+    role: _Role
+    width: int = 1  # two for a double mark typed as two apostrophes
+
+    @property
+    def end(self) -> int:
+        return self.pos + self.width
+
+
+def _mark_role(text: str, i: int, width: int, paragraph_start: int, paragraph_end: int) -> _Mark | None:
+    char = '"' if width == 2 else text[i]
+    before = text[i - 1] if i > paragraph_start else " "
+    after = text[i + width] if i + width < paragraph_end else " "
+    space_before = before.isspace() or before in _OPENERS or before in _DOUBLE_MARKS
+    space_after = after.isspace()
+    if char in _DOUBLE_MARKS:
+        role = _double_role(char, before, space_before, space_after)
+        return _Mark(i, True, role, width) if role else None
+    # Single marks are mostly apostrophes: inside a word (don't), before a year ('90s) or an
+    # elision ('em); a closing one after a plural (students') is only taken when a quote is open.
+    if before.isalnum() and after.isalnum():
+        return None
+    if char in "‘'" and space_before and (after.isalpha() or after in _DOUBLE_MARKS):
+        return _Mark(i, False, _Role.OPEN)
+    if char in "’'" and not space_before and not after.isalnum():
+        return _Mark(i, False, _Role.CLOSE)
+    return None
+
+
+def _double_role(char: str, before: str, space_before: bool, space_after: bool) -> _Role | None:
+    # Curly marks say what they are, but trust the context when it plainly disagrees
+    # (typesetting software gets them wrong next to dashes and at line starts).
+    if char in "“„":
+        if not space_after:
+            return _Role.OPEN
+        return None if space_before else _Role.CLOSE
+    if char == "”":
+        if not space_before:
+            return _Role.CLOSE
+        return None if space_after else _Role.OPEN
+    if space_before and not space_after:
+        return _Role.OPEN
+    if not space_before and space_after:
+        return _Role.CLOSE
+    if not space_before and not space_after:
+        return _Role.OPEN if before in ",:;" else _Role.CLOSE
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Paragraph:
+    start: int
+    end: int
+
+
+def _paragraphs(text: str) -> list[_Paragraph]:
+    # Any line break ends a paragraph: extracted text separates them by blank lines, but many
+    # plain-text sources use single newlines.
+    return [_Paragraph(m.start(), m.end()) for m in re.finditer(r"[^\n]*\S[^\n]*", text)]
+
+
+@dataclass(slots=True)
+class _RawQuote:
+    pieces: list[tuple[int, int]]  # the quoted words of each piece (marks excluded)
+    open_at: int  # the first opening mark
+    close_end: int  # just after the last closing mark (or the paragraph end when unclosed)
+    first_paragraph: int
+    last_paragraph: int
+    single: bool = False
+
+
+def _pair_marks(text: str, paragraphs: Sequence[_Paragraph]) -> list[_RawQuote]:
+    quotes: list[_RawQuote] = []
+    carried: list[tuple[int, int]] = []  # pieces of a quote running over paragraphs
+    carried_open = 0
+    carried_paragraph = 0
+    for index, paragraph in enumerate(paragraphs):
+        marks = _marks(text, paragraph)
+        open_at: int | None = None
+        open_width = 1
+        single_open: int | None = None
+        first_mark = marks[0] if marks else None
+        continues = bool(carried) and first_mark is not None and first_mark.role is _Role.OPEN
+        if carried and not continues:
+            carried = []
+        for mark in marks:
+            if mark.double:
+                single_open = None
+                if mark.role is _Role.OPEN:
+                    if open_at is not None:
+                        carried = []  # an opening mark inside an open quote: the first was misread
+                    open_at, open_width = mark.pos, mark.width
+                elif open_at is not None:
+                    pieces = [*carried, (open_at + open_width, mark.pos)]
+                    start_at = carried_open if carried else open_at
+                    first = carried_paragraph if carried else index
+                    quotes.append(_RawQuote(pieces, start_at, mark.end, first, index))
+                    carried, open_at = [], None
+            elif open_at is None:  # single marks inside a double quote are nested quotes
+                if mark.role is _Role.OPEN and single_open is None:
+                    single_open = mark.pos
+                elif mark.role is _Role.CLOSE and single_open is not None:
+                    quotes.append(
+                        _RawQuote(
+                            [(single_open + 1, mark.pos)], single_open, mark.pos + 1, index, index, True
+                        )
+                    )
+                    single_open = None
+        if open_at is None:
+            continue
+        if not carried:
+            carried_open, carried_paragraph = open_at, index
+        carried.append((open_at + open_width, paragraph.end))
+        if not _next_paragraph_opens_quote(text, paragraphs, index):
+            quotes.append(_RawQuote(carried, carried_open, paragraph.end, carried_paragraph, index))
+            carried = []
+    return [q for q in (_trimmed(text, q) for q in quotes) if q is not None]
+
+
+def _marks(text: str, paragraph: _Paragraph) -> list[_Mark]:
+    marks = []
+    for match in _QUOTE_MARK.finditer(text, paragraph.start, paragraph.end):
+        mark = _mark_role(text, match.start(), len(match.group()), paragraph.start, paragraph.end)
+        if mark is not None:
+            marks.append(mark)
+    return marks
+
+
+def _next_paragraph_opens_quote(text: str, paragraphs: Sequence[_Paragraph], index: int) -> bool:
+    if index + 1 >= len(paragraphs):
+        return False
+    following = paragraphs[index + 1]
+    marks = _marks(text, _Paragraph(following.start, following.end))
+    return bool(marks) and marks[0].pos == following.start and marks[0].role is _Role.OPEN
+
+
+def _trimmed(text: str, quote: _RawQuote) -> _RawQuote | None:
+    pieces = []
+    for start, end in quote.pieces:
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if any(c.isalnum() for c in text[start:end]):
+            pieces.append((start, end))
+    if not pieces:
+        return None
+    # The comma before a closing mark is the writer's punctuation, not the speaker's words.
+    last_start, last_end = pieces[-1]
+    while last_end > last_start and text[last_end - 1] in ", ":
+        last_end -= 1
+    pieces[-1] = (last_start, last_end)
+    quote.pieces = pieces
+    return quote
+
+
+# --- sentences --------------------------------------------------------------------------------
+
+_ABBREVIATIONS = word_set(
+    "mr mrs ms dr sen rep reps gov gen lt col sgt capt adm cmdr maj st jr sr prof rev hon atty supt "
+    "no vs inc corp co ltd dept jan feb mar apr aug sep sept oct nov dec u.s u.n d.c u.k e.g i.e"
+)
+_SENTENCE_END = re.compile(r"[.!?]+[\"”’')\]]*\s+")
+
+
+def _is_sentence_end(text: str, match: re.Match[str]) -> bool:
+    following = text[match.end() : match.end() + 1]
+    if following and following.islower():
+        return False
+    if text[match.start()] != ".":
+        return True
+    token = _token_before(text, match.start()).lstrip("(\"“‘'").lower()
+    # Initials ("G.K.", "J.") and abbreviations ("Sen.", "U.S.") do not end sentences.
+    return not (token in _ABBREVIATIONS or _INITIALS.fullmatch(token))
+
+
+_INITIALS = re.compile(r"(?:[a-z]\.)*[a-z]")
+
+
+def _token_before(text: str, at: int) -> str:
+    """The last whitespace-delimited token before `at` ("" when there is none).
+
+    Found by stepping back from `at`: slicing the text up to `at` made every test cost the article's length.
+    """
+    end = at
+    while end > 0 and text[end - 1].isspace():
+        end -= 1
+    # No abbreviation is longer than this: stepping back further made a text without spaces
+    # cost its length for every full stop.
+    floor = max(0, end - _LONGEST_TOKEN)
+    start = end
+    while start > floor and not text[start - 1].isspace():
+        start -= 1
+    return text[start:end]
+
+
+_LONGEST_TOKEN = 40
+
+
+def _sentence_start(text: str, low: int, high: int) -> int:
+    start = low
+    for match in _SENTENCE_END.finditer(text, low, high):
+        if _is_sentence_end(text, match):
+            start = match.end()
+    return start
+
+
+def _sentence_end(text: str, low: int, high: int) -> int:
+    for match in _SENTENCE_END.finditer(text, low, high):
+        if _is_sentence_end(text, match):
+            return match.end()
+    return high

@@ -1,0 +1,1 @@
+"""The Discord layer: the client, interactions, embeds, delivery. The only part that imports discord."""

@@ -1,0 +1,1 @@
+"""Ingest: fetch sources over guarded HTTP, read feeds and pages, extract the article text."""

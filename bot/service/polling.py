@@ -1,0 +1,751 @@
+"""The engine: polls sources, stores what is new or changed, and briefs every new version.
+
+It ties the stages together (sources -> extract -> store -> brief) and owns the schedule
+rules: backoff after failures, pausing after too many, and re-checking article pages for edits
+(recent articles more often than old ones). It knows nothing about Discord.
+
+It also decides each article's origin (see bot.store): text a feed's entry carries is that
+source's claim; text the bot fetched from a URL itself is the URL's, shared. A teaser page is
+known by the link the bot fetched, never by the rel=canonical the page claims, so a page cannot
+pass itself off as another URL's article. Same-story matching draws on what every reader of the
+new brief may see (see `Engine._same_story`), so one guild's brief never compares with, or
+names, an article another guild's source supplied.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
+from urllib.parse import urlsplit
+
+from bot.brief.build import ArticleText, BriefContext, build_brief
+from bot.brief.changes import SAME_STORY_THRESHOLD, StoryIndex
+from bot.brief.serialize import BRIEF_JSON
+from bot.config import ConfigError, Settings
+from bot.ingest.extract import text_fingerprint, word_count
+from bot.ingest.feeds import discover_feeds, sniff
+from bot.ingest.fetch import Fetcher, FetchSettings
+from bot.ingest.sources import (
+    ItemFailure,
+    SourceError,
+    SourceRead,
+    Validators,
+    article_from_body,
+    canonical,
+    fetch_or_fail,
+    fetch_page,
+    page_reader,
+    parse_feed_or_fail,
+    read_feed_url,
+    read_local,
+    read_page_url,
+    split_entries,
+    url_candidate,
+)
+from bot.models import (
+    ArticleDraft,
+    Brief,
+    Candidate,
+    Digest,
+    FeedEntry,
+    FetchResult,
+    ParsedFeed,
+    SourceKind,
+    SourceSpec,
+    StoryArticle,
+)
+from bot.service.digests import build_digest
+from bot.store import ArticleRecord, SourceRecord, Store
+from bot.store.retries import entry_key
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+MIN_ARTICLE_WORDS = 120  # less text than this on a page is a home or index page, not an article
+# Shorter than this, an entry's text is a teaser many entries may share, so never its identity.
+TEXT_IDENTITY_MIN_CHARS = 200
+STORY_INDEX_MAX = 5000  # recent articles kept for same-story matching (bounds its memory)
+STORY_COMPARE_MAX = 8  # earlier articles a new one is compared with for "what it adds"
+REQUESTED_LOCATION = "newsbrief:requested"  # the one source of articles fetched on request
+_UNDATED = datetime.max.replace(tzinfo=UTC)  # undated articles sort after dated ones
+CREDENTIALS_REFUSED = (
+    "that address has a user name or password in it (user:password@…), which the bot would have "
+    "to store and show: use an address that needs no login, or one with an access token in its "
+    "query string if the site offers that"
+)
+
+
+def has_credentials(url: str | None) -> bool:
+    """The URL carries userinfo (`user:password@host`)."""
+    if not url:
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not a URL the fetcher would take either
+        return False
+    return bool(parts.username or parts.password) or "@" in parts.netloc
+
+
+def redact_credentials(url: str) -> str:
+    """The URL with its userinfo replaced by `***`, for saying which source is meant."""
+    if not has_credentials(url):
+        return url
+    scheme, _, rest = url.partition("://")
+    authority, slash, path = rest.partition("/")
+    return f"{scheme}://***@{authority.rpartition('@')[2]}{slash}{path}"
+
+
+def refuse_credentials(url: str) -> None:
+    if has_credentials(url):
+        raise SourceError(CREDENTIALS_REFUSED, retryable=False)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Outcome(enum.StrEnum):
+    NEW = "new"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    FAILED = "failed"
+
+
+@dataclass(slots=True)
+class SourceReport:
+    """What one poll did with one source: counts, and the reasons for what failed."""
+
+    source_id: int
+    name: str
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    error: str | None = None  # the whole source failed
+    skipped: str | None = None  # not polled: paused, or waiting out a backoff
+    not_modified: bool = False  # 304, or the same bytes as last time: nothing was parsed
+    failures: list[ItemFailure] = field(default_factory=list)
+    skipped_entries: list[ItemFailure] = field(default_factory=list)  # no article in them, with why
+    queued: int = 0  # entries whose page failed, waiting in the retry queue after this poll
+    given_up: int = 0  # entries this poll gave up on (kept in the queue with their reason)
+    briefs: list[Brief] = field(default_factory=list)
+
+    def count(self, outcome: Outcome) -> None:
+        setattr(self, outcome.value, getattr(self, outcome.value) + 1)
+
+
+@dataclass(frozen=True, slots=True)
+class PollReport:
+    sources: tuple[SourceReport, ...]
+
+    @property
+    def briefs(self) -> list[Brief]:
+        return [b for s in self.sources for b in s.briefs]
+
+
+class Stored(NamedTuple):
+    """What storing one article did: the outcome, the article, and the new version's brief."""
+
+    outcome: Outcome
+    article_id: int
+    brief: Brief | None
+
+
+@dataclass(frozen=True, slots=True)
+class SourcePreview:
+    kind: SourceKind
+    title: str | None
+    briefs: tuple[Brief, ...]
+    location: str  # what to follow: the URL given, or the feed a home page declares
+    fetched: FetchResult  # the response from `location`, for a first poll to use rather than refetch
+
+
+def backoff_delay(failures: int, *, base: float, cap: float) -> timedelta:
+    """Exponential backoff: base, 2*base, 4*base, ... never more than cap."""
+    return timedelta(seconds=min(cap, base * 2 ** max(0, failures - 1)))
+
+
+def next_page_check(first_seen: datetime, published: datetime | None, now: datetime) -> datetime | None:
+    """When to look at an article page again: often while the story is fresh, rarely later.
+
+    Edits cluster in the first hours after publication, so recent articles are re-fetched
+    every half hour and old ones every few days; after two months we stop watching.
+    """
+    age = now - min(first_seen, published or first_seen)
+    for limit, every in (
+        (timedelta(days=1), timedelta(minutes=30)),
+        (timedelta(days=3), timedelta(hours=2)),
+        (timedelta(days=14), timedelta(hours=12)),
+        (timedelta(days=60), timedelta(days=3)),
+    ):
+        if age < limit:
+            return now + every
+    return None
+
+
+class Engine:
+    def __init__(self, settings: Settings, store: Store, fetcher: Fetcher, *, clock: Clock = utc_now) -> None:
+        self.settings = settings
+        self.store = store
+        self.fetcher = fetcher
+        self.clock = clock
+        # Recent articles for same-story matching, one index per origin (None: fetched), built on use.
+        self._stories: dict[int | None, StoryIndex] = {}
+
+    @classmethod
+    @asynccontextmanager
+    async def open(cls, settings: Settings, *, clock: Clock = utc_now) -> AsyncIterator[Engine]:
+        store = await Store.open(settings.resolved_database_url, codec=BRIEF_JSON)
+        try:
+            async with Fetcher(fetch_settings(settings)) as fetcher:
+                yield cls(settings, store, fetcher, clock=clock)
+        finally:
+            await store.close()
+
+    # ---- sources ---------------------------------------------------------------------
+
+    async def sync_sources(self, specs: list[SourceSpec]) -> list[SourceRecord]:
+        """Bring the stored sources in line with the config file (see `Store.sync_config_sources`).
+
+        A URL with a password in it is refused (ConfigError, which names the source, not the URL),
+        as `/source add` refuses it: it would be stored, logged and listed as it is.
+        """
+        for spec in specs:
+            if has_credentials(spec.location):
+                label = redact_credentials(spec.name if spec.name != spec.location else spec.location)
+                raise ConfigError(f"source '{label}' in the sources file: {CREDENTIALS_REFUSED}")
+        return await self.store.sync_config_sources(specs)
+
+    # ---- polling ---------------------------------------------------------------------
+
+    async def poll(
+        self,
+        *,
+        force: bool = False,
+        on_source_done: Callable[[SourceReport], None] | None = None,
+    ) -> PollReport:
+        """Poll every source once. `force` ignores backoff waits (not pauses)."""
+        sources = [s for s in await self.store.active_sources() if s.kind is not SourceKind.REQUESTED]
+
+        unchanged: list[int] = []
+
+        async def one(source: SourceRecord) -> SourceReport:
+            report = await self.poll_source(source, force=force, unchanged=unchanged)
+            if on_source_done:
+                on_source_done(report)
+            return report
+
+        reports = await asyncio.gather(*(one(s) for s in sources))
+        await self.store.record_fetch_unchanged(unchanged, at=self.clock())
+        await self.check_pages()
+        return PollReport(tuple(reports))
+
+    async def poll_source(
+        self,
+        source: SourceRecord,
+        *,
+        force: bool = False,
+        unchanged: list[int] | None = None,
+        fetched: FetchResult | None = None,
+    ) -> SourceReport:
+        """Poll one source. With `unchanged`, a source that has nothing new is added to it for the
+        caller to record in one batch, rather than recorded here. `fetched` is a response from the
+        source's URL got moments ago (by `preview_source`), read instead of fetching again."""
+        report = SourceReport(source.id, source.name)
+        now = self.clock()
+        if source.paused:
+            report.skipped = f"paused: {source.pause_reason or 'by a moderator'}"
+            return report
+        if not force and source.next_attempt_at and source.next_attempt_at > now:
+            report.skipped = f"waiting until {source.next_attempt_at:%H:%M} UTC after: {source.last_error}"
+            return report
+        try:
+            read = await self._read(source, fetched)
+        except SourceError as exc:
+            report.error = exc.reason
+            await self._record_failure(source, exc.reason, now)
+            return report
+        except Exception:  # a bug must not stop the other sources; it is logged with its trace
+            log.exception("reading source %s failed", source.location)
+            report.error = "internal error while reading the source (see the bot's log)"
+            await self._record_failure(source, report.error, now)
+            return report
+        report.not_modified = read.not_modified
+        report.failures.extend(read.failures)
+        report.failed += len(read.failures)
+        report.skipped_entries.extend(read.skipped)
+        try:
+            # Also retries the source's queued entries that are due, even when the feed answered 304.
+            await self._store_read(source, read, report)
+        except Exception:
+            # Not the source's fault, so it does not count against it. Its validators are not
+            # recorded either: the next poll reads the source again and stores what is missing.
+            log.exception("storing articles of %s failed", source.location)
+            report.error = "could not store its articles (see the bot's log); will retry"
+            return report
+        # Nothing new and nothing to remember: the caller records it with the others, in one go.
+        same_validators = read.validators == _last_validators(source)
+        if read.not_modified and same_validators and not read.failures and unchanged is not None:
+            unchanged.append(source.id)
+            return report
+        validators = read.validators or Validators(None, None, None)
+        await self.store.record_fetch_success(
+            source.id,
+            at=now,
+            etag=validators.etag,
+            last_modified=validators.last_modified,
+            body_hash=validators.body_hash,
+            next_attempt_at=None,
+        )
+        return report
+
+    async def _read(self, source: SourceRecord, fetched: FetchResult | None) -> SourceRead:
+        if source.kind is SourceKind.FEED:
+            return await read_feed_url(self.fetcher, source.location, _last_validators(source), fetched)
+        if source.kind is SourceKind.PAGE:
+            return await read_page_url(self.fetcher, source.location, _last_validators(source), fetched)
+        # Local files are cheap to read and have no validators: read them every time.
+        return await asyncio.to_thread(read_local, source.location)
+
+    async def _record_failure(self, source: SourceRecord, reason: str, now: datetime) -> None:
+        delay = backoff_delay(
+            source.consecutive_failures + 1,
+            base=self.settings.backoff_base_seconds,
+            cap=self.settings.backoff_max_seconds,
+        )
+        updated = await self.store.record_fetch_failure(
+            source.id,
+            at=now,
+            error=reason,
+            next_attempt_at=now + delay,
+            pause_after=self.settings.pause_after_failures,
+        )
+        if updated.paused and not source.paused:
+            log.warning("source %r paused: %s", source.name, updated.pause_reason)
+
+    async def _store_read(self, source: SourceRecord, read: SourceRead, report: SourceReport) -> None:
+        reader = page_reader(self.fetcher, allow_local=source.kind is SourceKind.LOCAL)
+        now = self.clock()
+        queue = await self.store.queued_entries(source.id)
+        pending: list[FeedEntry] = []
+        for entry in [] if read.not_modified else read.pending:
+            queued = queue.get(entry_key(entry) or "")
+            if queued is None or queued.due(now):
+                pending.append(entry)
+            elif queued.given_up_at is None:
+                report.queued += 1  # still waiting out its backoff
+        # Queued entries the feed no longer lists (or did not send: a 304) are retried from the queue.
+        listed = {entry_key(entry) for entry in read.pending}
+        for queued in queue.values():
+            if queued.key in listed or queued.given_up_at is not None:
+                continue
+            if queued.due(now):
+                pending.append(queued.entry)
+            else:
+                report.queued += 1
+        done: list[str] = []  # keys of queued entries whose article is stored (or found stored)
+
+        async def failed(entry: FeedEntry, exc: SourceError) -> None:
+            report.failures.append(ItemFailure(entry.url or entry.guid or "entry", exc.reason))
+            report.count(Outcome.FAILED)
+            settings = self.settings
+            queued = await self.store.queue_entry_failure(
+                source.id,
+                entry,
+                exc.reason,
+                at=now,
+                delay=lambda attempts: backoff_delay(
+                    attempts, base=settings.entry_retry_base_seconds, cap=settings.entry_retry_max_seconds
+                ),
+                max_attempts=settings.entry_retry_max_attempts,
+                give_up=not exc.retryable,
+            )
+            if queued is not None and queued.given_up_at is None:
+                report.queued += 1
+            elif queued is not None:
+                report.given_up += 1
+                log.info("gave up on entry %s of %s: %s", queued.key, source.name, exc.reason)
+
+        async def resolve(entry: FeedEntry) -> tuple[Candidate, bool] | None:
+            if has_credentials(entry.url):
+                report.failures.append(
+                    ItemFailure("an entry", "its link has a user name or password: not read")
+                )
+                report.count(Outcome.FAILED)
+                return None
+            known = await self.store.find_article(
+                source_id=source.id,
+                canonical_url=canonical(entry.url),
+                guid=entry.guid,
+                text_hash=None,
+                fetched=None,
+            )
+            if known is not None:
+                # Its page is already stored and watched for edits on its own schedule.
+                await self.store.touch_article(
+                    known.id,
+                    seen_at=self.clock(),
+                    guid=entry.guid,
+                    next_check_at=known.next_check_at,
+                    source_id=source.id,
+                )
+                report.count(Outcome.UNCHANGED)
+                _note_done(entry)
+                return None
+            try:
+                candidate = await reader(entry)
+                if not candidate.text.strip():
+                    raise SourceError("no article text found on the page")
+            except SourceError as exc:
+                await failed(entry, exc)
+                return None
+            _note_done(entry)
+            if not _is_web(entry.url):
+                return candidate, False  # a local source's file: the source's own, like its feed's text
+            # Known by the URL the bot fetched: the page's own claim to be another URL is not trusted.
+            return replace(candidate, canonical_url=canonical(entry.url)), True
+
+        def _note_done(entry: FeedEntry) -> None:
+            key = entry_key(entry)
+            if key is not None and key in queue:
+                done.append(key)
+
+        # Teaser pages are fetched concurrently; the fetcher's per-host limit keeps that polite.
+        resolved = await asyncio.gather(*(resolve(entry) for entry in pending))
+        # A watched page is fetched by the bot from its own URL; a feed's or a file's text is the source's.
+        own = source.kind is SourceKind.PAGE
+        candidates = [
+            *((_without_credentials(c), own) for c in read.candidates),
+            *(pair for pair in resolved if pair is not None),
+        ]
+        # Oldest first, so a later article on a story is compared with the earlier ones.
+        candidates.sort(key=lambda pair: pair[0].published or pair[0].updated or _UNDATED)
+        for candidate, fetched in candidates:
+            await self._store_candidate(source, candidate, report, fetched=fetched)
+        await self.store.drop_queued_entries(source.id, done)
+
+    async def _store_candidate(
+        self, source: SourceRecord, candidate: Candidate, report: SourceReport, *, fetched: bool
+    ) -> None:
+        if not candidate.text.strip():
+            report.failures.append(ItemFailure(candidate.canonical_url or "entry", "no article text"))
+            report.count(Outcome.FAILED)
+            return
+        outcome, _, brief = await self.store_article(source, candidate, fetched=fetched)
+        report.count(outcome)
+        if brief is not None:
+            report.briefs.append(brief)
+
+    async def store_article(self, source: SourceRecord, candidate: Candidate, *, fetched: bool) -> Stored:
+        """Store one article as seen now: a new article, a new version, or nothing new.
+
+        `fetched`: the bot read the text from the candidate's URL itself (shared with every source
+        linking there); otherwise `source` supplied it (that source's alone).
+        """
+        now = self.clock()
+        text_hash = text_fingerprint(candidate.text)
+        existing = await self.store.find_article(
+            source_id=source.id,
+            canonical_url=candidate.canonical_url if candidate.url_is_identity else None,
+            guid=candidate.guid,
+            text_hash=text_hash if _text_can_identify(candidate) else None,
+            fetched=fetched,
+            title=candidate.title,
+        )
+        article = ArticleText(candidate.text, candidate.title)
+        context = BriefContext(
+            url=candidate.canonical_url,
+            # A fetched page is shared, so it is labelled by its site, never by whichever source
+            # (or server) happened to link to it first.
+            source=_site_of(candidate.canonical_url) if fetched else source.name,
+            published=candidate.published,
+            updated=candidate.updated,
+        )
+        story_id: int | None = None
+        if existing is not None:
+            latest = await self.store.latest_version(existing.id)
+            if (
+                latest is not None
+                and latest.text_hash == text_hash
+                and _same_title(latest.title, candidate.title)
+            ):
+                await self.store.touch_article(
+                    existing.id,
+                    seen_at=now,
+                    guid=candidate.guid,
+                    next_check_at=existing.next_check_at,
+                    source_id=source.id,
+                )
+                return Stored(Outcome.UNCHANGED, existing.id, None)
+            if latest is not None:
+                context = replace(
+                    context,
+                    url=existing.canonical_url or candidate.canonical_url,
+                    previous=ArticleText(latest.text, latest.title),
+                )
+        else:
+            # The closest few carry what the story already said; comparing with every earlier
+            # article of a big story would make each new one slower than the last.
+            story = (await self._same_story(article, None if fetched else source.id, now))[:STORY_COMPARE_MAX]
+            if story:
+                context = replace(context, story=story)
+                story_id = story[0].story_id
+        brief = build_brief(article, context, sentences=self.settings.summary_sentences)
+        draft = ArticleDraft.of(candidate, source_id=source.id)
+        first_seen = existing.first_seen_at if existing else now
+        saved = await self.store.save_version(
+            draft,
+            text_hash=text_hash,
+            brief=brief,
+            article_id=existing.id if existing else None,
+            story_id=story_id,
+            seen_at=now,
+            # A link many entries share is not this article's page: nothing there to watch.
+            next_check_at=_watch_schedule(candidate.canonical_url, first_seen, candidate.published, now)
+            if candidate.url_is_identity
+            else None,
+            fetched=fetched,
+        )
+        record, version = saved
+        if not saved.new_version:  # another poll stored this very article a moment ago
+            return Stored(Outcome.UNCHANGED, record.id, None)
+        stored = replace(brief, article_id=record.id, version_id=version.id)
+        index = self._stories.get(record.origin_source_id)
+        if existing is None and index is not None:
+            index.add(
+                StoryArticle(
+                    record.id, record.canonical_url, record.title, candidate.text, now, record.story_id
+                )
+            )
+        return Stored(Outcome.UPDATED if existing else Outcome.NEW, record.id, stored)
+
+    async def _same_story(
+        self, article: ArticleText, origin: int | None, now: datetime
+    ) -> list[StoryArticle]:
+        """Earlier articles on the story that a new article of this origin may be compared with.
+
+        Its brief is seen by whoever sees the article, so it may draw only on what they all can
+        see: a source's article on that source's own and on fetched (public) pages; a fetched
+        article, seen by any guild that links to it, on fetched pages alone.
+        """
+        origins = [None] if origin is None else [origin, None]
+        scored = [
+            pair
+            for key in origins
+            for pair in (await self._story_index(now, key)).scored(article.title, article.text)
+            if pair[0] >= SAME_STORY_THRESHOLD
+        ]
+        scored.sort(key=lambda pair: pair[0], reverse=True)
+        return [story for _, story in scored]
+
+    async def _story_index(self, now: datetime, origin: int | None) -> StoryIndex:
+        """Recent articles of one origin (a source, or None: fetched) for same-story matching,
+        built once and kept up to date as we store.
+
+        Rebuilding it from the store for every new article made a cold poll quadratic.
+        """
+        window_start = now - timedelta(hours=self.settings.story_window_hours)
+        index = self._stories.get(origin)
+        if index is None:
+            recent = await self.store.recent_articles(
+                since=window_start, limit=STORY_INDEX_MAX, of_origin=True, origin_source_id=origin
+            )
+            index = self._stories[origin] = StoryIndex(recent, max_size=STORY_INDEX_MAX)
+        else:
+            index.discard_seen_before(window_start)
+        return index
+
+    # ---- watching pages for edits ----------------------------------------------------
+
+    async def check_pages(self) -> list[tuple[ArticleRecord, Outcome]]:
+        """Re-fetch article pages that are due, storing a new version when the text changed."""
+        now = self.clock()
+        results: list[tuple[ArticleRecord, Outcome]] = []
+        reader = page_reader(self.fetcher, allow_local=False)
+        for article in await self.store.articles_due(now):
+            source = await self.store.get_source(article.source_id)
+            if source is None or source.paused or not article.canonical_url:
+                continue
+            entry = FeedEntry(
+                guid=article.guid,
+                url=article.canonical_url,
+                title=article.title,
+                author=article.author,
+                published=article.published,
+            )
+            try:
+                candidate = await reader(entry)
+            except SourceError as exc:
+                log.info("re-checking %s failed: %s", article.canonical_url, exc.reason)
+                await self.store.touch_article(
+                    article.id,
+                    seen_at=article.last_seen_at,
+                    guid=None,
+                    next_check_at=_watch_schedule(
+                        article.canonical_url, article.first_seen_at, article.published, now
+                    ),
+                )
+                results.append((article, Outcome.FAILED))
+                continue
+            candidate = replace(candidate, canonical_url=article.canonical_url)
+            # Into the same article, whatever its origin: a source's article stays that source's.
+            fetched = article.origin_source_id is None
+            outcome, _, _ = await self.store_article(source, candidate, fetched=fetched)
+            results.append((article, outcome))
+        return results
+
+    # ---- on request --------------------------------------------------------------------
+
+    async def requested_source(self) -> SourceRecord:
+        """The source that articles fetched on a user's request are stored under."""
+        spec = SourceSpec(name="Fetched on request", location=REQUESTED_LOCATION, kind=SourceKind.REQUESTED)
+        return await self.store.upsert_source(spec)
+
+    async def fetch_article(self, url: str) -> tuple[ArticleRecord, Brief]:
+        """Fetch one article page through the guarded fetcher, store it, and return its brief.
+
+        An article already stored is compared with what the page says now, like any re-check.
+        Raises SourceError with a reason a user can act on.
+        """
+        if not url.startswith(("http://", "https://")):
+            raise SourceError("only http and https URLs can be fetched", retryable=False)
+        refuse_credentials(url)
+        source = await self.requested_source()
+        candidate = url_candidate(await fetch_page(self.fetcher, url), url)
+        if not candidate.text.strip():
+            raise SourceError("no article text found on the page", retryable=False)
+        _, article_id, brief = await self.store_article(source, candidate, fetched=True)
+        article = await self.store.get_article(article_id)
+        if brief is None and article is not None:  # seen before, unchanged: its latest brief
+            brief = await self.store.latest_brief(article_id)
+        if article is None or brief is None:  # only a concurrent removal gets here
+            raise SourceError("the article could not be stored", retryable=True)
+        return article, brief
+
+    async def preview_source(self, url: str, *, limit: int = 3) -> SourcePreview:
+        """What a source would give now: its kind, title, first briefs and the URL to follow.
+
+        A feed is a feed. A page with article text is a page to watch for edits. A page with no
+        article (a home page) that declares a feed is followed through that feed. Stores nothing.
+        """
+        if not url.startswith(("http://", "https://")):
+            raise SourceError("a source must be an http or https URL", retryable=False)
+        refuse_credentials(url)
+        result = await fetch_or_fail(self.fetcher, url)
+        body = result.body or b""
+        if sniff(body, content_type=result.content_type, filename=result.url) in ("feed", "json_feed"):
+            feed = parse_feed_or_fail(body, url=result.url, content_type=result.content_type)
+            briefs = await self._preview_entries(feed, limit)
+            return SourcePreview(SourceKind.FEED, feed.title, briefs, url, result)
+        try:
+            page = article_from_body(body, url=result.url, content_type=result.content_type)
+        except SourceError:
+            page = None
+        if page is not None and word_count(page.text) >= MIN_ARTICLE_WORDS:
+            brief = self._preview_brief(url_candidate(page, url))
+            return SourcePreview(SourceKind.PAGE, page.title, (brief,), url, result)
+        for feed_url in discover_feeds(body, url=result.url):
+            if has_credentials(feed_url):
+                continue
+            try:
+                found = await fetch_or_fail(self.fetcher, feed_url)
+                feed = parse_feed_or_fail(found.body or b"", url=found.url, content_type=found.content_type)
+            except SourceError as exc:
+                log.info("feed %s declared by %s is not usable: %s", feed_url, url, exc.reason)
+                continue
+            return SourcePreview(
+                SourceKind.FEED, feed.title, await self._preview_entries(feed, limit), feed_url, found
+            )
+        raise SourceError(
+            "no article text and no feed on that page: give a feed URL (RSS, Atom or JSON Feed) "
+            "or an article's URL",
+            retryable=False,
+        )
+
+    async def _preview_entries(self, feed: ParsedFeed, limit: int) -> tuple[Brief, ...]:
+        full, teasers = split_entries(feed)
+        reader = page_reader(self.fetcher, allow_local=False)
+        candidates = full[:limit]
+        for entry in teasers[: max(0, limit - len(candidates))]:
+            try:
+                candidates.append(await reader(entry))
+            except SourceError as exc:
+                log.info("preview: entry %s failed: %s", entry.url, exc.reason)
+        return tuple(self._preview_brief(c) for c in candidates)
+
+    def _preview_brief(self, candidate: Candidate) -> Brief:
+        context = BriefContext(
+            url=candidate.canonical_url, published=candidate.published, updated=candidate.updated
+        )
+        return build_brief(
+            ArticleText(candidate.text, candidate.title), context, sentences=self.settings.summary_sentences
+        )
+
+    # ---- digest ----------------------------------------------------------------------
+
+    async def digest(self, since: datetime | None = None, *, max_items: int | None = None) -> Digest:
+        limit = max_items or self.settings.digest_max_items
+        rows = await self.store.briefs_since(since, limit=limit * 20)
+        return build_digest(rows, max_items=limit, now=self.clock())
+
+
+def _site_of(url: str | None) -> str | None:
+    try:
+        host = urlsplit(url or "").hostname
+    except ValueError:
+        return None
+    return host.removeprefix("www.") if host else None
+
+
+def _is_web(url: str | None) -> bool:
+    return bool(url) and str(url).startswith(("http://", "https://"))
+
+
+def _without_credentials(candidate: Candidate) -> Candidate:
+    """A feed's entry whose link carries a password is kept without that link: never shown or fetched."""
+    if has_credentials(candidate.canonical_url):
+        return replace(candidate, canonical_url=None)
+    return candidate
+
+
+def _text_can_identify(candidate: Candidate) -> bool:
+    """Whether the text may say which stored article this is: for an entry with nothing else to
+    go by, always; otherwise only a text long enough to tell entries apart (not a teaser such as
+    "Introduction", which many entries share)."""
+    has_own_key = bool(candidate.guid) or (bool(candidate.canonical_url) and candidate.url_is_identity)
+    return not has_own_key or len(" ".join(candidate.text.split())) >= TEXT_IDENTITY_MIN_CHARS
+
+
+def _last_validators(source: SourceRecord) -> Validators:
+    return Validators(source.etag, source.last_modified, source.body_hash)
+
+
+def _same_title(old: str | None, new: str | None) -> bool:
+    return " ".join((old or "").split()) == " ".join((new or "").split()) or not new
+
+
+def _watch_schedule(
+    url: str | None, first_seen: datetime, published: datetime | None, now: datetime
+) -> datetime | None:
+    if not url or not url.startswith(("http://", "https://")):
+        return None
+    return next_page_check(first_seen, published, now)
+
+
+def fetch_settings(settings: Settings) -> FetchSettings:
+    return FetchSettings(
+        max_body_bytes=int(settings.fetch_max_body_mb * 1024 * 1024),
+        connect_timeout_s=settings.fetch_connect_timeout_seconds,
+        total_timeout_s=settings.fetch_timeout_seconds,
+        max_redirects=settings.fetch_max_redirects,
+        max_connections=settings.fetch_max_connections,
+        max_per_host=settings.fetch_max_per_host,
+        allow_private=settings.allow_private_addresses,
+        allowed_addresses=tuple(settings.allowed_addresses),
+    )

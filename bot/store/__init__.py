@@ -1,0 +1,48 @@
+"""The store: one facade (`Store`) over parts split by domain, on SQLite or PostgreSQL.
+
+Everything goes in and out as plain frozen records (bot/store/records.py) and bot.models types.
+"""
+
+from bot.store.database import create_store_engine
+from bot.store.facade import Store
+from bot.store.part import BriefCodec
+from bot.store.records import (
+    SNIPPET_END,
+    SNIPPET_START,
+    ArticleChoice,
+    ArticleRecord,
+    DigestChannel,
+    DigestStatus,
+    GuildSource,
+    NotFoundError,
+    OutboxItem,
+    OutboxState,
+    SavedVersion,
+    SearchHit,
+    SourceRecord,
+    SpeakerQuote,
+    StoreError,
+    VersionRecord,
+)
+
+__all__ = [
+    "SNIPPET_END",
+    "SNIPPET_START",
+    "ArticleChoice",
+    "ArticleRecord",
+    "BriefCodec",
+    "DigestChannel",
+    "DigestStatus",
+    "GuildSource",
+    "NotFoundError",
+    "OutboxItem",
+    "OutboxState",
+    "SavedVersion",
+    "SearchHit",
+    "SourceRecord",
+    "SpeakerQuote",
+    "Store",
+    "StoreError",
+    "VersionRecord",
+    "create_store_engine",
+]
