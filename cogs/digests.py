@@ -16,8 +16,7 @@ from bot.discord.interactions import (
     require_moderator,
     to_embeds,
 )
-from bot.service.schedule import ScheduleError, parse_schedule
-from bot.store import DigestChannel
+from bot.service.moderation import DigestChannel, check_schedule
 
 
 @app_commands.guild_only()
@@ -34,11 +33,7 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
         self, interaction: discord.Interaction, channel: discord.abc.GuildChannel | None
     ) -> DigestChannel:
         channel_id = channel.id if channel else interaction.channel_id
-        found = await self.bot.engine.store.get_digest_channel(channel_id) if channel_id else None
-        if found is None or found.guild_id != guild_id_of(interaction):
-            where = f"<#{channel_id}>" if channel_id else "this channel"
-            raise UserError(f"{where} has no digest. Set one with `/digest set`.")
-        return found
+        return await self.bot.moderation.digest_channel(guild_id_of(interaction), channel_id)
 
     @app_commands.command(name="set", description="Post a digest of new briefs to a channel on a schedule")
     @app_commands.describe(
@@ -56,25 +51,13 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
         items: app_commands.Range[int, 1, DIGEST_ITEMS_LIMIT] | None = None,
     ) -> None:
         guild_id = guild_id_of(interaction)
-        try:
-            parsed = parse_schedule(schedule, timezone)
-        except ScheduleError as exc:
-            raise UserError(exc.reason) from exc
+        parsed = check_schedule(schedule, timezone)
         require_can_post(channel)
-        if items is None:  # keep what was set before, if anything
-            current = await self.bot.engine.store.get_digest_channel(channel.id)
-            items = current.max_items if current is not None else None
-        now = self.bot.clock()
-        record = await self.bot.engine.store.set_digest_channel(
-            channel.id,
-            guild_id=guild_id,
-            schedule=parsed.spec,
-            timezone=parsed.timezone,
-            anchor_at=now,
-            next_run_at=parsed.next_after(now, anchor=now),
-            max_items=items,
-            created_by=interaction.user.id,
-        )
+        record = (
+            await self.bot.moderation.set_digest(
+                guild_id, channel.id, parsed, items=items, created_by=interaction.user.id
+            )
+        ).channel
         listed = record.max_items or self.bot.settings.digest_max_items
         await reply(
             interaction,
@@ -125,7 +108,7 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
     )
     @app_commands.describe(enabled="On: followers of the announcement channel get each digest too")
     async def publish(self, interaction: discord.Interaction, enabled: bool) -> None:
-        await self.bot.engine.store.set_publish_digests(guild_id_of(interaction), enabled)
+        await self.bot.moderation.set_publish_digests(guild_id_of(interaction), enabled)
         text = (
             "Digests in announcement channels are now published to the channels following them."
             if enabled
@@ -137,7 +120,7 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
     @app_commands.describe(channel="The digest channel (default: this channel)")
     async def off(self, interaction: discord.Interaction, channel: discord.TextChannel | None = None) -> None:
         record = await self._channel(interaction, channel)
-        await self.bot.engine.store.remove_digest_channel(record.channel_id)
+        await self.bot.moderation.remove_digest(record.channel_id)
         await reply(interaction, content=f"No more digests in <#{record.channel_id}>.", ephemeral=True)
 
 

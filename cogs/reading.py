@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.brief.summarize import summarize
 from bot.discord.client import NewsbriefBot
 from bot.discord.interactions import (
     Pager,
@@ -17,7 +15,6 @@ from bot.discord.interactions import (
     article_choices,
     choice,
     guild_id_of,
-    newsbrief,
     reply,
     reply_pages,
     resolve_article,
@@ -29,22 +26,15 @@ from bot.discord.render import (
     brief_embed,
     changes_embeds,
     escape,
-    fit,
     quotes_embeds,
     search_page,
 )
-from bot.models import Brief, ChangeBasis, Quote
-from bot.store import ArticleRecord
+from bot.fitting import fit
+from bot.models import Quote
+from bot.service.reading import is_article_address
 
 SEARCH_PAGE_SIZE = 5
 SEARCH_MAX_PAGES = 20
-
-
-async def latest_brief_of(interaction: discord.Interaction, article: ArticleRecord) -> Brief:
-    brief = await newsbrief(interaction).engine.store.latest_brief(article.id)
-    if brief is None:
-        raise UserError("That article has no brief yet; try again after the next poll.")
-    return brief
 
 
 class SearchPages(Pager):
@@ -56,8 +46,8 @@ class SearchPages(Pager):
         self.bot, self.guild_id, self.query = bot, guild_id, query
 
     async def render(self, page: int) -> dict[str, Any]:
-        hits = await self.bot.engine.store.search(
-            self.query, guild_id=self.guild_id, limit=SEARCH_PAGE_SIZE, offset=page * SEARCH_PAGE_SIZE
+        hits = await self.bot.reading.search(
+            self.guild_id, self.query, limit=SEARCH_PAGE_SIZE, offset=page * SEARCH_PAGE_SIZE
         )
         return search_page(hits, page=page + 1, pages=self.pages, query=self.query)
 
@@ -73,7 +63,7 @@ class Reading(commands.Cog):
     @app_commands.guild_only()
     async def brief(self, interaction: discord.Interaction, article: str) -> None:
         record = await resolve_article(interaction, article)
-        await reply(interaction, embeds=[brief_embed(await latest_brief_of(interaction, record))])
+        await reply(interaction, embeds=[brief_embed(await self.bot.reading.latest_brief(record))])
 
     @app_commands.command(
         name="summarize", description="Summarize a stored article, or any article by its URL"
@@ -90,24 +80,13 @@ class Reading(commands.Cog):
         sentences: app_commands.Range[int, 1, 10] | None = None,
     ) -> None:
         guild_id = guild_id_of(interaction)
-        store = self.bot.engine.store
-        target = target.strip()
-        if target.lower().startswith(("http://", "https://")):
+        if is_article_address(target):
             # Fetching a page can take longer than the 3 s Discord allows for a first answer.
             await interaction.response.defer(thinking=True)
-            record, brief = await self.bot.engine.fetch_article(target)
-            await store.grant_article(guild_id, record.id)
-        elif "://" in target or target.lower().startswith("www."):
-            raise UserError(
-                "Give a full http:// or https:// address, or pick a stored article from the list."
-            )
+            brief = await self.bot.reading.summarize(guild_id, target, sentences)
         else:
             record = await resolve_article(interaction, target)
-            brief = await latest_brief_of(interaction, record)
-        if sentences is not None and sentences != len(brief.summary):
-            version = await store.latest_version(record.id)
-            if version is not None:
-                brief = replace(brief, summary=tuple(summarize(version.text, sentences, title=version.title)))
+            brief = await self.bot.reading.summarize(guild_id, record, sentences)
         await reply(interaction, embeds=[brief_embed(brief)])
 
     @app_commands.command(
@@ -127,21 +106,17 @@ class Reading(commands.Cog):
         contains: str | None = None,
     ) -> None:
         guild_id = guild_id_of(interaction)
-        store = self.bot.engine.store
+        quotes: list[tuple[Quote, QuoteOriginView | None]]
         if article:
             record = await resolve_article(interaction, article)
-            brief = await latest_brief_of(interaction, record)
-            quotes: list[tuple[Quote, QuoteOriginView | None]] = [
-                (q, brief)
-                for q in brief.quotes
-                if _matches_speaker(q.speaker, speaker) and _contains(q.text, contains)
-            ]
+            brief, found = await self.bot.reading.quotes_in(record, speaker=speaker, contains=contains)
+            quotes = [(q, brief) for q in found]
             title = f"Quotes in “{fit(brief.headline, 150)}”"
         elif speaker:
-            said = await store.quotes_by_speaker(guild_id, speaker, limit=AUTOCOMPLETE_CHOICES_MAX)
-            quotes = [
-                (s.quote, QuoteOrigin(s.headline, s.url)) for s in said if _contains(s.quote.text, contains)
-            ]
+            said = await self.bot.reading.quotes_by_speaker(
+                guild_id, speaker, contains=contains, limit=AUTOCOMPLETE_CHOICES_MAX
+            )
+            quotes = [(s.quote, QuoteOrigin(s.headline, s.url)) for s in said]
             title = f"What {fit(speaker, 100)} said"
         else:
             raise UserError("Give an `article`, a `speaker`, or both.")
@@ -154,9 +129,7 @@ class Reading(commands.Cog):
     ) -> list[app_commands.Choice[str]]:
         if interaction.guild_id is None:
             return []
-        names = await self.bot.engine.store.speakers(
-            interaction.guild_id, current, limit=AUTOCOMPLETE_CHOICES_MAX
-        )
+        names = await self.bot.reading.speakers(interaction.guild_id, current, limit=AUTOCOMPLETE_CHOICES_MAX)
         return [choice(name, name) for name in names]
 
     @app_commands.command(
@@ -166,26 +139,19 @@ class Reading(commands.Cog):
     @app_commands.guild_only()
     async def changes(self, interaction: discord.Interaction, article: str) -> None:
         record = await resolve_article(interaction, article)
-        store = self.bot.engine.store
-        versions = await store.list_versions(record.id)
-        brief = await latest_brief_of(interaction, record)
-        if len(versions) < 2:
-            seen = versions[0].seen_at if versions else record.first_seen_at
+        history = await self.bot.reading.change_history(record)
+        brief = history.brief
+        if history.versions < 2:
             await reply(
                 interaction,
                 content=f"Only one version of “{escape(fit(brief.headline, 200))}” is stored "
-                f"(first seen <t:{int(seen.timestamp())}:f>): nothing has changed yet.",
+                f"(first seen <t:{int(history.first_seen_at.timestamp())}:f>): nothing has changed yet.",
                 ephemeral=True,
             )
             return
-        # Newest edit first; each later version's brief holds what changed since the one before.
         pages: list[dict[str, Any]] = []
-        for version in reversed(versions[1:]):
-            version_brief = await store.get_brief(version.id)
-            if version_brief is None or version_brief.changes.basis is not ChangeBasis.PREVIOUS_VERSION:
-                continue
-            label = f"{version_brief.headline} · version {version.number} of {len(versions)}"
-            pages.extend(changes_embeds(version_brief.changes, headline=label, url=version_brief.url))
+        for edit in history.edits:
+            pages.extend(changes_embeds(edit.changes, headline=edit.label, url=edit.url))
         await reply_pages(
             interaction, pages or changes_embeds(brief.changes, headline=brief.headline, url=brief.url)
         )
@@ -195,8 +161,7 @@ class Reading(commands.Cog):
     @app_commands.guild_only()
     async def search(self, interaction: discord.Interaction, query: app_commands.Range[str, 1, 200]) -> None:
         guild_id = guild_id_of(interaction)
-        store = self.bot.engine.store
-        first = await store.search(query, guild_id=guild_id, limit=SEARCH_PAGE_SIZE * SEARCH_MAX_PAGES)
+        first = await self.bot.reading.search(guild_id, query, limit=SEARCH_PAGE_SIZE * SEARCH_MAX_PAGES)
         if not first:
             await reply(
                 interaction,
@@ -219,19 +184,6 @@ class Reading(commands.Cog):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         return await article_choices(interaction, current)
-
-
-def _matches_speaker(said_by: str | None, wanted: str | None) -> bool:
-    if not wanted:
-        return True
-    if not said_by:
-        return False
-    wanted_words, speaker_words = wanted.casefold().split(), said_by.casefold().split()
-    return all(word in speaker_words for word in wanted_words)
-
-
-def _contains(text: str, words: str | None) -> bool:
-    return not words or all(word in text.casefold() for word in words.casefold().split())
 
 
 async def setup(bot: commands.Bot) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import io
 from datetime import datetime
-from urllib.parse import urlsplit
 
 import discord
 from discord import app_commands
@@ -21,14 +20,12 @@ from bot.discord.interactions import (
     require_moderator,
 )
 from bot.discord.limits import AUTOCOMPLETE_CHOICES_MAX, EMBED_DESCRIPTION_MAX
-from bot.discord.render import brief_embed, escape, fit
-from bot.ingest.opml import OPML_MAX_BYTES, OpmlError, OpmlFeed, export_opml, parse_opml
-from bot.ingest.urls import canonicalize_url, is_http_url
-from bot.models import SourceKind, SourceSpec
+from bot.discord.render import brief_embed, escape
+from bot.fitting import fit
+from bot.ingest.opml import OPML_MAX_BYTES
+from bot.ingest.urls import is_http_url
+from bot.service.moderation import GuildSource, RetrySummary, SourceNotFound, check_source_request
 from bot.service.polling import SourceReport
-from bot.store import GuildSource
-from bot.store.backfill import Backfill, BackfillError, parse_backfill
-from bot.store.retries import RetrySummary
 
 PREVIEW_BRIEFS = 3
 # How long `/source add` waits for a new source's first poll before answering; a slower poll
@@ -87,10 +84,12 @@ class Sources(commands.GroupCog, group_name="source", group_description="Manage 
         return await require_moderator(interaction)
 
     async def _find(self, interaction: discord.Interaction, value: str) -> GuildSource:
-        found = await self.bot.engine.store.find_guild_source(guild_id_of(interaction), value)
-        if found is None:
-            raise UserError(f"This server has no source “{escape(fit(value, 80))}”. See `/source list`.")
-        return found
+        try:
+            return await self.bot.moderation.find_source(guild_id_of(interaction), value)
+        except SourceNotFound as exc:
+            raise UserError(
+                f"This server has no source “{escape(fit(value, 80))}”. See `/source list`."
+            ) from exc
 
     @app_commands.command(
         name="add", description="Follow a feed (RSS, Atom, JSON Feed) or watch an article page"
@@ -109,53 +108,34 @@ class Sources(commands.GroupCog, group_name="source", group_description="Manage 
         name: app_commands.Range[str, 1, 80] | None = None,
         backfill: app_commands.Range[str, 1, 40] | None = None,
     ) -> None:
-        url = url.strip()
-        try:
-            wanted_backfill = parse_backfill(backfill)
-        except BackfillError as exc:
-            raise UserError(exc.reason) from exc
-        if not is_http_url(url):
-            raise UserError(
-                "A source must be an http:// or https:// address, e.g. `https://example.com/feed.xml`."
-            )
+        request = check_source_request(url, backfill)
         if channel is not None:
             require_can_post(channel)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        # Fetch once first: a URL that is not reachable or not readable is refused with the reason.
-        preview = await self.bot.engine.preview_source(url, limit=0)
-        kind = preview.kind
-        default_name = preview.title or urlsplit(url).hostname or url
-        # The source's own name is its title, shown in every follower's briefs; the name given
-        # here is this server's alone.
-        spec = SourceSpec(name=fit(default_name, 80), location=canonicalize_url(preview.location), kind=kind)
-        shown_name = fit(name or default_name, 80)
-        record, created = await self.bot.engine.store.subscribe(
+        added = await self.bot.moderation.add_source(
             guild_id_of(interaction),
-            spec,
+            request,
             channel_id=channel.id if channel else None,
+            name=name,
             added_by=interaction.user.id,
-            name=shown_name,
         )
-        if created or backfill is not None:
-            await self.bot.engine.store.set_backfill(
-                guild_id_of(interaction), record.id, wanted_backfill, at=self.bot.clock()
-            )
+        kind = added.preview.kind
         what = "feed" if kind.value == "feed" else "article page (watched for edits)"
-        verb = "Added" if created else "Already following"
+        verb = "Added" if added.created else "Already following"
         first = ""
-        if record.last_success_at is None and record.last_error_at is None and not record.paused:
+        if added.is_new_to_the_bot:
             # New to the bot: read it now, so its articles are there for /search and the next
             # digest without waiting for the poll interval.
-            poll = self.bot.start_first_poll(record, preview.fetched)
+            poll = self.bot.start_first_poll(added.source, added.preview.fetched)
             await asyncio.wait({poll}, timeout=FIRST_POLL_WAIT_SECONDS)
             first = describe_first_poll(poll)
         lines = [
-            f"{verb} **{escape(shown_name)}** — a {what}.{first} It is polled every "
+            f"{verb} **{escape(added.shown_name)}** — a {what}.{first} It is polled every "
             f"{self.bot.settings.poll_interval_minutes:g} minutes; see `/source list` for its health."
         ]
-        if created or backfill is not None:
-            lines.append(f"Digests post {wanted_backfill.describe()}; every article is searchable.")
-        if channel is not None and await self.bot.engine.store.get_digest_channel(channel.id) is None:
+        if added.backfill is not None:
+            lines.append(f"Digests post {added.backfill.describe()}; every article is searchable.")
+        if channel is not None and not await self.bot.moderation.has_digest(channel.id):
             lines.append(
                 f"{channel.mention} has no digest yet: set one with `/digest set` to post its articles."
             )
@@ -165,24 +145,20 @@ class Sources(commands.GroupCog, group_name="source", group_description="Manage 
     @app_commands.describe(source="The source to remove")
     async def remove(self, interaction: discord.Interaction, source: str) -> None:
         entry = await self._find(interaction, source)
-        await self.bot.engine.store.unsubscribe(guild_id_of(interaction), entry.source.id)
+        await self.bot.moderation.remove_source(guild_id_of(interaction), entry.source.id)
         await reply(interaction, content=f"Removed **{escape(entry.name)}**.", ephemeral=True)
 
     @app_commands.command(name="list", description="This server's sources and their health")
     async def list_(self, interaction: discord.Interaction) -> None:
-        store = self.bot.engine.store
-        guild_id = guild_id_of(interaction)
-        entries = await store.guild_sources(guild_id)
-        retries = await store.retry_summaries()
+        listing = await self.bot.moderation.source_list(guild_id_of(interaction))
         lines = [
-            f"**{escape(e.name)}** — {escape(e.source.location)}\n{describe_health(e, retries.get(s.id))}"
-            for e in entries
-            for s in (e.source,)
+            f"**{escape(e.name)}** — {escape(e.source.location)}\n"
+            f"{describe_health(e, listing.retries.get(e.source.id))}"
+            for e in listing.entries
         ]
-        for channel in await store.digest_channels(guild_id):
-            if channel.status != "ok":
-                problem = escape(channel.status_detail or channel.status)
-                lines.append(f"⚠ digest channel <#{channel.channel_id}>: {problem}")
+        for channel in listing.broken_channels:
+            problem = escape(channel.status_detail or channel.status)
+            lines.append(f"⚠ digest channel <#{channel.channel_id}>: {problem}")
         text = "\n\n".join(lines) or "No sources yet. Add one with `/source add`."
         embed = {"title": "Sources", "description": fit(text, EMBED_DESCRIPTION_MAX)}
         await reply(interaction, embeds=[embed], ephemeral=True)
@@ -191,13 +167,8 @@ class Sources(commands.GroupCog, group_name="source", group_description="Manage 
     @app_commands.describe(source="The source to pause")
     async def pause(self, interaction: discord.Interaction, source: str) -> None:
         entry = await self._find(interaction, source)
-        # This server's subscription only: other servers following the source are not affected.
-        await self.bot.engine.store.set_subscription_paused(
-            guild_id_of(interaction),
-            entry.source.id,
-            True,
-            f"paused by {interaction.user.display_name}",
-            at=self.bot.clock(),
+        await self.bot.moderation.pause_source(
+            guild_id_of(interaction), entry.source.id, by=interaction.user.display_name
         )
         await reply(interaction, content=f"Paused **{escape(entry.name)}**.", ephemeral=True)
 
@@ -205,7 +176,7 @@ class Sources(commands.GroupCog, group_name="source", group_description="Manage 
     @app_commands.describe(source="The source to resume")
     async def resume(self, interaction: discord.Interaction, source: str) -> None:
         entry = await self._find(interaction, source)
-        await self.bot.engine.store.set_subscription_paused(guild_id_of(interaction), entry.source.id, False)
+        await self.bot.moderation.resume_source(guild_id_of(interaction), entry.source.id)
         await reply(
             interaction,
             content=f"Resumed **{escape(entry.name)}**; it is polled at the next round.",
@@ -220,23 +191,16 @@ class Sources(commands.GroupCog, group_name="source", group_description="Manage 
     ) -> list[app_commands.Choice[str]]:
         if interaction.guild_id is None:
             return []
-        wanted = current.casefold()
-        entries = await self.bot.engine.store.guild_sources(interaction.guild_id)
-        return [
-            choice(f"{e.name} · {e.source.location}", str(e.source.id))
-            for e in entries
-            if wanted in e.name.casefold() or wanted in e.source.location.casefold()
-        ][:AUTOCOMPLETE_CHOICES_MAX]
+        entries = await self.bot.moderation.source_choices(interaction.guild_id, current)
+        return [choice(f"{e.name} · {e.source.location}", str(e.source.id)) for e in entries][
+            :AUTOCOMPLETE_CHOICES_MAX
+        ]
 
     @app_commands.command(name="export", description="This server's feeds as an OPML file, for a feed reader")
     async def export(self, interaction: discord.Interaction) -> None:
-        entries = await self.bot.engine.store.guild_sources(guild_id_of(interaction))
-        feeds = [OpmlFeed(e.source.location, e.name) for e in entries if e.source.kind is SourceKind.FEED]
-        if not feeds:
-            raise UserError("This server follows no feeds yet. Add one with `/source add`.")
-        data = export_opml(feeds, title="Newsbrief sources", now=self.bot.clock())
+        count, data = await self.bot.moderation.export_feeds(guild_id_of(interaction))
         await interaction.response.send_message(
-            content=f"{len(feeds)} feed{'' if len(feeds) == 1 else 's'}, as OPML.",
+            content=f"{count} feed{'' if count == 1 else 's'}, as OPML.",
             file=discord.File(io.BytesIO(data), filename="newsbrief-sources.opml"),
             ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),
@@ -251,26 +215,16 @@ class Sources(commands.GroupCog, group_name="source", group_description="Manage 
             )
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
-            wanted = parse_opml(await file.read())
+            data = await file.read()
         except discord.HTTPException as exc:
             raise UserError("I could not download that attachment from Discord; try again.") from exc
-        except OpmlError as exc:
-            raise UserError(exc.reason) from exc
-        store, guild_id, added = self.bot.engine.store, guild_id_of(interaction), 0
-        followed = {e.source.location for e in await store.guild_sources(guild_id)}
-        for feed in wanted.feeds:
-            if feed.url in followed:
-                continue
-            spec = SourceSpec(name=feed.title, location=feed.url, kind=SourceKind.FEED)
-            record, created = await store.subscribe(guild_id, spec, added_by=interaction.user.id)
-            if created:
-                await store.set_backfill(guild_id, record.id, Backfill(), at=self.bot.clock())
-                added += 1
-        already = len(wanted.feeds) - added
+        report = await self.bot.moderation.import_feeds(
+            guild_id_of(interaction), data, added_by=interaction.user.id
+        )
         text = (
-            f"Imported {added} feed{'' if added == 1 else 's'}; {already} already followed, "
-            f"{wanted.skipped} skipped (not an http(s) address, or repeated). They are read at the next poll "
-            "and post new articles only; see `/source list`."
+            f"Imported {report.added} feed{'' if report.added == 1 else 's'}; {report.already} already "
+            f"followed, {report.skipped} skipped (not an http(s) address, or repeated). They are read at the "
+            "next poll and post new articles only; see `/source list`."
         )
         await reply(interaction, content=text, ephemeral=True)
 
@@ -279,11 +233,10 @@ class Sources(commands.GroupCog, group_name="source", group_description="Manage 
     )
     @app_commands.describe(url="The feed's or the page's http(s) address")
     async def test(self, interaction: discord.Interaction, url: str) -> None:
-        url = url.strip()
-        if not is_http_url(url):
+        if not is_http_url(url.strip()):
             raise UserError("Give an http:// or https:// address.")
         await interaction.response.defer(ephemeral=True, thinking=True)
-        preview = await self.bot.engine.preview_source(url, limit=PREVIEW_BRIEFS)
+        preview = await self.bot.moderation.preview(url, limit=PREVIEW_BRIEFS)
         kind, briefs = preview.kind.value, preview.briefs
         title = f"“{escape(fit(preview.title, 100))}”, a {kind}" if preview.title else f"A {kind}"
         if not briefs:

@@ -10,8 +10,8 @@ from bot import __version__
 from bot.discord.client import NewsbriefBot
 from bot.discord.interactions import UserError, guild_id_of, reply, require_can_post, require_moderator
 from bot.discord.limits import EMBED_FIELD_VALUE_MAX
-from bot.discord.render import escape, fit
-from bot.service.schedule import parse_schedule
+from bot.discord.render import escape
+from bot.fitting import fit
 
 
 def _uptime(seconds: float) -> str:
@@ -29,16 +29,12 @@ class Status(commands.GroupCog, group_name="newsbrief", group_description="About
 
     @app_commands.command(name="status", description="Uptime, sources, stored articles and the next digests")
     async def status(self, interaction: discord.Interaction) -> None:
-        guild_id = guild_id_of(interaction)
-        store = self.bot.engine.store
-        sources = await store.guild_sources(guild_id)
-        failing = [s for s in sources if s.source.consecutive_failures or s.source.paused]
-        counts = await store.counts(guild_id)
+        status = await self.bot.moderation.status(guild_id_of(interaction))
+        sources, failing = status.sources, status.failing
         digest_lines = []
-        for channel in await store.digest_channels(guild_id):
-            schedule = parse_schedule(channel.schedule, channel.timezone).describe()
+        for channel, schedule in status.digests:
             next_run = int(channel.next_run_at.timestamp())
-            line = f"<#{channel.channel_id}>: {escape(schedule)}, next <t:{next_run}:R>"
+            line = f"<#{channel.channel_id}>: {escape(schedule.describe())}, next <t:{next_run}:R>"
             if channel.status != "ok":
                 line += f" — ⚠ {escape(channel.status_detail or channel.status)}"
             digest_lines.append(line)
@@ -54,7 +50,7 @@ class Status(commands.GroupCog, group_name="newsbrief", group_description="About
                 "value": f"{len(sources) - len(failing)} ok, {len(failing)} failing or paused",
                 "inline": True,
             },
-            {"name": "Articles stored", "value": str(counts.get("articles", 0)), "inline": True},
+            {"name": "Articles stored", "value": str(status.articles), "inline": True},
             {
                 "name": "Next digests",
                 "value": fit(
@@ -84,7 +80,7 @@ class Status(commands.GroupCog, group_name="newsbrief", group_description="About
         member = interaction.user
         if not isinstance(member, discord.Member) or not member.guild_permissions.manage_guild:
             raise UserError("Only members with Manage Server can set the moderator role.")
-        await self.bot.engine.store.set_moderator_role(guild_id_of(interaction), role.id if role else None)
+        await self.bot.moderation.set_moderator_role(guild_id_of(interaction), role.id if role else None)
         text = (
             f"Members with {role.mention} can now manage sources and digests."
             if role
@@ -104,7 +100,7 @@ class Status(commands.GroupCog, group_name="newsbrief", group_description="About
             return
         if channel is not None:
             require_can_post(channel)
-        await self.bot.engine.store.set_notice_channel(
+        await self.bot.moderation.set_notice_channel(
             guild_id_of(interaction), channel.id if channel else None
         )
         failures = self.bot.settings.notice_after_failures

@@ -33,7 +33,9 @@ from bot.discord.notices import NoticeService
 from bot.errors import NewsbriefError
 from bot.ingest.sources import SourceError
 from bot.models import FetchResult
+from bot.service.moderation import Moderation
 from bot.service.polling import Engine, SourceReport, utc_now
+from bot.service.reading import Reading
 from bot.service.startup import open_engine
 from bot.store import SourceRecord
 
@@ -163,6 +165,8 @@ class NewsbriefBot(commands.Bot):
         self.digests = DigestService(
             engine.store, DiscordPoster(self), clock, default_max_items=settings.digest_max_items
         )
+        self.reading = Reading(engine.store, engine)
+        self.moderation = Moderation(engine.store, engine, clock)
         self.notices = NoticeService(
             engine.store, DiscordPoster(self), clock, failures_for_notice=settings.notice_after_failures
         )
@@ -283,6 +287,8 @@ class NewsbriefTree(app_commands.CommandTree[NewsbriefBot]):
             await reply_error(interaction, str(original))
         elif isinstance(original, SourceError):
             await reply_error(interaction, f"Could not fetch that: {original.reason}.")
+        elif isinstance(original, NewsbriefError):
+            await reply_error(interaction, original.reason)
         elif isinstance(original, NotModerator | app_commands.MissingPermissions):
             await reply_error(interaction, str(original))
         elif isinstance(original, app_commands.NoPrivateMessage):

@@ -31,7 +31,8 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.discord.limits import MESSAGE_CONTENT_MAX
-from bot.discord.render import DigestMessage, digest_messages, fit
+from bot.discord.render import DigestMessage, digest_messages
+from bot.fitting import fit
 from bot.service.digests import build_digest
 from bot.service.schedule import ScheduleError, due_once, parse_schedule
 from bot.store import DigestChannel, OutboxItem, Store

@@ -8,35 +8,46 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, cast
 
 import discord
 from discord import app_commands
 
 from bot.discord.limits import AUTOCOMPLETE_CHOICES_MAX, CHOICE_NAME_MAX, CHOICE_VALUE_MAX, MESSAGE_EMBEDS_MAX
-from bot.discord.render import escape, fit
+from bot.discord.render import escape
+from bot.errors import NewsbriefError
+from bot.fitting import fit
+from bot.service.moderation import Moderation
+from bot.service.reading import ArticleNotFound, Reading
 from bot.store import ArticleRecord
-
-if TYPE_CHECKING:
-    from bot.discord.client import NewsbriefBot
 
 log = logging.getLogger(__name__)
 
 
-class UserError(Exception):
-    """Something the user can put right; the message is shown to them as it is, ephemerally."""
+class UserError(NewsbriefError):
+    """Something the user can put right; the reason is shown to them as it is, ephemerally."""
 
 
 class NotModerator(app_commands.CheckFailure):
     """The member is neither a Manage Server holder nor in the guild's moderator role."""
 
 
-def newsbrief(interaction: discord.Interaction) -> NewsbriefBot:
-    from bot.discord.client import NewsbriefBot
+class CommandServices(Protocol):
+    """What a command reaches through its interaction's client (bot.discord.client.NewsbriefBot
+    has both); a protocol, so this module need not import the client that imports it."""
 
+    @property
+    def reading(self) -> Reading: ...
+
+    @property
+    def moderation(self) -> Moderation: ...
+
+
+def services(interaction: discord.Interaction) -> CommandServices:
     client = interaction.client
-    assert isinstance(client, NewsbriefBot)
-    return client
+    if not (hasattr(client, "reading") and hasattr(client, "moderation")):
+        raise TypeError(f"{type(client).__name__} is not a Newsbrief client")
+    return cast(CommandServices, client)
 
 
 def guild_id_of(interaction: discord.Interaction) -> int:
@@ -120,7 +131,7 @@ async def is_moderator(interaction: discord.Interaction) -> bool:
         return False
     if member.guild_permissions.manage_guild:
         return True
-    role_id = await newsbrief(interaction).engine.store.get_moderator_role(member.guild.id)
+    role_id = await services(interaction).moderation.moderator_role(member.guild.id)
     return role_id is not None and any(role.id == role_id for role in member.roles)
 
 
@@ -144,8 +155,8 @@ async def article_choices(interaction: discord.Interaction, current: str) -> lis
     """Autocomplete for an article option: the guild's stored articles matching what is typed."""
     if interaction.guild_id is None:
         return []
-    store = newsbrief(interaction).engine.store
-    found = await store.suggest_articles(interaction.guild_id, current, limit=AUTOCOMPLETE_CHOICES_MAX)
+    reading = services(interaction).reading
+    found = await reading.suggest_articles(interaction.guild_id, current, limit=AUTOCOMPLETE_CHOICES_MAX)
     return [
         choice(f"{a.title or 'untitled'} · {a.seen_at:%d %b}", str(a.article_id))
         for a in found[:AUTOCOMPLETE_CHOICES_MAX]
@@ -154,22 +165,13 @@ async def article_choices(interaction: discord.Interaction, current: str) -> lis
 
 async def resolve_article(interaction: discord.Interaction, value: str) -> ArticleRecord:
     """The stored article an option names: an id picked from autocomplete, or words to search for."""
-    guild_id = guild_id_of(interaction)
-    store = newsbrief(interaction).engine.store
-    value = value.strip()
-    if value.isdigit() and await store.article_visible(guild_id, int(value)):
-        article = await store.get_article(int(value))
-        if article is not None:
-            return article
-    hits = await store.search(value, guild_id=guild_id, limit=1) if value else []
-    if hits:
-        article = await store.get_article(hits[0].article_id)
-        if article is not None:
-            return article
-    raise UserError(
-        f"No stored article matches “{escape(fit(value, 80))}”. Pick one from the list as you type, "
-        "or use `/search` to find it."
-    )
+    try:
+        return await services(interaction).reading.resolve_article(guild_id_of(interaction), value)
+    except ArticleNotFound as exc:
+        raise UserError(
+            f"No stored article matches “{escape(fit(exc.typed.strip(), 80))}”. Pick one from the list "
+            "as you type, or use `/search` to find it."
+        ) from exc
 
 
 PAGE_BUTTONS_TIMEOUT = 600.0  # seconds the paging buttons keep working

@@ -19,7 +19,8 @@ from datetime import datetime
 
 from bot.discord.deliver import NONCE_MAX, Poster, PostFailed, PostForbidden
 from bot.discord.limits import MESSAGE_CONTENT_MAX
-from bot.discord.render import escape, fit
+from bot.discord.render import escape
+from bot.fitting import fit
 from bot.store import GuildSource, Store
 from bot.store.notices import Notice, NoticeChange
 

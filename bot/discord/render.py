@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+import discord
+
 from bot.discord.limits import (
     EMBED_AUTHOR_NAME_MAX,
     EMBED_DESCRIPTION_MAX,
@@ -33,6 +35,7 @@ from bot.discord.limits import (
     MESSAGE_EMBEDS_MAX,
     embeds_total_chars,
 )
+from bot.fitting import MARKER, cut_point, fit
 from bot.ingest.urls import is_http_url
 from bot.models import Brief, Change, ChangeBasis, ChangeKind, Changes, Digest, Quote, WordOp
 from bot.render import change_label, describe_changes, format_time
@@ -40,7 +43,6 @@ from bot.store import SNIPPET_END, SNIPPET_START
 
 Embed = dict[str, Any]
 
-MARKER = "…"
 # Accent colours: one for single briefs, and a cycle for digest stories so that the embeds of one
 # story share a colour and neighbouring stories differ.
 BRIEF_COLOR = 0x3B82F6
@@ -59,10 +61,8 @@ MIN_QUOTE_CHARS = 40
 
 
 def no_mentions() -> dict[str, Any]:
-    """The `allowed_mentions` payload for every message the bot sends: nobody is ever pinged.
-
-    (With discord.py, `discord.AllowedMentions.none()` is the same thing.)"""
-    return {"parse": [], "replied_user": False}
+    """The `allowed_mentions` payload for every message the bot sends: nobody is ever pinged."""
+    return discord.AllowedMentions.none().to_dict()  # type: ignore[return-value]
 
 
 # ---- escaping ----------------------------------------------------------------------------------
@@ -116,37 +116,6 @@ def link_target(url: str | None) -> str | None:
 
 # ---- fitting and splitting ---------------------------------------------------------------------
 
-_TRAILING_BACKSLASHES = re.compile(r"\\+$")
-
-
-def _cut_point(text: str, index: int) -> int:
-    """`index`, moved back one if cutting there would separate an escape backslash from its char."""
-    match = _TRAILING_BACKSLASHES.search(text[:index])
-    if match and len(match.group(0)) % 2 == 1:
-        return index - 1
-    return index
-
-
-def fit(text: str, limit: int, *, marker: str = MARKER) -> str:
-    """`text` shortened to at most `limit` characters, at a word boundary, ending with `marker`.
-
-    A word is cut only when one word alone fills more than half the room, and then it is marked too.
-    """
-    if len(text) <= limit:
-        return text
-    if limit <= len(marker):
-        return marker[:limit]
-    room = limit - len(marker)
-    if text[room].isspace():
-        head = text[:room]
-    else:
-        head = text[:room]
-        boundary = max(head.rfind(" "), head.rfind("\n"), head.rfind("\t"))
-        head = head[:boundary] if boundary > room // 2 else head[: _cut_point(head, room)]
-    head = head.rstrip()
-    head = head[: _cut_point(head, len(head))]
-    return head + marker
-
 
 def _hard_split(word: str, limit: int, marker: str = MARKER) -> list[str]:
     """A word too long for any chunk, in marked pieces of at most `limit`."""
@@ -156,7 +125,7 @@ def _hard_split(word: str, limit: int, marker: str = MARKER) -> list[str]:
     rest = word
     while len(rest) > limit:
         # Only a room of one character can leave nothing to cut: then the pair has to be split.
-        cut = _cut_point(rest, limit - len(marker)) or limit - len(marker)
+        cut = cut_point(rest, limit - len(marker)) or limit - len(marker)
         pieces.append(rest[:cut] + marker)
         rest = rest[cut:]
     if rest:
