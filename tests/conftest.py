@@ -5,7 +5,11 @@ from pathlib import Path
 
 import pytest
 
+# Fixtures shared by several test modules, found by name: the store's (tests/storekit.py) and the
+# bot's against the fake Discord (tests/botkit.py).
+from tests.botkit import harness, web  # noqa: F401
 from tests.httpserver import LocalServer
+from tests.storekit import store, target  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

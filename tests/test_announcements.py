@@ -9,10 +9,17 @@ from pathlib import Path
 
 import pytest
 
+from tests.botkit import (
+    FERRY,
+    IDS,
+    Harness,
+    add_feed,
+    bot_in,
+    two_guild_world,
+)
 from tests.fakediscord import OpenApiIndex
 from tests.fakediscord.world import FakeChannel
 from tests.httpserver import LocalServer
-from tests.test_bot import FERRY, IDS, Harness, add_feed, bot_in, two_guild_world
 
 pytest_plugins = ["tests.fakediscord.fixtures"]
 

@@ -1,26 +1,20 @@
 """Backfill through the fake Discord: a new source posts only what is new unless asked for more."""
 
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.httpserver import respond
-
 # The harness and its fixtures are test_bot's; pytest finds fixtures by name in this module.
-from tests.test_bot import (  # noqa: F401
+from tests.botkit import (
     FERRY,
     IDS,
     LIBRARY,
     PRANK,
     Harness,
-    answer,
-    harness,
     is_ephemeral,
     text_of,
-    web,
 )
+from tests.httpserver import respond
 
 pytest_plugins = ["tests.fakediscord.fixtures"]
 

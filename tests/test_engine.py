@@ -16,45 +16,11 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.models import ChangeBasis, ChangeKind, SourceKind, SourceSpec
 from bot.service.polling import Engine, Outcome, backoff_delay, next_page_check
 from bot.store import Store
+from tests.clock import Clock
+from tests.feedkit import ARTICLE, as_html, rss
 from tests.httpserver import LocalServer, never_answer, redirect, respond
 
 ROOT = Path(__file__).resolve().parent.parent
-
-ARTICLE = """The town of Elmsworth will close its only public pool in March for repairs, the council said on Monday.
-
-The repairs will cost $850,000 and take about eight months, according to the council's parks officer, Lena Marsh.
-
-"The pool is forty years old and the pipes are failing," Marsh said. "We would rather close it for a season than lose it for good."
-
-Swimmers will be able to use the pool in nearby Tull Green during the closure.
-
-The council will hold a public meeting about the plans on February 3."""
-
-
-def rss(items: list[tuple[str, str, str, str]]) -> str:
-    """A small RSS 2.0 feed: (guid, link, title, html description) per item."""
-    body = "".join(
-        f"<item><guid isPermaLink='false'>{guid}</guid><link>{link}</link><title>{title}</title>"
-        f"<pubDate>Mon, 23 Nov 2026 10:00:00 GMT</pubDate><description><![CDATA[{html}]]></description></item>"
-        for guid, link, title, html in items
-    )
-    return (
-        "<?xml version='1.0'?><rss version='2.0'><channel><title>Elmsworth Echo</title>"
-        f"<link>https://elmsworth.example/</link><description>d</description>{body}</channel></rss>"
-    )
-
-
-def as_html(text: str, title: str) -> str:
-    paragraphs = "".join(f"<p>{p}</p>" for p in text.split("\n\n"))
-    return f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>{paragraphs}</article></body></html>"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

@@ -5,8 +5,6 @@ entries that used to merge: many entries sharing one link, links differing by a 
 short stock text, identical texts under different entries.
 """
 
-# ruff: noqa: F811  (pytest fixtures imported from test_store are used as parameters)
-
 from __future__ import annotations
 
 import asyncio
@@ -21,11 +19,12 @@ from bot.config import Settings, load_settings
 from bot.models import SourceKind, SourceSpec
 from bot.service.polling import Engine
 from bot.store import SavedVersion, Store
+from tests.clock import Clock
+from tests.feedkit import ARTICLE, as_html, rss
 from tests.httpserver import LocalServer, respond
-from tests.test_engine import ARTICLE, Clock, as_html, rss
 
 # The store fixtures are test_store's (see test_store_guilds for why they are imported).
-from tests.test_store import add_source, make_draft, save, store, target  # noqa: F401
+from tests.storekit import add_source, make_draft, save
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = 20

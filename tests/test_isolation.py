@@ -4,18 +4,15 @@ Two guilds, the real discord.py client against the fake Discord, sources on 127.
 is the default world's guild; guild B ("Elsewhere") has its own moderator and channel.
 """
 
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
 from bot.discord.client import RATE_LIMIT_WAIT_MAX
-from tests.httpserver import respond
 
 # The harness and its fixtures are test_bot's; pytest finds fixtures by name in this module.
-from tests.test_bot import (  # noqa: F401
+from tests.botkit import (
     FERRY,
     IDS,
     LIBRARY,
@@ -26,12 +23,11 @@ from tests.test_bot import (  # noqa: F401
     Harness,
     add_feed,
     answer,
-    harness,
     is_ephemeral,
     rss,
     text_of,
-    web,
 )
+from tests.httpserver import respond
 
 pytest_plugins = ["tests.fakediscord.fixtures"]
 

@@ -1,25 +1,20 @@
 """Failure notices through the fake Discord: one message per change of state, never one per failure."""
 
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.httpserver import respond
-
 # The harness and its fixtures are test_bot's; pytest finds fixtures by name in this module.
-from tests.test_bot import (  # noqa: F401
+from tests.botkit import (
     FERRY,
     IDS,
     Harness,
     add_feed,
-    harness,
     is_ephemeral,
     rss,
     text_of,
-    web,
 )
+from tests.httpserver import respond
 
 pytest_plugins = ["tests.fakediscord.fixtures"]
 

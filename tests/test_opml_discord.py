@@ -1,14 +1,19 @@
 """/source import (an attached OPML file) and /source export (an OPML attachment), through the fake Discord."""
 
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 from bot.ingest.opml import OpmlFeed, export_opml, parse_opml
-from tests.httpserver import respond
 
 # The harness and its fixtures are test_bot's; pytest finds fixtures by name in this module.
-from tests.test_bot import FERRY, IDS, Harness, add_feed, harness, is_ephemeral, web  # noqa: F401
+from tests.botkit import (
+    FERRY,
+    IDS,
+    Harness,
+    add_feed,
+    is_ephemeral,
+    web,  # noqa: F401,
+)
+from tests.httpserver import respond
 
 pytest_plugins = ["tests.fakediscord.fixtures"]
 

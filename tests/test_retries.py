@@ -1,8 +1,6 @@
 """A teaser whose page failed is never lost: it waits in the retry queue, with its reason and a
 backoff, and each poll of its source retries it when due, even when the feed answers 304."""
 
-# ruff: noqa: F811  (pytest fixtures imported from test_store are used as parameters)
-
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
@@ -21,11 +19,11 @@ from bot.models import SourceKind, SourceSpec
 from bot.service.polling import Engine, PollReport, fetch_settings
 from bot.store import GuildSource, Store
 from cogs.sources import describe_health
+from tests.clock import Clock
+from tests.feedkit import ARTICLE, as_html, rss
 from tests.httpserver import Handler, LocalServer, respond
-from tests.test_engine import ARTICLE, Clock, as_html, rss
 
 # The store fixtures are test_store's, so these run on SQLite and, when configured, PostgreSQL.
-from tests.test_store import store, target  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,11 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import os
 import sqlite3
-import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -20,22 +16,12 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.brief.serialize import BRIEF_JSON
 from bot.models import (
-    ArticleDraft,
     Brief,
-    Change,
-    ChangeBasis,
-    ChangeKind,
-    Changes,
-    Quote,
-    QuoteKind,
     SourceKind,
     SourceSpec,
 )
@@ -44,128 +30,29 @@ from bot.store import (
     SNIPPET_START,
     ArticleRecord,
     NotFoundError,
-    SourceRecord,
     Store,
     StoreError,
-    VersionRecord,
     create_store_engine,
 )
-from bot.store.database import MIGRATIONS_DIR
 from bot.store.schema import POSTGRESQL_ONLY_TABLES, SQLITE_FTS_TABLES, metadata
 from bot.store.search import fts5_match_expression, search_terms
-
-PG_URL_VARIABLE = "NEWSBRIEF_TEST_DATABASE_URL"
-T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class Target:
-    url: str
-    schema: str | None
-    sqlite_path: Path | None = None
-
-
-PG_URL = os.environ.get(PG_URL_VARIABLE)
-# PostgreSQL variants exist only when configured (one skipped test below says so otherwise),
-# so a plain run is not a wall of skips.
-BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
+from tests.storekit import (
+    PG_URL,
+    PG_URL_VARIABLE,
+    T0,
+    Target,
+    add_source,
+    head_revision,
+    make_brief,
+    make_draft,
+    save,
+)
 
 
 def test_postgresql_variant_is_configured() -> None:
     if not PG_URL:
         pytest.skip(f"{PG_URL_VARIABLE} is not set: store tests ran on SQLite only")
     assert PG_URL.startswith("postgresql")
-
-
-@pytest.fixture(params=BACKENDS)
-async def target(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Target]:
-    if request.param == "sqlite":
-        path = tmp_path / "nested" / "dir" / "newsbrief.db"
-        yield Target(f"sqlite+aiosqlite:///{path}", None, path)
-        return
-    pg_url = PG_URL
-    assert pg_url is not None
-    schema = f"nb_test_{uuid.uuid4().hex[:16]}"
-    yield Target(pg_url, schema)
-    engine = create_async_engine(pg_url)
-    try:
-        async with engine.begin() as connection:
-            await connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    finally:
-        await engine.dispose()
-
-
-@pytest.fixture
-async def store(target: Target) -> AsyncIterator[Store]:
-    opened = await Store.open(target.url, schema=target.schema, codec=BRIEF_JSON)
-    try:
-        yield opened
-    finally:
-        await opened.close()
-
-
-def make_brief(headline: str = "Headline") -> Brief:
-    return Brief(
-        headline=headline,
-        summary=("First sentence.", "Second sentence.", "Third sentence."),
-        quotes=(
-            Quote(
-                text="We will rebuild", speaker="Mayor Ana Ruiz", kind=QuoteKind.STATEMENT, start=4, end=19
-            ),
-        ),
-        changes=Changes(
-            basis=ChangeBasis.PREVIOUS_VERSION,
-            items=(Change(kind=ChangeKind.HEADLINE_CHANGED, before="Old", after="New"),),
-            against=("https://example.test/a",),
-        ),
-        url="https://example.test/a",
-        source="Example",
-        published=T0,
-    )
-
-
-def make_draft(
-    source_id: int,
-    *,
-    url: str | None = "https://example.test/a",
-    guid: str | None = "guid-a",
-    title: str | None = "Bridge reopens",
-    body: str = "The bridge reopened on Monday after repairs.",
-) -> ArticleDraft:
-    return ArticleDraft(source_id=source_id, canonical_url=url, guid=guid, title=title, text=body)
-
-
-async def add_source(store: Store, location: str = "https://example.test/feed.xml") -> SourceRecord:
-    return await store.upsert_source(SourceSpec(name="Example", location=location, kind=SourceKind.FEED))
-
-
-async def save(
-    store: Store,
-    draft: ArticleDraft,
-    *,
-    text_hash: str | None = None,
-    article_id: int | None = None,
-    story_id: int | None = None,
-    seen_at: datetime = T0,
-    next_check_at: datetime | None = None,
-    brief: Brief | None = None,
-    fetched: bool = False,
-) -> tuple[ArticleRecord, VersionRecord]:
-    return await store.save_version(
-        draft,
-        text_hash=text_hash or f"hash:{draft.text}",
-        brief=brief or make_brief(draft.title or "untitled"),
-        article_id=article_id,
-        story_id=story_id,
-        seen_at=seen_at,
-        next_check_at=next_check_at,
-        fetched=fetched,
-    )
-
-
-def head_revision() -> str | None:
-    script = ScriptDirectory(str(MIGRATIONS_DIR))
-    return script.get_current_head()
 
 
 # --- opening and migrations ------------------------------------------------------------

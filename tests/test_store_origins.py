@@ -3,8 +3,6 @@ fetched article is shared, and one guild's pause never stops another's polling; 
 migrations that brought existing data there. On SQLite always and on PostgreSQL when
 NEWSBRIEF_TEST_DATABASE_URL is set (the fixtures are tests/test_store.py's)."""
 
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import json
@@ -22,8 +20,20 @@ from bot.store.database import MIGRATIONS_DIR
 from bot.store.sources import PAUSED_EVERYWHERE
 
 # The store fixtures are test_store's (see test_store_guilds for why they are imported).
-from tests.test_store import T0, Target, add_source, make_draft, save, store, target  # noqa: F401
-from tests.test_store_guilds import CHANNEL_A, CHANNEL_B, GUILD_A, GUILD_B, article, spec, subscribe
+from tests.storekit import (
+    CHANNEL_A,
+    CHANNEL_B,
+    GUILD_A,
+    GUILD_B,
+    T0,
+    Target,
+    add_source,
+    article,
+    make_draft,
+    save,
+    spec,
+    subscribe,
+)
 
 
 async def test_each_source_has_its_own_article_under_a_url(store: Store) -> None:

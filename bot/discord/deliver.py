@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from bot.discord.limits import MESSAGE_CONTENT_MAX
+from bot.discord.limits import MESSAGE_CONTENT_MAX, MESSAGE_NONCE_MAX
 from bot.discord.render import DigestMessage, digest_messages
 from bot.fitting import fit
 from bot.service.digests import build_digest
@@ -39,7 +39,6 @@ from bot.store import DigestChannel, OutboxItem, Store
 
 log = logging.getLogger(__name__)
 
-NONCE_MAX = 25  # Discord's limit on a message nonce
 
 
 class PostForbidden(Exception):
@@ -252,7 +251,7 @@ def _outbox_part(
     """(payload JSON, marker, nonce) of one digest message, stable for the same run and part."""
     digest = hashlib.sha256(f"{channel_id}:{run_key}:{number}:{message.key}".encode()).hexdigest()
     marker = f"ref {digest[:10]}"
-    nonce = f"nb{digest[: NONCE_MAX - 2]}"
+    nonce = f"nb{digest[: MESSAGE_NONCE_MAX - 2]}"
     payload = message.payload()
     footer = f"-# Newsbrief digest · part {number}/{total} · {marker}"
     content = payload.get("content", "")

@@ -14,6 +14,7 @@ from typing import Any, Final
 # Messages
 MESSAGE_CONTENT_MAX: Final = 2000
 MESSAGE_EMBEDS_MAX: Final = 10
+MESSAGE_NONCE_MAX: Final = 25  # a message nonce, which makes a repeated send a no-op
 
 # Embeds
 EMBED_TITLE_MAX: Final = 256

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.discord.deliver import NONCE_MAX, Poster, PostFailed, PostForbidden
-from bot.discord.limits import MESSAGE_CONTENT_MAX
+from bot.discord.deliver import Poster, PostFailed, PostForbidden
+from bot.discord.limits import MESSAGE_CONTENT_MAX, MESSAGE_NONCE_MAX
 from bot.discord.render import escape
 from bot.fitting import fit
 from bot.store import GuildSource, Store
@@ -74,7 +74,7 @@ def notice_message(guild_id: int, subject: str, state: str, at: datetime, text: 
     marker = f"ref {digest[:10]}"
     footer = f"\n-# Newsbrief notice · {marker}"
     content = fit(text, MESSAGE_CONTENT_MAX - len(footer)) + footer
-    return json.dumps({"content": content}), marker, f"nn{digest[: NONCE_MAX - 2]}"
+    return json.dumps({"content": content}), marker, f"nn{digest[: MESSAGE_NONCE_MAX - 2]}"
 
 
 @dataclass(slots=True)
