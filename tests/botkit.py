@@ -19,7 +19,7 @@ from bot.discord.limits import FLAG_EPHEMERAL
 from bot.service.polling import Engine
 from tests.clock import Clock
 from tests.fakediscord import DEFAULT_IDS, FakeDiscord, OpenApiIndex, running_client
-from tests.fakediscord.server import InteractionHandle
+from tests.fakediscord.records import InteractionHandle
 from tests.fakediscord.world import FakeChannel, FakeGuild, FakeMember, FakeUser, FakeWorld, default_world
 from tests.httpserver import LocalServer, respond
 

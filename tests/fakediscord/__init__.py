@@ -1,7 +1,8 @@
 """A fake Discord (REST API v10 + gateway) on 127.0.0.1 for end-to-end tests with the real discord.py."""
 
 from .client import point_discord_at, running_client
-from .server import FakeDiscord, InteractionHandle, RecordedRequest, ScriptedFailure, Violation
+from .records import InteractionHandle, RecordedRequest, ScriptedFailure, Violation
+from .server import FakeDiscord
 from .validate import OpenApiIndex, Problem
 from .world import DEFAULT_IDS, FakeWorld, default_world
 

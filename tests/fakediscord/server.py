@@ -12,7 +12,6 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -21,6 +20,18 @@ from yarl import URL
 from bot.discord import limits
 
 from .gateway import Gateway
+from .members import MemberActions
+from .records import (
+    Call,
+    InteractionRecord,
+    RecordedRequest,
+    ScriptedFailure,
+    Violation,
+    _message_fields,
+    error_response,
+    json_response,
+    no_content,
+)
 from .validate import (
     CALLBACK_AUTOCOMPLETE_RESULT,
     CALLBACK_CHANNEL_MESSAGE,
@@ -37,8 +48,6 @@ from .validate import (
 )
 from .world import (
     FakeChannel,
-    FakeGuild,
-    FakeMember,
     FakeWorld,
     JsonDict,
     SnowflakeSource,
@@ -52,190 +61,18 @@ API_PREFIX = "/api/v10"
 GATEWAY_PATH = "/gateway-ws/"
 DEFAULT_WAIT = 5.0  # seconds; a safety net for awaits in tests, never a timing device
 
-INTERACTION_APPLICATION_COMMAND = 2
-INTERACTION_MESSAGE_COMPONENT = 3
-INTERACTION_AUTOCOMPLETE = 4
 MESSAGE_TYPE_DEFAULT = 0
 MESSAGE_TYPE_CHAT_INPUT_COMMAND = 20
 MESSAGE_FLAG_CROSSPOSTED = 1 << 0
-ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
 
-OPTION_TYPE_SUB_COMMAND = 1
-OPTION_TYPE_SUB_COMMAND_GROUP = 2
-OPTION_TYPE_USER = 6
-OPTION_TYPE_CHANNEL = 7
-OPTION_TYPE_ROLE = 8
-OPTION_TYPE_ATTACHMENT = 11
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-@dataclass(frozen=True, slots=True)
-class Call:
-    """A request that passed the checks, with its body already read."""
-
-    request: web.Request
-    body: Any  # parsed JSON (or multipart payload_json); None without a body
-    files: tuple[str, ...]  # names of uploaded files
-
-    @property
-    def params(self) -> Mapping[str, str]:
-        return self.request.match_info
-
-    @property
-    def query(self) -> Mapping[str, str]:
-        return self.request.query
 
 
 Endpoint = Callable[[Call], Awaitable[web.StreamResponse]]
 
 
-def json_response(data: object, status: int = 200, headers: Mapping[str, str] | None = None) -> web.Response:
-    # discord.py parses a body as JSON only when Content-Type is exactly application/json (no charset).
-    all_headers = {"Content-Type": "application/json", **(headers or {})}
-    return web.Response(body=json.dumps(data).encode(), status=status, headers=all_headers)
-
-
-def error_response(
-    status: int, message: str, code: int = 0, headers: Mapping[str, str] | None = None
-) -> web.Response:
-    return json_response({"message": message, "code": code}, status, headers)
-
-
-def no_content() -> web.Response:
-    return web.Response(status=204)
-
-
-@dataclass(frozen=True, slots=True)
-class RecordedRequest:
-    """One request the fake answered. `body` is the JSON body (or multipart payload_json)."""
-
-    method: str
-    path: str  # under /api/v10, e.g. /channels/123/messages
-    route: str | None  # Discord's path template, e.g. /channels/{channel_id}/messages
-    query: dict[str, str]
-    body: Any
-    files: tuple[str, ...]
-    status: int
-    authorized: bool
-    # time.perf_counter() once answered: bench/commands.py times the bot's replies by it.
-    recorded_at: float = field(default_factory=time.perf_counter)
-
-
-@dataclass(frozen=True, slots=True)
-class Violation:
-    """A request that broke Discord's limits or schema, or hit a route the fake does not know."""
-
-    method: str
-    path: str
-    route: str | None
-    problems: tuple[Problem, ...]
-    body: Any
-
-    def __str__(self) -> str:
-        return f"{self.method} {self.path}: {describe(self.problems)}"
-
-
-@dataclass(slots=True)
-class ScriptedFailure:
-    """Answer the next `times` requests matching method + path (concrete or template) with `status`."""
-
-    method: str
-    path: str
-    status: int
-    times: int = 1
-    retry_after: float = 0.0  # for 429: seconds, in the body and (rounded up) in Retry-After
-    via: bool = True  # discord.py retries a 429 only when a Via header is present (else it is Cloudflare)
-    is_global: bool = False
-
-    def matches(self, method: str, path: str, route: str | None) -> bool:
-        return self.times > 0 and self.method == method and self.path in (path, route)
-
-    def response(self) -> web.Response:
-        if self.status == 429:
-            headers = {"Retry-After": str(max(1, int(self.retry_after + 0.999)))}
-            if self.via:
-                headers["Via"] = "1.1 google"
-            body = {
-                "message": "You are being rate limited.",
-                "retry_after": self.retry_after,
-                "global": self.is_global,
-            }
-            return json_response(body, 429, headers)
-        if self.status == 403:
-            return error_response(403, "Missing Permissions", 50013)
-        return error_response(self.status, f"{self.status}: fake failure")
-
-
-@dataclass(slots=True)
-class InteractionRecord:
-    """One injected interaction and everything the bot did with it."""
-
-    id: str
-    token: str
-    type: int
-    payload: JsonDict
-    created_at: float
-    channel_id: str | None
-    guild_id: str | None
-    callback: JsonDict | None = None
-    original: JsonDict | None = None  # the response message, kept current through edits
-    followups: list[JsonDict] = field(default_factory=list)
-    original_deleted: bool = False
-    expired: bool = False
-
-
-class InteractionHandle:
-    """What a test holds after injecting an interaction: await the bot's answers through it."""
-
-    def __init__(self, fake: FakeDiscord, record: InteractionRecord) -> None:
-        self._fake = fake
-        self.record = record
-
-    @property
-    def id(self) -> str:
-        return self.record.id
-
-    @property
-    def token(self) -> str:
-        return self.record.token
-
-    @property
-    def payload(self) -> JsonDict:
-        return self.record.payload
-
-    async def callback(self) -> JsonDict:
-        """The interaction response body (type + data) once the bot has sent it."""
-        await self._fake.wait_until(lambda: self.record.callback is not None)
-        assert self.record.callback is not None
-        return self.record.callback
-
-    async def original(self) -> JsonDict:
-        """The response message once it is no longer 'thinking' (a direct reply, or an edited deferral)."""
-
-        def settled() -> bool:
-            message = self.record.original
-            return message is not None and not int(message.get("flags") or 0) & limits.FLAG_LOADING
-
-        await self._fake.wait_until(settled)
-        assert self.record.original is not None
-        return self.record.original
-
-    async def followup(self, index: int = 0) -> JsonDict:
-        """The `index`-th follow-up message (0 = first)."""
-        await self._fake.wait_until(lambda: len(self.record.followups) > index)
-        return self.record.followups[index]
-
-    def expire(self) -> None:
-        """Pretend the 15-minute token lifetime has passed: webhooks now answer 401 Invalid Webhook Token."""
-        self.record.expired = True
-
-
-def _message_fields(body: Mapping[str, Any]) -> JsonDict:
-    return {key: body[key] for key in ("content", "embeds", "components", "flags", "tts") if key in body}
-
-
-class FakeDiscord:
+class FakeDiscord(MemberActions):
     """The fake. `async with FakeDiscord() as fake:` or `await fake.start()` / `await fake.close()`."""
 
     def __init__(
@@ -881,202 +718,3 @@ class FakeDiscord:
         return no_content()
 
     # -- injecting interactions ------------------------------------------------------------------
-
-    def _place(
-        self, guild_id: str | None, channel_id: str | None, user_id: str | None
-    ) -> tuple[FakeGuild, FakeChannel, FakeMember]:
-        guild = self.world.guild(guild_id) if guild_id else self.world.guilds[0]
-        channel = next(
-            (c for c in guild.channels if (c.id == channel_id if channel_id else not c.bot_forbidden)), None
-        )
-        if channel is None:
-            raise LookupError(f"no channel {channel_id} in guild {guild.id}")
-        if user_id is not None:
-            member = guild.member(user_id)
-        else:
-            member = next(m for m in guild.members if not m.user.bot)
-        return guild, channel, member
-
-    def add_attachment(self, filename: str, url: str, size: int, content_type: str = "text/x-opml") -> str:
-        """A file a member attaches to a command option; its content is served at `url`."""
-        attachment_id = self._ids.next()
-        self.attachments[attachment_id] = {
-            "id": attachment_id,
-            "filename": filename,
-            "size": size,
-            "url": url,
-            "proxy_url": url,
-            "content_type": content_type,
-        }
-        return attachment_id
-
-    def _resolved(self, guild: FakeGuild, option_type: int, value: object) -> JsonDict:
-        if option_type == OPTION_TYPE_CHANNEL:
-            channel = self.world.channel(str(value))
-            if channel is None:
-                raise LookupError(f"no channel {value}")
-            return {"channels": {channel.id: channel.to_json() | {"permissions": str(1 << 11)}}}
-        if option_type == OPTION_TYPE_USER:
-            member = guild.member(str(value))
-            member_json = member.to_json(with_permissions=True)
-            member_json.pop("user")
-            return {
-                "users": {member.user.id: member.user.to_json()},
-                "members": {member.user.id: member_json},
-            }
-        if option_type == OPTION_TYPE_ATTACHMENT:
-            return {"attachments": {str(value): self.attachments[str(value)]}}
-        if option_type == OPTION_TYPE_ROLE:
-            role = next(r for r in guild.roles if r.id == str(value))
-            return {"roles": {role.id: role.to_json()}}
-        return {}
-
-    def _option_payload(
-        self,
-        guild: FakeGuild,
-        declared: list[JsonDict],
-        values: Mapping[str, object],
-        focused: str | None,
-        resolved: JsonDict,
-    ) -> list[JsonDict]:
-        options = []
-        for name, value in values.items():
-            spec = next((o for o in declared if o.get("name") == name), None)
-            if spec is None:
-                raise LookupError(
-                    f"option {name!r} is not registered; registered: {[o.get('name') for o in declared]}"
-                )
-            option: JsonDict = {"name": name, "type": spec["type"], "value": value}
-            if name == focused:
-                option["focused"] = True
-            for kind, entries in self._resolved(guild, spec["type"], value).items():
-                resolved.setdefault(kind, {}).update(entries)
-            options.append(option)
-        return options
-
-    def _command_data(
-        self,
-        path: str,
-        values: Mapping[str, object],
-        guild: FakeGuild,
-        focused: str | None,
-    ) -> JsonDict:
-        name, *subcommands = path.split()
-        command = self.registered_command(name, guild.id)
-        if command is None:
-            raise LookupError(f"/{name} is not registered with the fake (did the bot sync its command tree?)")
-        resolved: JsonDict = {}
-        declared: list[JsonDict] = command.get("options") or []
-        nested: list[JsonDict] = []
-        container = nested
-        for subcommand in subcommands:
-            spec = next((o for o in declared if o.get("name") == subcommand), None)
-            if spec is None or spec.get("type") not in (
-                OPTION_TYPE_SUB_COMMAND,
-                OPTION_TYPE_SUB_COMMAND_GROUP,
-            ):
-                raise LookupError(f"/{name} has no subcommand {subcommand!r}")
-            entry: JsonDict = {"name": subcommand, "type": spec["type"], "options": []}
-            container.append(entry)
-            container = entry["options"]
-            declared = spec.get("options") or []
-        container.extend(self._option_payload(guild, declared, values, focused, resolved))
-        data: JsonDict = {"id": command["id"], "name": name, "type": 1, "options": nested}
-        if "guild_id" in command:
-            data["guild_id"] = command["guild_id"]
-        if resolved:
-            data["resolved"] = resolved
-        return data
-
-    async def _inject(
-        self,
-        interaction_type: int,
-        data: JsonDict,
-        guild: FakeGuild,
-        channel: FakeChannel,
-        member: FakeMember,
-        message: JsonDict | None = None,
-    ) -> InteractionHandle:
-        interaction_id, token = self._ids.next(), f"fake-interaction-token-{self._ids.next()}"
-        payload: JsonDict = {
-            "id": interaction_id,
-            "application_id": self.world.application.id,
-            "type": interaction_type,
-            "data": data,
-            "guild_id": guild.id,
-            "guild": {"id": guild.id, "locale": "en-US", "features": []},
-            "channel_id": channel.id,
-            "channel": channel.to_json(),
-            "member": member.to_json(with_permissions=True),
-            "token": token,
-            "version": 1,
-            "app_permissions": str(guild.member(self.world.bot_user.id).permissions),
-            "locale": "en-US",
-            "guild_locale": "en-US",
-            "entitlements": [],
-            "authorizing_integration_owners": {"0": guild.id},
-            "context": 0,
-            "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
-        }
-        if message is not None:
-            payload["message"] = message
-        record = InteractionRecord(
-            interaction_id, token, interaction_type, payload, self.clock(), channel.id, guild.id
-        )
-        self.interactions[token] = record
-        if not await self.gateway.dispatch("INTERACTION_CREATE", payload):
-            raise RuntimeError("no identified gateway session to send the interaction to")
-        return InteractionHandle(self, record)
-
-    async def inject_slash_command(
-        self,
-        command: str,
-        options: Mapping[str, object] | None = None,
-        *,
-        guild_id: str | None = None,
-        channel_id: str | None = None,
-        user_id: str | None = None,
-    ) -> InteractionHandle:
-        """Someone runs `/command` ("brief" or "sources add" for a subcommand) with these option values.
-
-        Option types, the command id and data.guild_id come from what the bot registered.
-        """
-        guild, channel, member = self._place(guild_id, channel_id, user_id)
-        data = self._command_data(command, options or {}, guild, focused=None)
-        return await self._inject(INTERACTION_APPLICATION_COMMAND, data, guild, channel, member)
-
-    async def inject_autocomplete(
-        self,
-        command: str,
-        options: Mapping[str, object],
-        focused: str,
-        *,
-        guild_id: str | None = None,
-        channel_id: str | None = None,
-        user_id: str | None = None,
-    ) -> InteractionHandle:
-        """Someone is typing into option `focused` of `/command`; the bot should answer with choices."""
-        if focused not in options:
-            raise ValueError(f"the focused option {focused!r} needs a (partial) value in options")
-        guild, channel, member = self._place(guild_id, channel_id, user_id)
-        data = self._command_data(command, options, guild, focused=focused)
-        return await self._inject(INTERACTION_AUTOCOMPLETE, data, guild, channel, member)
-
-    async def inject_button_click(
-        self, message: Mapping[str, Any], custom_id: str, *, user_id: str | None = None
-    ) -> InteractionHandle:
-        """Someone clicks the button `custom_id` on a message the bot sent (as recorded by the fake)."""
-        buttons = [
-            child
-            for row in message.get("components") or []
-            for child in row.get("components") or []
-            if child.get("type") == 2
-        ]
-        if not any(button.get("custom_id") == custom_id for button in buttons):
-            raise LookupError(f"message {message.get('id')} has no button {custom_id!r}")
-        channel = self.world.channel(str(message["channel_id"]))
-        if channel is None:
-            raise LookupError(f"no channel {message['channel_id']}")
-        guild, channel, member = self._place(channel.guild_id, channel.id, user_id)
-        data: JsonDict = {"custom_id": custom_id, "component_type": 2}
-        return await self._inject(INTERACTION_MESSAGE_COMPONENT, data, guild, channel, member, dict(message))
