@@ -59,7 +59,7 @@ from bot.service.polling import Engine  # noqa: E402
 from bot.store import Store  # noqa: E402
 from cogs.reading import SEARCH_MAX_PAGES, SEARCH_PAGE_SIZE  # noqa: E402
 from tests.fakediscord import DEFAULT_IDS, FakeDiscord, default_world, running_client  # noqa: E402
-from tests.fakediscord.server import InteractionHandle  # noqa: E402
+from tests.fakediscord.records import InteractionHandle  # noqa: E402
 
 TARGET_P99_MS = 50.0
 COMMON_WORDS = 20  # "common": among the most frequent words of the sampled titles
