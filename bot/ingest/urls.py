@@ -11,7 +11,8 @@ Done:
 - the fragment dropped (browsers never send it), except hashbang fragments (`#!/story/1`) that
   old single-page sites use as the real address;
 - an empty path becomes "/"; "." and ".." segments resolved (RFC 3986 section 5.2.4);
-- percent-escapes normalised: hex digits uppercased, escaped unreserved characters decoded;
+- percent-escapes normalised as yarl does (hex digits uppercased, characters that need no escape
+  decoded);
 - tracking parameters removed (see TRACKING_PARAMS / TRACKING_PARAM_PREFIXES); the remaining
   parameters sorted by name, keeping the relative order of repeated names, which some servers
   rely on. Parameters are kept byte for byte otherwise (no `+` / `%20` rewriting).
@@ -24,11 +25,11 @@ Not done, because either can change the resource on real servers:
 
 from __future__ import annotations
 
-import re
-from urllib.parse import SplitResult, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit
+
+from yarl import URL
 
 HTTP_SCHEMES = frozenset({"http", "https"})
-DEFAULT_PORTS = {"http": 80, "https": 443}
 
 # Compared lowercased. Only names that no site uses for content: campaign, click and share trackers.
 TRACKING_PARAMS = frozenset(
@@ -78,9 +79,6 @@ TRACKING_PARAMS = frozenset(
 )
 TRACKING_PARAM_PREFIXES = ("utm_",)
 
-_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-_PERCENT_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
-
 
 def is_http_url(url: str) -> bool:
     """True for an absolute http:// or https:// URL with a host."""
@@ -101,17 +99,27 @@ def canonicalize_url(url: str) -> str:
     url = url.strip()
     if not is_http_url(url):
         return url
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    return urlunsplit(
-        (
-            scheme,
-            _canonical_netloc(parts, scheme),
-            _canonical_path(parts.path),
-            _canonical_query(parts.query),
-            parts.fragment if parts.fragment.startswith("!") else "",
-        )
+    try:
+        # yarl lowercases the scheme and host, drops default ports, resolves "." and "..", and
+        # normalises percent-escapes; the tracking parameters and the fragment are our rules.
+        parsed = URL(url)
+    except ValueError:
+        return url
+    host = (parsed.raw_host or "").rstrip(".")
+    if ":" in host:  # an IPv6 literal, bracketed again in the built URL
+        host = f"[{host}]"
+    canonical = URL.build(
+        scheme=parsed.scheme,
+        user=parsed.raw_user,
+        password=parsed.raw_password,
+        host=host,
+        port=None if parsed.is_default_port() else parsed.explicit_port,
+        path=parsed.raw_path or "/",
+        query_string=_canonical_query(parsed.raw_query_string),
+        fragment=parsed.raw_fragment if parsed.raw_fragment.startswith("!") else "",
+        encoded=True,
     )
+    return str(canonical)
 
 
 def is_tracking_param(name: str) -> bool:
@@ -119,59 +127,13 @@ def is_tracking_param(name: str) -> bool:
     return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PARAM_PREFIXES)
 
 
-def _canonical_netloc(parts: SplitResult, scheme: str) -> str:
-    host = (parts.hostname or "").rstrip(".")  # hostname is already lowercased by urlsplit
-    if ":" in host:
-        host = f"[{host}]"
-    port = parts.port
-    netloc = host if port is None or port == DEFAULT_PORTS[scheme] else f"{host}:{port}"
-    userinfo, at, _ = parts.netloc.rpartition("@")
-    return f"{userinfo}{at}{netloc}"
-
-
-def _canonical_path(path: str) -> str:
-    return _remove_dot_segments(_normalize_escapes(path)) or "/"
-
-
 def _canonical_query(query: str) -> str:
     pairs = [pair for pair in query.split("&") if pair]
     kept = [pair for pair in pairs if not is_tracking_param(_param_name(pair))]
     # sorted() is stable, so repeated names keep their order (a=2&a=1 stays as it is).
     kept.sort(key=_param_name)
-    return "&".join(_normalize_escapes(pair) for pair in kept)
+    return "&".join(kept)
 
 
 def _param_name(pair: str) -> str:
-    name = pair.partition("=")[0]
-    return _PERCENT_ESCAPE.sub(lambda match: chr(int(match.group(1), 16)), name)
-
-
-def _normalize_escapes(text: str) -> str:
-    def normalize(match: re.Match[str]) -> str:
-        char = chr(int(match.group(1), 16))
-        return char if char in _UNRESERVED else f"%{match.group(1).upper()}"
-
-    return _PERCENT_ESCAPE.sub(normalize, text)
-
-
-def _remove_dot_segments(path: str) -> str:
-    if "." not in path:
-        return path
-    output: list[str] = []
-    segments = path.split("/")
-    for index, segment in enumerate(segments):
-        is_last = index == len(segments) - 1
-        if segment == ".":
-            if is_last:
-                output.append("")
-        elif segment == "..":
-            if len(output) > 1:
-                output.pop()
-            if is_last:
-                output.append("")
-        else:
-            output.append(segment)
-    result = "/".join(output)
-    if path.startswith("/") and not result.startswith("/"):
-        result = "/" + result
-    return result
+    return unquote(pair.partition("=")[0])

@@ -250,7 +250,7 @@ class DigestRecords(StorePart):
         Returns the run's queued items, by part.
         """
         for payload, marker, nonce in parts:
-            # The nonce's length is the poster's business (Discord's limit, bot/discord/limits.py).
+            # How long a nonce may be is the poster's business (bot/discord/limits.py).
             if not marker or not nonce:
                 raise ValueError("each part needs a marker and a nonce")
             json.loads(payload)  # refuse what Discord could never be sent

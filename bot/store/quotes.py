@@ -31,7 +31,9 @@ from bot.store.visibility import (
 logger = logging.getLogger(__name__)
 
 
-MAX_SUGGESTIONS = 25  # Discord shows at most 25 autocomplete choices
+# Suggestions a caller gets unless it asks for another number, and the most it may ask for.
+SUGGESTIONS_DEFAULT = 25
+SUGGESTIONS_MAX = 100
 # Speakers autocomplete with nothing typed: distinct names among this many newest quotes.
 RECENT_SPEAKER_QUOTES = 500
 # Above every other character in binary (UTF-8 / C collation) order: `key < prefix + this` ends a
@@ -116,11 +118,11 @@ class QuoteRecords(StorePart):
             for row in rows
         ]
 
-    async def speakers(self, guild_id: int, prefix: str, *, limit: int = MAX_SUGGESTIONS) -> list[str]:
+    async def speakers(self, guild_id: int, prefix: str, *, limit: int = SUGGESTIONS_DEFAULT) -> list[str]:
         """Autocomplete: named speakers quoted in the guild's articles (latest versions). Those whose
         whole name starts with `prefix` come first, then those whose surname does, each in
         alphabetical order of that key; nothing typed: the most recently quoted."""
-        limit = min(limit, MAX_SUGGESTIONS)
+        limit = min(limit, SUGGESTIONS_MAX)
         if limit <= 0:
             return []
         key = self._codec.speaker_lookup_key(prefix)

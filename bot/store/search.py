@@ -49,7 +49,9 @@ SNIPPET_TOKENS = 24
 # PostgreSQL refuses tsvectors over 1 MB; no news article needs more text than this indexed.
 POSTGRESQL_INDEXED_CHARS = 200_000
 SEARCH_TERM = re.compile(r"[^\W_]+")
-MAX_SUGGESTIONS = 25  # Discord shows at most 25 autocomplete choices
+# Suggestions a caller gets unless it asks for another number, and the most it may ask for.
+SUGGESTIONS_DEFAULT = 25
+SUGGESTIONS_MAX = 100
 # Newest articles for a guild: first look among this many newest articles (enough for a guild that
 # sees much), then per source (fast for a guild that sees little).
 NEWEST_SCAN_WINDOW = 1000
@@ -321,12 +323,12 @@ class SearchRecords(StorePart):
         return {version_id: snippet for version_id, snippet in rows}
 
     async def suggest_articles(
-        self, guild_id: int, text: str, *, limit: int = MAX_SUGGESTIONS
+        self, guild_id: int, text: str, *, limit: int = SUGGESTIONS_DEFAULT
     ) -> list[ArticleChoice]:
         """Autocomplete: the guild's articles whose title has every typed word (the last one as a
         prefix), newest stored first; nothing typed: the newest stored articles. An article id
         (`123`, `#123`) or a stored URL puts that article first."""
-        limit = min(limit, MAX_SUGGESTIONS)
+        limit = min(limit, SUGGESTIONS_MAX)
         if limit <= 0:
             return []
         typed = text.strip()
