@@ -40,7 +40,6 @@ from bot.store import DigestChannel, OutboxItem, Store
 log = logging.getLogger(__name__)
 
 
-
 class PostForbidden(Exception):
     """The bot may not post in the channel (403), or the channel is gone (404)."""
 
