@@ -1,6 +1,6 @@
 """The database tables, as SQLAlchemy Core metadata.
 
-Migrations in bot/migrations/versions create these tables; this module describes them for
+Migrations in bot/store/migrations/versions create these tables; this module describes them for
 building queries (and for `alembic revision --autogenerate`). tests/test_store.py checks the two
 agree.
 
