@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import discord
@@ -19,7 +20,7 @@ from bot.discord.interactions import (
     reply_pages,
     resolve_article,
 )
-from bot.discord.limits import AUTOCOMPLETE_CHOICES_MAX
+from bot.discord.limits import ATTACHMENT_DESCRIPTION_MAX, AUTOCOMPLETE_CHOICES_MAX
 from bot.discord.render import (
     QuoteOrigin,
     QuoteOriginView,
@@ -31,9 +32,11 @@ from bot.discord.render import (
 )
 from bot.fitting import fit
 from bot.models import Quote
+from bot.redline import render_redline
 from bot.service.reading import is_article_address
 
 SEARCH_PAGE_SIZE = 5
+REDLINE_FILENAME = "changes.png"
 SEARCH_MAX_PAGES = 20
 
 
@@ -152,8 +155,18 @@ class Reading(commands.Cog):
         pages: list[dict[str, Any]] = []
         for edit in history.edits:
             pages.extend(changes_embeds(edit.changes, headline=edit.label, url=edit.url))
+        # The newest edit as a picture too: struck-through red and green, with alt text.
+        newest = history.edits[0].changes if history.edits else brief.changes
+        picture = render_redline(newest, headline=brief.headline, alt_text_max=ATTACHMENT_DESCRIPTION_MAX)
+        files = (
+            [discord.File(io.BytesIO(picture.png), filename=REDLINE_FILENAME, description=picture.alt_text)]
+            if picture is not None
+            else []
+        )
         await reply_pages(
-            interaction, pages or changes_embeds(brief.changes, headline=brief.headline, url=brief.url)
+            interaction,
+            pages or changes_embeds(brief.changes, headline=brief.headline, url=brief.url),
+            files=files,
         )
 
     @app_commands.command(name="search", description="Search this server's stored articles")

@@ -97,6 +97,7 @@ async def reply(
     embeds: Sequence[dict[str, Any]] = (),
     ephemeral: bool = False,
     view: discord.ui.View | None = None,
+    files: Sequence[discord.File] = (),
 ) -> None:
     """Answer the interaction, whether it was deferred or not."""
     kwargs: dict[str, Any] = {
@@ -107,6 +108,8 @@ async def reply(
     }
     if view is not None:
         kwargs["view"] = view
+    if files:
+        kwargs["files"] = list(files)
     if interaction.response.is_done():
         await interaction.followup.send(**kwargs)
     else:
@@ -228,7 +231,9 @@ class EmbedPages(Pager):
         return self._embeds[page]
 
 
-async def reply_pages(interaction: discord.Interaction, pages: Sequence[dict[str, Any]]) -> None:
-    """One page at a time, with buttons when there is more than one."""
+async def reply_pages(
+    interaction: discord.Interaction, pages: Sequence[dict[str, Any]], *, files: Sequence[discord.File] = ()
+) -> None:
+    """One page at a time, with buttons when there is more than one; `files` stay as pages turn."""
     view = EmbedPages(pages, user_id=interaction.user.id) if len(pages) > 1 else None
-    await reply(interaction, embeds=list(pages[:1]), view=view)
+    await reply(interaction, embeds=list(pages[:1]), view=view, files=files)

@@ -14,6 +14,7 @@ from typing import Any, Final
 # Messages
 MESSAGE_CONTENT_MAX: Final = 2000
 MESSAGE_EMBEDS_MAX: Final = 10
+ATTACHMENT_DESCRIPTION_MAX: Final = 1024  # an attachment's alt text
 MESSAGE_NONCE_MAX: Final = 25  # a message nonce, which makes a repeated send a no-op
 
 # Embeds

@@ -21,6 +21,7 @@ import trafilatura
 from lxml import etree
 from trafilatura.settings import set_date_params
 
+from bot.errors import NewsbriefError
 from bot.models import ExtractedArticle
 
 log = logging.getLogger(__name__)
@@ -34,12 +35,8 @@ _SHORT_TEXT_CHARS: Final = 400
 _MIN_PROSE_WORDS: Final = 8
 
 
-class ExtractError(Exception):
+class ExtractError(NewsbriefError):
     """The input holds no usable article text. `reason` is fit to show a moderator."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 # ---------------------------------------------------------------------------------------------

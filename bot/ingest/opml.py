@@ -15,18 +15,15 @@ from urllib.parse import urlsplit
 
 import listparser
 
+from bot.errors import NewsbriefError
 from bot.ingest.urls import canonicalize_url, is_http_url
 
 OPML_MAX_BYTES = 1_000_000  # a subscription list is small; anything bigger is not one
 OPML_MAX_FEEDS = 200
 
 
-class OpmlError(ValueError):
+class OpmlError(NewsbriefError, ValueError):
     """A file that is not a usable OPML subscription list; `reason` says what to do."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
