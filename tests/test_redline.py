@@ -29,7 +29,7 @@ EDIT = Changes(
 )
 
 
-def colours(png: bytes) -> set[tuple[int, int, int]]:
+def colours(png: bytes) -> set[object]:
     image = Image.open(io.BytesIO(png)).convert("RGB")
     return {colour for _, colour in image.getcolors(maxcolors=1 << 20) or []}
 
