@@ -218,3 +218,4 @@ class Digest:
     more: int = 0  # items left out past the configured limit
     generated_at: datetime | None = None
     items_total: int = field(default=0)
+    mention_roles: tuple[int, ...] = ()  # roles a filter asked to ping (bot.service.filters)

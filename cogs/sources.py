@@ -20,7 +20,7 @@ from bot.discord.interactions import (
     require_moderator,
 )
 from bot.discord.limits import AUTOCOMPLETE_CHOICES_MAX, EMBED_DESCRIPTION_MAX
-from bot.discord.render import brief_embed, escape
+from bot.discord.render import brief_embed, escape, shown_rule
 from bot.fitting import fit
 from bot.ingest.opml import OPML_MAX_BYTES
 from bot.ingest.urls import is_http_url
@@ -154,6 +154,7 @@ class Sources(commands.GroupCog, group_name="source", group_description="Manage 
         lines = [
             f"**{escape(e.name)}** — {escape(e.source.location)}\n"
             f"{describe_health(e, listing.retries.get(e.source.id))}"
+            + "".join(f"\nfilter {shown_rule(rule)}" for rule in listing.filters.get(e.source.id, ()))
             for e in listing.entries
         ]
         for channel in listing.broken_channels:

@@ -41,7 +41,7 @@ from bot.store import SourceRecord
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.reading", "cogs.sources", "cogs.digests", "cogs.status")
+EXTENSIONS = ("cogs.reading", "cogs.sources", "cogs.digests", "cogs.filters", "cogs.status")
 DIGEST_TICK = timedelta(seconds=30)  # how often due digests are looked for
 SHUTDOWN_GRACE = timedelta(seconds=5)  # how long a stop waits for a poll or digest run in progress
 # The longest rate-limit wait discord.py sits out; a longer one raises RateLimited instead, so one
@@ -82,6 +82,16 @@ def posting_errors(*, forbidden: str, not_found: str) -> Iterator[None]:
         raise
 
 
+def _allowed_mentions(payload: dict[str, Any]) -> discord.AllowedMentions:
+    """Nobody, except the roles the payload names (a filter's mention, bot.service.filters)."""
+    roles = (payload.get("allowed_mentions") or {}).get("roles") or []
+    if not roles:
+        return discord.AllowedMentions.none()
+    return discord.AllowedMentions(
+        everyone=False, users=False, replied_user=False, roles=[discord.Object(int(role)) for role in roles]
+    )
+
+
 class DiscordPoster:
     """Posts digest messages with discord.py; the digest service's `Poster`."""
 
@@ -110,7 +120,7 @@ class DiscordPoster:
             message = await channel.send(
                 content=payload.get("content") or None,
                 embeds=embeds,
-                allowed_mentions=discord.AllowedMentions.none(),
+                allowed_mentions=_allowed_mentions(payload),
                 nonce=nonce,
             )
         return message.id

@@ -26,16 +26,18 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.discord.limits import MESSAGE_CONTENT_MAX, MESSAGE_NONCE_MAX
 from bot.discord.render import DigestMessage, digest_messages
 from bot.fitting import fit
+from bot.models import Brief
 from bot.service.digests import build_digest
+from bot.service.filters import FilterItem, apply_filters
 from bot.service.schedule import ScheduleError, due_once, parse_schedule
-from bot.store import DigestChannel, OutboxItem, Store
+from bot.store import ArticleRecord, DigestChannel, OutboxItem, Store, VersionRecord
 
 log = logging.getLogger(__name__)
 
@@ -121,12 +123,30 @@ class DigestService:
             channel_id=channel.channel_id,
         )
         rows = sorted(rows, key=lambda row: row[2].id, reverse=True)
+        # Past what the filters leave out too: a left-out article is not listed in a later digest.
         cursor = max((version.id for _, _, version in rows), default=channel.cursor_version_id)
+        rows, roles = await self._filtered(channel, rows)
         digest = build_digest(
             [(article, brief) for article, brief, _ in rows], max_items=limit, now=self.clock()
         )
+        digest = replace(digest, mention_roles=tuple(sorted(roles)))
         messages = digest_messages(digest, summary_sentences=self.summary_sentences) if rows else []
         return PreparedDigest(tuple(messages), cursor, digest.items_total)
+
+    async def _filtered(
+        self, channel: DigestChannel, rows: list[tuple[ArticleRecord, Brief, VersionRecord]]
+    ) -> tuple[list[tuple[ArticleRecord, Brief, VersionRecord]], frozenset[int]]:
+        """The rows the channel's filters list, and the roles their include rules ping."""
+        rules = await self.store.digest_filters(channel.guild_id, channel.channel_id)
+        if not rules or not rows:
+            return rows, frozenset()
+        sources = await self.store.sources_of(channel.guild_id, (article.id for article, _, _ in rows))
+        items = [
+            FilterItem(brief, version.text, frozenset(sources.get(article.id, ())))
+            for article, brief, version in rows
+        ]
+        listed, roles = apply_filters(items, rules, channel_id=channel.channel_id)
+        return [row for row, keep in zip(rows, listed, strict=True) if keep], roles
 
     async def compose(self, channel: DigestChannel, *, scheduled: bool) -> int:
         """Render the channel's digest into the outbox and advance its cursor; the message count."""

@@ -16,13 +16,14 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import discord
 
 from bot.discord.limits import (
+    ALLOWED_MENTIONS_IDS_MAX,
     EMBED_AUTHOR_NAME_MAX,
     EMBED_DESCRIPTION_MAX,
     EMBED_FIELD_NAME_MAX,
@@ -39,7 +40,8 @@ from bot.fitting import MARKER, cut_point, fit
 from bot.ingest.urls import is_http_url
 from bot.models import Brief, Change, ChangeBasis, ChangeKind, Changes, Digest, Quote, WordOp
 from bot.render import change_label, describe_changes, format_time
-from bot.store import SNIPPET_END, SNIPPET_START
+from bot.service.filters import describe_rule
+from bot.store import SNIPPET_END, SNIPPET_START, FilterRule
 
 Embed = dict[str, Any]
 
@@ -593,10 +595,14 @@ class DigestMessage:
     content: str
     embeds: tuple[Embed, ...]
     key: str
+    mention_roles: tuple[int, ...] = ()  # the only pings: roles a filter asked for, in `content`
 
     def payload(self) -> dict[str, Any]:
         """The message body for Discord's create-message endpoint."""
-        body: dict[str, Any] = {"allowed_mentions": no_mentions()}
+        mentions = no_mentions()
+        if self.mention_roles:
+            mentions["roles"] = [str(role) for role in self.mention_roles]
+        body: dict[str, Any] = {"allowed_mentions": mentions}
         if self.content:
             body["content"] = self.content
         if self.embeds:
@@ -754,5 +760,16 @@ def digest_messages(digest: Digest, *, summary_sentences: int = 2) -> list[Diges
     for number, (embeds, identities) in enumerate(builder.messages):
         key_parts = identities or ["more", str(digest.more), *every_identity]
         content = header if number == 0 else ""
-        messages.append(DigestMessage(content, tuple(embeds), _message_key(key_parts)))
+        roles: tuple[int, ...] = ()
+        if number == 0 and digest.mention_roles:
+            # Role mentions go in the text, the only part of a message that pings; only these
+            # roles are allowed to, so article text (in embeds anyway) still pings nobody.
+            roles = digest.mention_roles[:ALLOWED_MENTIONS_IDS_MAX]
+            content = " ".join(f"<@&{role}>" for role in roles) + "\n" + content
+        messages.append(DigestMessage(content, tuple(embeds), _message_key(key_parts), roles))
     return messages
+
+
+def shown_rule(rule: FilterRule) -> str:
+    """A filter in a reply: its value escaped, its role a mention (which replies never ping)."""
+    return describe_rule(replace(rule, value=escape(rule.value)))

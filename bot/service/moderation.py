@@ -16,15 +16,18 @@ from bot.fitting import fit
 from bot.ingest.opml import OpmlError, OpmlFeed, export_opml, parse_opml
 from bot.ingest.urls import canonicalize_url, is_http_url
 from bot.models import SourceKind, SourceSpec
+from bot.service.filters import check_rule
 from bot.service.polling import Engine, SourcePreview
 from bot.service.schedule import Schedule, ScheduleError, parse_schedule
-from bot.store import DigestChannel, GuildSource, SourceRecord, Store
+from bot.store import DigestChannel, FilterKind, FilterRule, GuildSource, SourceRecord, Store
 from bot.store.backfill import Backfill, BackfillError, parse_backfill
 from bot.store.retries import RetrySummary
 
 __all__ = [
     "AddedSource",
     "DigestChannel",
+    "FilterKind",
+    "FilterRule",
     "GuildSource",
     "GuildStatus",
     "ImportReport",
@@ -90,6 +93,7 @@ class SourceList:
     entries: list[GuildSource]
     retries: dict[int, RetrySummary]
     broken_channels: list[DigestChannel]
+    filters: dict[int, list[FilterRule]]  # by source id
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,12 +195,17 @@ class Moderation:
 
     async def remove_source(self, guild_id: int, source_id: int) -> None:
         await self._store.unsubscribe(guild_id, source_id)
+        await self._store.remove_source_filters(guild_id, source_id)
 
     async def source_list(self, guild_id: int) -> SourceList:
         entries = await self._store.guild_sources(guild_id)
         retries = await self._store.retry_summaries()
         channels = await self._store.digest_channels(guild_id)
-        return SourceList(entries, retries, [c for c in channels if c.status != "ok"])
+        by_source: dict[int, list[FilterRule]] = {}
+        for rule in await self._store.guild_filters(guild_id):
+            if rule.source_id is not None:
+                by_source.setdefault(rule.source_id, []).append(rule)
+        return SourceList(entries, retries, [c for c in channels if c.status != "ok"], by_source)
 
     async def pause_source(self, guild_id: int, source_id: int, *, by: str) -> None:
         # This server's subscription only: other servers following the source are not affected.
@@ -276,6 +285,50 @@ class Moderation:
 
     async def set_publish_digests(self, guild_id: int, enabled: bool) -> None:
         await self._store.set_publish_digests(guild_id, enabled)
+
+    # --- filters ---------------------------------------------------------------------------
+
+    async def add_filter(
+        self,
+        guild_id: int,
+        *,
+        kind: FilterKind,
+        value: str,
+        exclude: bool,
+        channel_id: int | None,
+        source: str | None,
+        mention_role_id: int | None,
+        created_by: int,
+    ) -> FilterRule:
+        """A rule on one digest channel or on one source the guild follows (see bot.service.filters)."""
+        if (channel_id is None) == (source is None):
+            raise ModerationError("Give the filter a `channel` (a digest channel) or a `source`, not both.")
+        if exclude and mention_role_id is not None:
+            raise ModerationError("An exclude filter pings nobody: give `mention` to an include filter.")
+        checked = check_rule(kind, value)
+        source_id = None
+        if source is not None:
+            source_id = (await self.find_source(guild_id, source)).source.id
+        elif channel_id is not None:
+            await self.digest_channel(guild_id, channel_id)
+        return await self._store.add_filter(
+            guild_id,
+            kind=kind,
+            value=checked,
+            exclude=exclude,
+            at=self._clock(),
+            channel_id=channel_id,
+            source_id=source_id,
+            mention_role_id=mention_role_id,
+            created_by=created_by,
+        )
+
+    async def filters(self, guild_id: int) -> list[FilterRule]:
+        return await self._store.guild_filters(guild_id)
+
+    async def remove_filter(self, guild_id: int, filter_id: int) -> None:
+        if not await self._store.remove_filter(guild_id, filter_id):
+            raise ModerationError(f"This server has no filter #{filter_id}. See `/filter list`.")
 
     # --- the guild's settings and status -----------------------------------------------------
 

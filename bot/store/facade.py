@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bot.store.articles import ArticleRecords
 from bot.store.database import create_store_engine, current_revision, upgrade_to_head
 from bot.store.digests import DigestRecords
+from bot.store.filters import FilterRecords
 from bot.store.guilds import GuildRecords
 from bot.store.notices import NoticeRecords
 from bot.store.part import BriefCodec
@@ -60,6 +61,7 @@ class Store(
     GuildRecords,
     QuoteRecords,
     DigestRecords,
+    FilterRecords,
     NoticeRecords,
     RetryRecords,
 ):

@@ -244,3 +244,29 @@ class SavedVersion(tuple[ArticleRecord, VersionRecord]):
         saved = super().__new__(cls, (article, version))
         saved.new_version = new_version
         return saved
+
+
+class FilterKind(enum.StrEnum):
+    KEYWORD = "keyword"  # words, as a phrase, in the headline or the text
+    SPEAKER = "speaker"  # someone quoted ("quotes by X")
+    REGEX = "regex"  # an RE2 pattern on the headline and the text
+    CHANGE = "change"  # an edit of this kind: headline, number, quote or sentence
+
+
+@dataclass(frozen=True, slots=True)
+class FilterRule:
+    """A moderator's rule on what a digest lists (bot.service.filters says how rules combine)."""
+
+    id: int
+    guild_id: int
+    channel_id: int | None  # on this digest channel, or
+    source_id: int | None  # on this source, for this guild
+    kind: FilterKind
+    value: str
+    exclude: bool
+    mention_role_id: int | None
+    created_at: datetime
+
+
+def filter_record(row: RowMapping) -> FilterRule:
+    return record_from_row(FilterRule, row, kind=FilterKind(row["kind"]), exclude=bool(row["exclude"]))

@@ -379,3 +379,24 @@ entry_retries = Table(
     Column("last_failed_at", UtcDateTime, nullable=False),
     UniqueConstraint("source_id", "entry_key"),
 )
+
+# --- filters (0007, bot.service.filters) ------------------------------------------------------------
+# A moderator's rule on what a digest lists: on one digest channel, or on one source the guild
+# follows (exactly one of channel_id / source_id is set). `kind`: keyword, speaker, regex or change;
+# `exclude` drops what matches, otherwise only what matches is kept. `mention_role_id`: a role the
+# digest pings when an include rule matches.
+filters = Table(
+    "filters",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("guild_id", BigInteger, nullable=False),
+    Column("channel_id", BigInteger),
+    Column("source_id", Integer, ForeignKey("sources.id", ondelete="CASCADE")),
+    Column("kind", Text, nullable=False),
+    Column("value", Text, nullable=False),
+    Column("exclude", Boolean, nullable=False, server_default=false()),
+    Column("mention_role_id", BigInteger),
+    Column("created_by", BigInteger),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_filters_guild_id", "guild_id"),
+)
