@@ -511,3 +511,31 @@ def test_speaker_keys_keep_two_people_of_one_surname_apart() -> None:
     ben, ann = speaker_keys("Ben Cole"), speaker_keys("Ann Cole")
     assert ben[0] != ann[0]  # /quote speaker:"Ben Cole" does not list Ann Cole's quotes
     assert ben[1] == ann[1] == "cole"  # /quote speaker:Cole lists both
+
+
+def test_a_quote_ending_in_an_abbreviation_before_its_comma_is_attributed_after() -> None:
+    text = "“The fleet is the largest in the U.S.,” Ida Brun said."
+    assert only(extract_quotes(text)).speaker == "Ida Brun"
+
+
+def test_a_long_one_sentence_attribution_still_carries_to_the_next_paragraph() -> None:
+    text = (
+        "“The bridge opens in May,” Omar Falk said during a tour of the site on the St. Clair "
+        "riverbank, ahead of the council's vote on the budget.\n\n"
+        "“The tolls will pay for the upkeep.”"
+    )
+    quotes = by_text(extract_quotes(text))
+    assert quotes["The tolls will pay for the upkeep"].speaker == "Omar Falk"
+
+
+def test_three_apostrophes_close_a_nested_quote_and_the_quote_around_it() -> None:
+    text = "''The clerk told me, 'Come back on Monday,''' Vera Holm recalled. ''So I did.''"
+    quotes = by_text(extract_quotes(text))
+    assert quotes["The clerk told me, 'Come back on Monday,'"].speaker == "Vera Holm"
+    assert quotes["So I did"].speaker == "Vera Holm"
+
+
+def test_a_straight_closing_mark_after_a_space_still_closes_the_quote() -> None:
+    text = '"We will appeal the ruling, " Carl Ostby said.'
+    quote = only(extract_quotes(text))
+    assert (quote.text, quote.speaker) == ("We will appeal the ruling", "Carl Ostby")

@@ -131,8 +131,12 @@ def _find_speaker(
         or _ACCORDING_TO.search(text, sentence_low, sentence_high)
     )
     # A quote that ends its sentence ("… on the ballot.") is not attributed by what follows.
+    # The comma trimmed off before the closing mark says the sentence goes on ("… the U.S.," Lee said).
+    comma_before_mark = "," in text[quote.pieces[-1][1] : quote.close_end]
     ends_sentence = (
-        words[-1:] == "." and not text[quote.close_end : quote.close_end + 2].strip()[:1].islower()
+        words[-1:] == "."
+        and not comma_before_mark
+        and not text[quote.close_end : quote.close_end + 2].strip()[:1].islower()
     )
     if not ends_sentence:
         after = _attribution_after(text, quote, sentence_high)
@@ -375,6 +379,18 @@ _ATTRIBUTION_TAIL = 80
 _SENTENCE_INSIDE = re.compile(r"[.!?]\s+\S")
 
 
+def _is_attribution_tail(text: str, rest: str, previous: _Found, paragraph: _Paragraph) -> bool:
+    """What follows a quote up to its paragraph's end is only its attribution: one sentence, short
+    or holding the speaker's name (`"A," Lee said during a visit to …, ahead of …`)."""
+    if len(rest) <= _ATTRIBUTION_TAIL:
+        return not _SENTENCE_INSIDE.search(rest)
+    speaker = previous.speaker
+    if speaker is None or not previous.raw.close_end <= speaker.at < paragraph.end:
+        return False
+    # One sentence: its end (abbreviations like "St." told apart) is the paragraph's end.
+    return not text[_sentence_end(text, previous.raw.close_end, paragraph.end) : paragraph.end].strip()
+
+
 def _inherit_speakers(text: str, found: list[_Found], paragraphs: Sequence[_Paragraph]) -> None:
     """A quote with no attribution continues the quote before it, in its paragraph or just above.
 
@@ -403,7 +419,7 @@ def _inherit_speakers(text: str, found: list[_Found], paragraphs: Sequence[_Para
         rest = text[previous.raw.close_end : previous_paragraph.end].strip()
         follows_quote_paragraph = (
             item.raw.first_paragraph == previous.raw.last_paragraph + 1
-            and (not rest or (len(rest) <= _ATTRIBUTION_TAIL and not _SENTENCE_INSIDE.search(rest)))
+            and (not rest or _is_attribution_tail(text, rest, previous, previous_paragraph))
             and item.raw.open_at == paragraph.start
         )
         if follows_quote_paragraph and previous.kind is QuoteKind.STATEMENT:
