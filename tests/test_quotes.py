@@ -94,6 +94,10 @@ def test_attribution_patterns(sentence: str, speaker: str) -> None:
         "insisted",
         "explained",
         "noted",
+        "charged",
+        "contended",
+        "interjected",
+        "remembered",
     ],
 )
 def test_speech_verbs_beyond_said(verb: str) -> None:
@@ -539,3 +543,16 @@ def test_a_straight_closing_mark_after_a_space_still_closes_the_quote() -> None:
     text = '"We will appeal the ruling, " Carl Ostby said.'
     quote = only(extract_quotes(text))
     assert (quote.text, quote.speaker) == ("We will appeal the ruling", "Carl Ostby")
+
+
+def test_a_name_after_a_preposition_in_an_appositive_is_not_the_speaker() -> None:
+    text = "“The permit was late,” Lena Wirth, legal director for the Brook Fund of Ohio, said on Monday."
+    assert only(extract_quotes(text)).speaker == "Lena Wirth"
+
+
+def test_a_long_appositive_between_the_name_and_its_verb() -> None:
+    text = (
+        "“Wages are rising at last,” the economist Piet Moller, a former adviser to the central "
+        "bank and the author of two books on trade, wrote on his blog."
+    )
+    assert only(extract_quotes(text)).speaker == "Piet Moller"

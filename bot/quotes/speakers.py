@@ -31,7 +31,13 @@ _VERB_FORMS = _word_list(
     "exclaimed recounted reported reports wrote says mused muses questioned beamed boomed exhorted "
     "scoffed laughed sighed chided snapped retorted pleaded lamented laments bragged boasted "
     "marveled marvelled gushed thundered fumed lectured shot explains elaborated pressed assured "
-    "conceded reiterated reiterates barked answered answers surmised mocks"
+    "conceded reiterated reiterates barked answered answers surmised mocks "
+    # More of the common reporting verbs (as in published speech-verb lexicons).
+    "charged charges contended contends maintained maintains asserted asserts alleged alleges "
+    "affirmed commented comments disclosed hinted implored informed mentioned objected opined "
+    "proclaimed reasoned reminded revealed speculated whispered cried groaned grumbled murmured "
+    "muttered protested ranted roared screamed scolded sneered wailed blasted slammed interjected "
+    "remembered recollected cracked texted emailed advised explained declared"
 )
 _VERB_FORMS += ["pointed out", "points out"]  # two words: "pointed" alone says nothing
 _PARTICIPLES = _word_list(
@@ -216,6 +222,28 @@ def _without_affiliation(tokens: list[str]) -> list[str]:
     return tokens
 
 
+_GOVERNING_PREPOSITIONS = frozenset({"for", "of", "at", "with", "in", "from", "to", "by", "on"})
+
+
+def _described_name(tokens: Sequence[str]) -> tuple[str, str | None] | None:
+    """ "the economist Ann Lee" -> Ann Lee: a description, then the name it introduces. Not "a New
+    Hampshire Democrat" (no lower-case word says what the person is) nor "an aide to Ann Lee"."""
+    run_start = len(tokens)
+    while run_start > 1 and _is_capitalized(tokens[run_start - 1]):
+        run_start -= 1
+    if run_start == len(tokens) or run_start < 2:
+        return None
+    before = tokens[run_start - 1]
+    if not before.isalpha() or not before.islower() or before in _GOVERNING_PREPOSITIONS:
+        return None
+    if before in _NOT_NAME_WORDS or _looks_like_verb(before):
+        return None
+    named = _name_from_run(tokens[run_start:])
+    if named is None or _is_organization_name(named[0].split()):
+        return None
+    return named
+
+
 def _parse_speaker(phrase: str, at: int) -> _Speaker | None:
     """A speaker from the noun phrase of an attribution, or None when it is not one."""
     phrase = _PARENTHETICAL.sub("", phrase).strip(' ,;:—–"“”')
@@ -249,6 +277,9 @@ def _parse_speaker(phrase: str, at: int) -> _Speaker | None:
             # organisation named by its proper name is a named source.
             return _Speaker(_SpeakerForm.NAME, " ".join(["The", *tokens[1:]]), at)
     if _title_key(tokens[0]) in _DETERMINERS:
+        described = _described_name(tokens)
+        if described is not None:
+            return _Speaker(_SpeakerForm.NAME, described[0], at, described[1])
         # The word after the determiner may be an -ing adjective ("a leading advocate").
         verbs = [_looks_like_verb(t) and (i > 1 or t.lower() in _VERBISH) for i, t in enumerate(tokens)]
         if len(tokens) <= 7 and all(t[:1].isalnum() and not verbs[i] for i, t in enumerate(tokens) if i):
@@ -272,6 +303,12 @@ def _parse_speaker(phrase: str, at: int) -> _Speaker | None:
     glued = len(run) > 2 and any(_title_key(t) in _ORGANIZATION_WORDS for t in run[1:-1])
     if not glued and (len(lead) > 4 or any(not t.isalpha() or _looks_like_verb(t) for t in lead)):
         return None
+    while lead and _title_key(lead[-1]) in _DETERMINERS:
+        lead = lead[:-1]
+    if not glued and lead and lead[-1] in _GOVERNING_PREPOSITIONS:
+        # "legal director for the Brook Fund": the name is the preposition's object, and the
+        # phrase describes someone named elsewhere (the appositive's head).
+        return _Speaker(_SpeakerForm.NOUN, " ".join(tokens), at)
     named = _name_from_run(run)
     if named is None:
         # Only titles ("Retired General", "the President") name a role; other words name nobody.
@@ -390,6 +427,13 @@ def _leading_subject(text: str, low: int, high: int) -> _Speaker | None:
     return None
 
 
+# `"…," Ann Lee, a former adviser to the mayor and the author of two books, wrote`: after the
+# quote a name, then a long appositive set off by commas, then the verb.
+_NAME_THEN_APPOSITIVE = re.compile(
+    rf"[\s,]*(?:[a-z]+\s+){{0,3}}{_NAME_RUN.pattern}\s*,[^,;:]+(?:,[^,;:]+){{0,3}},\s*$"
+)
+
+
 def _attribution_after(text: str, quote: _RawQuote, end: int) -> _Speaker | None:
     """`"…," said X` / `"…," X said` / `"…," according to X`, right after the closing mark."""
     start = quote.close_end
@@ -399,7 +443,9 @@ def _attribution_after(text: str, quote: _RawQuote, end: int) -> _Speaker | None
         offset = start + len(head) - len(head.lstrip(" ,")) + according.end()
         return _speaker_after_verb(text, offset, end)
     verb = _SPEECH_AFTER.search(text, start, end)
-    if verb is None or verb.start() - start > 90:
+    if verb is None:
+        return None
+    if verb.start() - start > 90 and not _NAME_THEN_APPOSITIVE.match(text[start : verb.start()]):
         return None
     if not text[start : verb.start()].strip(" ,"):
         return _speaker_after_verb(text, verb.end(), end)
