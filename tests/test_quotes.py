@@ -556,3 +556,22 @@ def test_a_long_appositive_between_the_name_and_its_verb() -> None:
         "bank and the author of two books on trade, wrote on his blog."
     )
     assert only(extract_quotes(text)).speaker == "Piet Moller"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Asked on Monday whether the mayor would resign, Greta Sund smiled and said, “Not today.”",
+        "Greta Sund waved at the crowd, then leaned in and shouted: “Not today.”",
+    ],
+)
+def test_a_speech_verb_coordinated_with_another_verb_takes_its_subject(sentence: str) -> None:
+    assert only(extract_quotes(sentence)).speaker == "Greta Sund"
+
+
+def test_a_quantifier_before_a_capitalized_word_does_not_make_a_person() -> None:
+    text = (
+        "“The count was fair,” said Hugo Lind, a poll watcher. Green voters agreed.\n\n"
+        "Now, he added, “We wait.”\n\nSeveral Green officials said they expect a recount."
+    )
+    assert by_text(extract_quotes(text))["We wait"].speaker == "Hugo Lind"

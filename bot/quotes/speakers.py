@@ -93,7 +93,8 @@ _NOT_NAME_WORDS = word_set(
     "we i his her their its our my your you there here what why how who where yet still even also "
     "however meanwhile although though because since until before during with without from by to "
     "following according despite amid among against across under over through "
-    "of not no some many most all both each every one two editor’s editor's mrs. mr. ms. "
+    "of not no some many most all both each every one two three four five several few another other "
+    "such editor’s editor's mrs. mr. ms. "
     "see read watch click follow like share photo video related update back"
 )
 _ORGANIZATION_WORDS = word_set(
@@ -465,6 +466,27 @@ def _attribution_after(text: str, quote: _RawQuote, end: int) -> _Speaker | None
     return _speaker_before_verb(text, start, verb.start())
 
 
+_COORDINATED_VERB = re.compile(r"\band\s+(?:then\s+|later\s+|finally\s+)?$|,\s+then\s+$")
+# A clause's subject: a name or a pronoun where a clause begins (the sentence's start, a comma, a
+# conjunction), then a lower-case word (its verb, or an adverb before it).
+_CLAUSE_SUBJECT = re.compile(
+    rf"(?:^|[,;]\s*|\b(?:and|but|when|as|while|after|before|so|then)\s+)"
+    rf"(?P<subject>{_NAME_RUN.pattern}|[Hh]e|[Ss]he|[Tt]hey)\s+(?P<next>[a-z]+)\b"
+)
+
+
+def _subject_of_coordinated_verb(text: str, low: int, high: int) -> _Speaker | None:
+    """ "Lee smiled and said", "Lee leaned in, then said": the subject of the first verb."""
+    subject = None
+    for match in _CLAUSE_SUBJECT.finditer(text, low, high):
+        if match.group("next") in _GOVERNING_PREPOSITIONS or match.group("next") in ("and", "or"):
+            continue
+        speaker = _parse_speaker(match.group("subject"), match.start("subject"))
+        if speaker is not None and speaker.form is not _SpeakerForm.NOUN:
+            subject = speaker
+    return subject
+
+
 def _attribution_before(text: str, sentence_low: int, open_at: int) -> _Speaker | None:
     """`X said, "…"` / `X told Y: "…"` / `According to X, "…"` / `He called it "…"`."""
     verbs = list(_SPEECH_BEFORE.finditer(text, sentence_low, open_at))
@@ -472,7 +494,10 @@ def _attribution_before(text: str, sentence_low: int, open_at: int) -> _Speaker 
     if according and (not verbs or according[-1].start() > verbs[-1].start()):
         return _speaker_after_verb(text, according[-1].end(), open_at)
     for verb in reversed(verbs):
-        if verb.group() in _PARTICIPLE_SET:
+        coordinated = _COORDINATED_VERB.search(text, max(sentence_low, verb.start() - 20), verb.start())
+        if coordinated:
+            subject = _subject_of_coordinated_verb(text, sentence_low, coordinated.start())
+        elif verb.group() in _PARTICIPLE_SET:
             subject = _leading_subject(text, sentence_low, verb.start())
         else:
             subject = _speaker_before_verb(text, sentence_low, verb.start())
