@@ -575,3 +575,21 @@ def test_a_quantifier_before_a_capitalized_word_does_not_make_a_person() -> None
         "Now, he added, “We wait.”\n\nSeveral Green officials said they expect a recount."
     )
     assert by_text(extract_quotes(text))["We wait"].speaker == "Hugo Lind"
+
+
+def test_said_then_adding_keeps_the_subject_of_said() -> None:
+    text = "Otto Brandt left before the vote ended, Mia Kranz said, adding, “He was not a member.”"
+    assert only(extract_quotes(text)).speaker == "Mia Kranz"
+
+
+def test_a_scare_quote_before_the_verb_does_not_hide_the_subject() -> None:
+    text = "Nils Aho mocked the “experts,” saying, “They never ran a farm.”"
+    assert by_text(extract_quotes(text))["They never ran a farm"].speaker == "Nils Aho"
+
+
+def test_an_attribution_ending_the_sentence_after_the_writers_words() -> None:
+    text = (
+        "“We are shocked and saddened” by the closure of the old paper mill on the river that "
+        "employed most of the valley for a century, Rosa Dahl said."
+    )
+    assert only(extract_quotes(text)).speaker == "Rosa Dahl"

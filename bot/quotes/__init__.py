@@ -40,6 +40,7 @@ from bot.quotes.speakers import (
     _SPEECH_BEFORE,
     _attribution_after,
     _attribution_before,
+    _attribution_ending_sentence,
     _parse_speaker,
     _Speaker,
     _SpeakerForm,
@@ -120,7 +121,7 @@ def _merge_interrupted(text: str, found: list[_Found]) -> list[_Found]:
 
 
 def _find_speaker(
-    text: str, quote: _RawQuote, words: str, low: int, high: int
+    text: str, quote: _RawQuote, words: str, low: int, high: int, paragraph_start: int
 ) -> tuple[_Speaker | None, bool]:
     """The quote's speaker, and whether its sentence has a speech verb at all."""
     sentence_low = _sentence_start(text, low, quote.open_at)
@@ -142,7 +143,16 @@ def _find_speaker(
         after = _attribution_after(text, quote, sentence_high)
         if after is not None:
             return after, has_verb
-    before = _attribution_before(text, sentence_low, quote.open_at)
+    before = _attribution_before(
+        text,
+        sentence_low,
+        quote.open_at,
+        # A sentence's worth back: reading from the paragraph's start made a page without
+        # paragraph breaks cost its length for every quote.
+        _sentence_start(text, max(paragraph_start, quote.open_at - _CONTEXT), quote.open_at),
+    )
+    if before is None and not ends_sentence:
+        before = _attribution_ending_sentence(text, quote.close_end, sentence_high)
     if before is None:
         before = _headline_speaker(text, sentence_low, quote.open_at)
     return before, has_verb
@@ -282,7 +292,7 @@ def extract_quotes(
             low = raw_quotes[index - 1].close_end
         if index + 1 < len(raw_quotes) and quote.close_end <= raw_quotes[index + 1].open_at < high:
             high = raw_quotes[index + 1].open_at
-        speaker, has_verb = _find_speaker(text, quote, words, low, high)
+        speaker, has_verb = _find_speaker(text, quote, words, low, high, first.start)
         found.append(_Found(quote, words, _kind(text, quote, words, first), speaker, has_verb))
     found = _merge_interrupted(text, found)
     _attribute_from_neighbours(text, found, paragraphs)

@@ -435,6 +435,22 @@ _NAME_THEN_APPOSITIVE = re.compile(
 )
 
 
+# `"…" by the vote, and more, Lee said.`: the writer's words run on from the quote and the
+# sentence ends with its attribution.
+_ATTRIBUTION_ENDING_SENTENCE = re.compile(
+    rf",\s+(?P<subject>{_NAME_RUN.pattern}|[Hh]e|[Ss]he)\s+(?:{'|'.join(sorted(set(_VERB_FORMS)))})\b"
+    r"[^,;:\"“”]{0,40}[.!?]?\s*$"
+)
+
+
+def _attribution_ending_sentence(text: str, start: int, end: int) -> _Speaker | None:
+    match = _ATTRIBUTION_ENDING_SENTENCE.search(text, start, end)
+    if match is None:
+        return None
+    speaker = _parse_speaker(match.group("subject"), match.start("subject"))
+    return speaker if speaker is not None and speaker.form is not _SpeakerForm.NOUN else None
+
+
 def _attribution_after(text: str, quote: _RawQuote, end: int) -> _Speaker | None:
     """`"…," said X` / `"…," X said` / `"…," according to X`, right after the closing mark."""
     start = quote.close_end
@@ -487,18 +503,32 @@ def _subject_of_coordinated_verb(text: str, low: int, high: int) -> _Speaker | N
     return subject
 
 
-def _attribution_before(text: str, sentence_low: int, open_at: int) -> _Speaker | None:
-    """`X said, "…"` / `X told Y: "…"` / `According to X, "…"` / `He called it "…"`."""
+def _attribution_before(
+    text: str, sentence_low: int, open_at: int, subject_low: int | None = None
+) -> _Speaker | None:
+    """`X said, "…"` / `X told Y: "…"` / `According to X, "…"` / `He called it "…"`.
+
+    `subject_low` is where the sentence really starts when an earlier quote in it (a scare
+    quote) bounds `sentence_low`: a sentence's subject may stand before that quote.
+    """
+    subject_low = sentence_low if subject_low is None else subject_low
     verbs = list(_SPEECH_BEFORE.finditer(text, sentence_low, open_at))
     according = list(_ACCORDING_TO.finditer(text, sentence_low, open_at))
     if according and (not verbs or according[-1].start() > verbs[-1].start()):
         return _speaker_after_verb(text, according[-1].end(), open_at)
-    for verb in reversed(verbs):
+    for index in range(len(verbs) - 1, -1, -1):
+        verb = verbs[index]
         coordinated = _COORDINATED_VERB.search(text, max(sentence_low, verb.start() - 20), verb.start())
+        if (
+            verb.group() in _PARTICIPLE_SET
+            and index > 0
+            and not text[verbs[index - 1].end() : verb.start()].strip(" ,")
+        ):
+            continue  # "Lee said, adding": the subject is the said's
         if coordinated:
-            subject = _subject_of_coordinated_verb(text, sentence_low, coordinated.start())
+            subject = _subject_of_coordinated_verb(text, subject_low, coordinated.start())
         elif verb.group() in _PARTICIPLE_SET:
-            subject = _leading_subject(text, sentence_low, verb.start())
+            subject = _leading_subject(text, subject_low, verb.start())
         else:
             subject = _speaker_before_verb(text, sentence_low, verb.start())
         if subject is not None:
