@@ -593,3 +593,24 @@ def test_an_attribution_ending_the_sentence_after_the_writers_words() -> None:
         "employed most of the valley for a century, Rosa Dahl said."
     )
     assert only(extract_quotes(text)).speaker == "Rosa Dahl"
+
+
+def test_a_coordinated_verb_later_in_the_article_takes_its_sentences_subject() -> None:
+    text = (
+        "Ivo Marsh took the stage at nine.\n\n"
+        "He then put on a funny voice and joked, “Nobody reads the minutes anyway.”"
+    )
+    assert only(extract_quotes(text)).speaker == "Ivo Marsh"
+
+
+def test_went_on_introduces_a_quote() -> None:
+    text = "Edda Lorentz chairs the board.\n\nShe went on: “The budget is balanced.”"
+    assert only(extract_quotes(text)).speaker == "Edda Lorentz"
+
+
+def test_the_verbs_subject_in_a_subordinate_clause() -> None:
+    text = (
+        "Edda Lorentz chairs the board.\n\n"
+        "She had a fine line a while back when she said, “A budget is a promise.”"
+    )
+    assert only(extract_quotes(text)).speaker == "Edda Lorentz"

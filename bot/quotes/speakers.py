@@ -39,7 +39,7 @@ _VERB_FORMS = _word_list(
     "muttered protested ranted roared screamed scolded sneered wailed blasted slammed interjected "
     "remembered recollected cracked texted emailed advised explained declared"
 )
-_VERB_FORMS += ["pointed out", "points out"]  # two words: "pointed" alone says nothing
+_VERB_FORMS += ["pointed out", "points out", "went on", "goes on"]  # two words: "pointed" alone says nothing
 _PARTICIPLES = _word_list(
     "saying adding telling writing noting arguing warning insisting explaining asking declaring "
     "stating calling describing reporting"
@@ -379,6 +379,8 @@ def _speaker_before_verb(text: str, clause_low: int, verb_start: int) -> _Speake
                 nearest = i - 1
             continue
         speaker = _parse_speaker(phrase, clause_low + bounds[i] + (len(phrase) - len(phrase.lstrip())))
+        if speaker is None and i == nearest:
+            speaker = _subject_of_subordinate_clause(phrase, clause_low + bounds[i])
         if speaker is not None and (speaker.form is not _SpeakerForm.NOUN or i == nearest):
             if speaker.form is _SpeakerForm.NOUN and i > 0:
                 # "Sen. Ann Lee, a Democrat, said": the appositive names a role; prefer the name.
@@ -389,6 +391,18 @@ def _speaker_before_verb(text: str, clause_low: int, verb_start: int) -> _Speake
         if i == nearest and speaker is None and not _looks_like_appositive(phrase):
             return None
     return None
+
+
+_SUBORDINATOR = re.compile(r"\b(?:when|as|after|before|because|while|since|until|where|once|that)\s+")
+
+
+def _subject_of_subordinate_clause(phrase: str, at: int) -> _Speaker | None:
+    """ "She had a line for it when she said": the subject of the clause holding the verb."""
+    last = max(_SUBORDINATOR.finditer(phrase), key=lambda m: m.start(), default=None)
+    if last is None:
+        return None
+    speaker = _parse_speaker(phrase[last.end() :], at + last.end())
+    return speaker if speaker is not None and speaker.form is not _SpeakerForm.NOUN else None
 
 
 # Asides between a name and its verb: an age, a home town ("of Salem", "Ore."), a party tag, a
@@ -494,10 +508,11 @@ _CLAUSE_SUBJECT = re.compile(
 def _subject_of_coordinated_verb(text: str, low: int, high: int) -> _Speaker | None:
     """ "Lee smiled and said", "Lee leaned in, then said": the subject of the first verb."""
     subject = None
-    for match in _CLAUSE_SUBJECT.finditer(text, low, high):
+    # On a slice: "^" matches only at the start of the string searched, not at a start position.
+    for match in _CLAUSE_SUBJECT.finditer(text[low:high]):
         if match.group("next") in _GOVERNING_PREPOSITIONS or match.group("next") in ("and", "or"):
             continue
-        speaker = _parse_speaker(match.group("subject"), match.start("subject"))
+        speaker = _parse_speaker(match.group("subject"), low + match.start("subject"))
         if speaker is not None and speaker.form is not _SpeakerForm.NOUN:
             subject = speaker
     return subject
