@@ -614,3 +614,21 @@ def test_the_verbs_subject_in_a_subordinate_clause() -> None:
         "She had a fine line a while back when she said, “A budget is a promise.”"
     )
     assert only(extract_quotes(text)).speaker == "Edda Lorentz"
+
+
+def test_a_possessive_role_then_the_appositive_name() -> None:
+    text = (
+        "“We are counting every ballot,” said Lee’s deputy campaign manager, Arvo Tamm, who ran "
+        "the count four years ago."
+    )
+    assert only(extract_quotes(text)).speaker == "Arvo Tamm"
+
+
+def test_a_participial_aside_between_the_name_and_its_verb() -> None:
+    text = "Kasper Voss, playing the old king in Harbor Theatre’s Winter Show, explained: “He is tired.”"
+    assert only(extract_quotes(text)).speaker == "Kasper Voss"
+
+
+def test_a_headline_naming_the_speaker_then_the_topic() -> None:
+    text = "Lena Frost on the Harbor Plan: ‘It Will Pay for Itself.’\n\nThe council meets today."
+    assert only(extract_quotes(text)).speaker == "Lena Frost"

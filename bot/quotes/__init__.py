@@ -161,6 +161,11 @@ def _find_speaker(
 def _headline_speaker(text: str, low: int, open_at: int) -> _Speaker | None:
     """`Ann Lee: "…"`, `A lesson from Ann Lee: "…"` (headline style): a name, a colon, the quote."""
     prefix = text[low:open_at].rstrip()
+    topic = _HEADLINE_NAME_ON_TOPIC.match(prefix)
+    if topic:  # "Ann Lee on the Harbor Plan: …": who speaks comes first, then the topic
+        speaker = _parse_speaker(topic.group("name"), low + topic.start("name"))
+        if speaker is not None and speaker.form is _SpeakerForm.NAME:
+            return speaker
     match = _HEADLINE_NAME.search(prefix)
     if match is None:
         return None
@@ -178,6 +183,7 @@ _HEADLINE_NAME = re.compile(
     rf"(?:^\s*|\s(?!to\s|at\s|against\s)[a-z]+\s+|\s[-—–]\s*)(?P<name>{_NAME_RUN.pattern})"
     r"(?:\s*\([^()]*\))?:$"
 )
+_HEADLINE_NAME_ON_TOPIC = re.compile(rf"\s*(?P<name>{_NAME_RUN.pattern})\s+(?:on|On)\s+[^:]+:$")
 # A speech verb before its subject, as in "Said Lee:" or "Continued Lee:".
 _INVERTED_VERB = re.compile(
     r"(?:Said|Says|Added|Adds|Continued|Continues|Wrote|Writes|Stated|States|Explained|Noted|"

@@ -135,7 +135,13 @@ _AUXILIARIES = word_set(
 _DESCRIPTOR_THEN_NAME = re.compile(
     rf"^(?:[\w/’'.\-]+\s+){{0,5}}[a-z][\w\-]*\s+(?P<name>{_NAME_RUN.pattern})\s*$"
 )
-_APPOSITIVE_NAME = re.compile(rf"\s*(?P<name>{_NAME_RUN.pattern})\s*(?:[,.;:]|$|\s(?:who|of)\s)")
+_APPOSITIVE_NAME = re.compile(
+    rf"\s*(?:[a-z][\w\-]*\s+){{0,2}}(?P<name>{_NAME_RUN.pattern})\s*(?:[,.;:]|$|\s(?:who|of)\s)"
+)
+# A name's possessive, then what the person is to them: "Lee’s deputy campaign manager".
+_POSSESSIVE_DESCRIPTION = re.compile(
+    rf"\s*{_NAME_RUN.pattern}(?:’s|'s|’|')\s+[a-z][\w\-]*(?:\s+[a-z][\w\-]*)*\s*$"
+)
 
 
 class _SpeakerForm(enum.Enum):
@@ -346,6 +352,9 @@ def _speaker_after_verb(text: str, start: int, end: int) -> _Speaker | None:
         phrase = name.group() if name else phrase  # "said Kai Moen again" -> Kai Moen
     at = start + (len(tail) - len(tail.lstrip()))
     speaker = _parse_speaker(phrase, at)
+    if _POSSESSIVE_DESCRIPTION.match(tail_clean[: stop.start()] if stop else tail_clean):
+        # "said Lee’s campaign manager, Ann Kerr": Lee owns the role; the appositive names who.
+        speaker = _Speaker(_SpeakerForm.NOUN, phrase, at)
     if speaker is not None and speaker.form is _SpeakerForm.NOUN and stop and tail_clean[stop.start()] == ",":
         # "said the treasurer, Ben Cole": the appositive after the description names them.
         appositive = _APPOSITIVE_NAME.match(tail_clean, stop.end())
@@ -408,7 +417,7 @@ def _subject_of_subordinate_clause(phrase: str, at: int) -> _Speaker | None:
 # Asides between a name and its verb: an age, a home town ("of Salem", "Ore."), a party tag, a
 # relative clause, a party and state ("Democrat of Ohio").
 _ASIDE = re.compile(
-    r"\s*(?:\d+|(?:of|from|in|at|who|whose|which)\s.*|[A-Z][a-z]{0,4}\.(?:\s?[A-Z]\.)?|"
+    r"\s*(?:\d+|[a-z]+ing\s.*|(?:of|from|in|at|who|whose|which)\s.*|[A-Z][a-z]{0,4}\.(?:\s?[A-Z]\.)?|"
     r"[RDI]-[A-Z][\w.\-]*|(?:Democrat|Republican|Independent)\s+(?:of|from)\s.*)\s*"
 )
 
