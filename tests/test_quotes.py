@@ -632,3 +632,18 @@ def test_a_participial_aside_between_the_name_and_its_verb() -> None:
 def test_a_headline_naming_the_speaker_then_the_topic() -> None:
     text = "Lena Frost on the Harbor Plan: ‘It Will Pay for Itself.’\n\nThe council meets today."
     assert only(extract_quotes(text)).speaker == "Lena Frost"
+
+
+def test_a_sentence_about_a_person_then_a_colon_and_the_quote() -> None:
+    text = "Mayor Tilde Brask had a blunt message for the board: “Fix the pier or resign.”"
+    assert only(extract_quotes(text)).speaker == "Tilde Brask"
+
+
+def test_as_someone_put_it() -> None:
+    text = "As Jorun Vik, a historian of the valley, put it, “The river made the town.”"
+    assert only(extract_quotes(text)).speaker == "Jorun Vik"
+
+
+def test_what_someone_called_it() -> None:
+    text = "The town wants to shed what Edvin Lund called “a reputation for floods.”"
+    assert only(extract_quotes(text)).speaker == "Edvin Lund"

@@ -41,6 +41,7 @@ from bot.quotes.speakers import (
     _attribution_after,
     _attribution_before,
     _attribution_ending_sentence,
+    _leading_subject,
     _parse_speaker,
     _Speaker,
     _SpeakerForm,
@@ -143,19 +144,26 @@ def _find_speaker(
         after = _attribution_after(text, quote, sentence_high)
         if after is not None:
             return after, has_verb
-    before = _attribution_before(
-        text,
-        sentence_low,
-        quote.open_at,
-        # A sentence's worth back: reading from the paragraph's start made a page without
-        # paragraph breaks cost its length for every quote.
-        _sentence_start(text, max(paragraph_start, quote.open_at - _CONTEXT), quote.open_at),
-    )
+    # A sentence's worth back: reading from the paragraph's start made a page without paragraph
+    # breaks cost its length for every quote.
+    subject_low = _sentence_start(text, max(paragraph_start, quote.open_at - _CONTEXT), quote.open_at)
+    before = _attribution_before(text, sentence_low, quote.open_at, subject_low)
     if before is None and not ends_sentence:
         before = _attribution_ending_sentence(text, quote.close_end, sentence_high)
     if before is None:
         before = _headline_speaker(text, sentence_low, quote.open_at)
+    if before is None and text[sentence_low : quote.open_at].rstrip().endswith(":"):
+        before = _subject_before_colon(text, subject_low, quote.open_at)
     return before, has_verb
+
+
+def _subject_before_colon(text: str, low: int, open_at: int) -> _Speaker | None:
+    """`Ann Lee had a blunt message for the board: "…"`: a sentence about a person, then a colon
+    and the quote, gives the words to the sentence's subject."""
+    subject = _leading_subject(text, low, open_at)
+    if subject is None or subject.form is _SpeakerForm.NOUN:
+        return None
+    return subject
 
 
 def _headline_speaker(text: str, low: int, open_at: int) -> _Speaker | None:

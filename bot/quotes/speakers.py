@@ -39,7 +39,8 @@ _VERB_FORMS = _word_list(
     "muttered protested ranted roared screamed scolded sneered wailed blasted slammed interjected "
     "remembered recollected cracked texted emailed advised explained declared"
 )
-_VERB_FORMS += ["pointed out", "points out", "went on", "goes on"]  # two words: "pointed" alone says nothing
+# Two words: "pointed" or "put" alone says nothing.
+_VERB_FORMS += ["pointed out", "points out", "went on", "goes on", "put it", "puts it"]
 _PARTICIPLES = _word_list(
     "saying adding telling writing noting arguing warning insisting explaining asking declaring "
     "stating calling describing reporting"
@@ -402,7 +403,7 @@ def _speaker_before_verb(text: str, clause_low: int, verb_start: int) -> _Speake
     return None
 
 
-_SUBORDINATOR = re.compile(r"\b(?:when|as|after|before|because|while|since|until|where|once|that)\s+")
+_SUBORDINATOR = re.compile(r"\b(?:when|as|after|before|because|while|since|until|where|once|that|what)\s+")
 
 
 def _subject_of_subordinate_clause(phrase: str, at: int) -> _Speaker | None:
