@@ -647,3 +647,27 @@ def test_as_someone_put_it() -> None:
 def test_what_someone_called_it() -> None:
     text = "The town wants to shed what Edvin Lund called “a reputation for floods.”"
     assert only(extract_quotes(text)).speaker == "Edvin Lund"
+
+
+def test_a_paragraph_quote_after_a_fragment_attributed_after_it() -> None:
+    text = (
+        "Her neighbours call the plan “a folly,” Saga Lind said as she locked the gate.\n\n"
+        "“But it is our folly, and we will build it!”"
+    )
+    assert by_text(extract_quotes(text))["But it is our folly, and we will build it"].speaker == "Saga Lind"
+
+
+def test_the_agent_of_a_passive_speech_verb_speaks() -> None:
+    text = "Mats Ek was asked by the host, Vera Lind, “Will you run again next year?”"
+    assert only(extract_quotes(text)).speaker == "Vera Lind"
+
+
+def test_a_few_quoted_words_inside_the_attribution_do_not_end_it() -> None:
+    text = "“We will win the county,” Ole Brun, wearing a “Brun for Mayor” badge, said on Friday."
+    assert by_text(extract_quotes(text))["We will win the county"].speaker == "Ole Brun"
+
+
+def test_single_marks_quote_on_in_a_headline() -> None:
+    text = "Ada Roos: ‘Tolls’ Are ‘Not Enough to Fix the Roads.’\n\nThe council meets today."
+    quotes = by_text(extract_quotes(text))
+    assert quotes["Not Enough to Fix the Roads"].speaker == "Ada Roos"

@@ -307,6 +307,12 @@ def extract_quotes(
         if index + 1 < len(raw_quotes) and quote.close_end <= raw_quotes[index + 1].open_at < high:
             high = raw_quotes[index + 1].open_at
         speaker, has_verb = _find_speaker(text, quote, words, low, high, first.start)
+        if speaker is None and high < last.end and _is_quoted_name(text, raw_quotes[index + 1]):
+            # `"…," Ann Lee, wearing a "Vote Lee" pin, said`: a few quoted words inside the
+            # attribution do not end it.
+            following = raw_quotes[index + 2].open_at if index + 2 < len(raw_quotes) else last.end
+            wider = min(following, last.end) if following > high else last.end
+            speaker, has_verb = _find_speaker(text, quote, words, low, wider, first.start)
         found.append(_Found(quote, words, _kind(text, quote, words, first), speaker, has_verb))
     found = _merge_interrupted(text, found)
     _attribute_from_neighbours(text, found, paragraphs)
@@ -360,6 +366,14 @@ def extract_quotes(
     if resolve_speakers:
         results.sort(key=lambda pair: pair[0])
     return [found_quote for _, found_quote in results]
+
+
+# A name or a slogan quoted inside a sentence is a few words long.
+_QUOTED_NAME_WORDS = 4
+
+
+def _is_quoted_name(text: str, quote: _RawQuote) -> bool:
+    return len(_quote_text(text, quote.pieces).split()) <= _QUOTED_NAME_WORDS
 
 
 # Below this many words a repeat is a phrase two people may both use, not a pull-quote.
@@ -423,9 +437,12 @@ def _inherit_speakers(text: str, found: list[_Found], paragraphs: Sequence[_Para
     """
     for index in range(1, len(found)):
         item, previous = found[index], found[index - 1]
+        same_paragraph = previous.raw.last_paragraph == item.raw.first_paragraph
+        if item.speaker is None and item.raw.single and previous.raw.single and same_paragraph:
+            # `Lee: ‘Plans’ Are ‘Not Enough’` (headline style): single marks quote on, too.
+            item.speaker = previous.speaker
         if item.speaker is not None or item.raw.single:
             continue
-        same_paragraph = previous.raw.last_paragraph == item.raw.first_paragraph
         if same_paragraph:
             # The nearest attributed quote of the paragraph, fragments included.
             for earlier in reversed(found[:index]):
@@ -446,7 +463,9 @@ def _inherit_speakers(text: str, found: list[_Found], paragraphs: Sequence[_Para
             and (not rest or _is_attribution_tail(text, rest, previous, previous_paragraph))
             and item.raw.open_at == paragraph.start
         )
-        if follows_quote_paragraph and previous.kind is QuoteKind.STATEMENT:
+        # A fragment's attribution after it ("calling it “a farce,” Lee said") covers the paragraph.
+        attributed_after = previous.speaker.at >= previous.raw.close_end
+        if follows_quote_paragraph and (previous.kind is QuoteKind.STATEMENT or attributed_after):
             item.speaker = previous.speaker
 
 

@@ -528,6 +528,9 @@ def _subject_of_coordinated_verb(text: str, low: int, high: int) -> _Speaker | N
     return subject
 
 
+_PASSIVE_AGENT = re.compile(r"\s+by\s+")
+
+
 def _attribution_before(
     text: str, sentence_low: int, open_at: int, subject_low: int | None = None
 ) -> _Speaker | None:
@@ -550,6 +553,12 @@ def _attribution_before(
             and not text[verbs[index - 1].end() : verb.start()].strip(" ,")
         ):
             continue  # "Lee said, adding": the subject is the said's
+        passive = _PASSIVE_AGENT.match(text, verb.end(), open_at)
+        if passive and verb.group() not in _PARTICIPLE_SET:
+            # "Lee was asked by the host, Ann Kerr, “…”": the agent speaks.
+            agent = _speaker_after_verb(text, passive.end(), open_at)
+            if agent is not None and agent.form is not _SpeakerForm.PRONOUN:
+                return agent
         if coordinated:
             subject = _subject_of_coordinated_verb(text, subject_low, coordinated.start())
         elif verb.group() in _PARTICIPLE_SET:
