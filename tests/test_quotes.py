@@ -671,3 +671,8 @@ def test_single_marks_quote_on_in_a_headline() -> None:
     text = "Ada Roos: ‘Tolls’ Are ‘Not Enough to Fix the Roads.’\n\nThe council meets today."
     quotes = by_text(extract_quotes(text))
     assert quotes["Not Enough to Fix the Roads"].speaker == "Ada Roos"
+
+
+def test_a_heading_in_capitals_is_not_speech() -> None:
+    text = "THE WEEK IN POLLS - “VOTERS WANT A CHANGE.”\n\nThe race tightened this week."
+    assert extract_quotes(text) == []

@@ -257,6 +257,12 @@ def _is_name_of_a_work(text: str, item: _Found, paragraph: _Paragraph) -> bool:
     return not _is_title_case(outside)
 
 
+def _is_all_capitals(words: str) -> bool:
+    """A heading or a sign set in capitals ("POLLS SHIFT TOWARD THE CENTER"), not speech."""
+    letters = [c for c in words if c.isalpha()]
+    return len(letters) > 1 and all(c.isupper() for c in letters)
+
+
 def _is_headline(text: str, paragraph: _Paragraph) -> bool:
     return _is_title_case(text[paragraph.start : paragraph.end])
 
@@ -335,6 +341,7 @@ def extract_quotes(
             and not is_headline(item.raw.first_paragraph)
         )
         and not _is_name_of_a_work(text, item, paragraphs[item.raw.first_paragraph])
+        and not (item.speaker is None and _is_all_capitals(item.text))
     ]
     speakers = [item.speaker for item in found if item.speaker is not None]
     speaker_names = [s.words for s in speakers if s.form is _SpeakerForm.NAME]
