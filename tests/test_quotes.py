@@ -676,3 +676,11 @@ def test_single_marks_quote_on_in_a_headline() -> None:
 def test_a_heading_in_capitals_is_not_speech() -> None:
     text = "THE WEEK IN POLLS - “VOTERS WANT A CHANGE.”\n\nThe race tightened this week."
     assert extract_quotes(text) == []
+
+
+def test_a_capitalized_word_opening_a_phrase_is_not_the_subject() -> None:
+    text = (
+        "Ever since she won the primary, Senator Maj Holm has toured the state with a simple "
+        "message: “Vote early.”"
+    )
+    assert only(extract_quotes(text)).speaker == "Maj Holm"

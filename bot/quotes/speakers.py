@@ -447,9 +447,21 @@ def _leading_subject(text: str, low: int, high: int) -> _Speaker | None:
             phrase = match.group()
             speaker = _parse_speaker(phrase, start + len(phrase) - len(phrase.lstrip()))
             # "On Thursday, Lee appeared …": a day, a month or a place is no subject.
-            if speaker is not None and speaker.words.split()[-1].lower() not in _CALENDAR_WORDS:
-                return speaker
+            if speaker is None or speaker.words.split()[-1].lower() in _CALENDAR_WORDS:
+                continue
+            # "Ever since she …", "Just last week, …": a capitalized word opening a phrase
+            # is no name; a subject is followed by its verb.
+            following = _NEXT_WORD.match(text, match.end(), high)
+            if following and following.group(1) in _PHRASE_OPENERS and " " not in phrase.strip():
+                continue
+            return speaker
     return None
+
+
+_NEXT_WORD = re.compile(r"\s+([a-z]+)\b")
+_PHRASE_OPENERS = _GOVERNING_PREPOSITIONS | word_set(
+    "since when after before if because while as the a an last this next so than"
+)
 
 
 # `"…," Ann Lee, a former adviser to the mayor and the author of two books, wrote`: after the
