@@ -680,7 +680,7 @@ def test_a_heading_in_capitals_is_not_speech() -> None:
 
 def test_a_capitalized_word_opening_a_phrase_is_not_the_subject() -> None:
     text = (
-        "Ever since she won the primary, Senator Maj Holm has toured the state with a simple "
+        "Ever since she won the primary, Senator Siv Holm has toured the state with a simple "
         "message: “Vote early.”"
     )
-    assert only(extract_quotes(text)).speaker == "Maj Holm"
+    assert only(extract_quotes(text)).speaker == "Siv Holm"
