@@ -684,3 +684,8 @@ def test_a_capitalized_word_opening_a_phrase_is_not_the_subject() -> None:
         "message: “Vote early.”"
     )
     assert only(extract_quotes(text)).speaker == "Siv Holm"
+
+
+def test_a_quote_of_two_sentences_after_a_heading_is_a_statement() -> None:
+    text = "FERRY FARES GO UP “The new fares start in May. Season tickets keep their price.” [Harbor News.]"
+    assert only(extract_quotes(text)).kind is QuoteKind.STATEMENT

@@ -68,6 +68,9 @@ def _quote_text(text: str, pieces: Sequence[tuple[int, int]]) -> str:
 _CONTEXT = 300
 
 
+_SENTENCES = re.compile(r"[a-z][.!?]\s+[A-Z]")
+
+
 def _kind(text: str, quote: _RawQuote, words: str, paragraph: _Paragraph) -> QuoteKind:
     # Only the words just before the quote matter; reading back to the paragraph's start made
     # a page without paragraph breaks cost its length for every quote.
@@ -75,7 +78,9 @@ def _kind(text: str, quote: _RawQuote, words: str, paragraph: _Paragraph) -> Quo
     first_letter = next((c for c in words if c.isalnum()), "")
     if not (first_letter.isupper() or first_letter.isdigit()):
         return QuoteKind.FRAGMENT
-    if not before or before[-1] in ".!?:—–":
+    if not before or before[-1] in ".!?:—–" or _SENTENCES.search(words):
+        # Words of two sentences or more are a statement whatever stands before them (a
+        # heading in capitals, a name): a phrase in someone's sentence is one sentence at most.
         return QuoteKind.STATEMENT
     said_just_before = _SAID_JUST_BEFORE.search(before)
     if said_just_before or (before[-1] in ",;" and (len(words.split()) > 3 or words[-1:] in ".?!")):
