@@ -689,3 +689,11 @@ def test_a_capitalized_word_opening_a_phrase_is_not_the_subject() -> None:
 def test_a_quote_of_two_sentences_after_a_heading_is_a_statement() -> None:
     text = "FERRY FARES GO UP “The new fares start in May. Season tickets keep their price.” [Harbor News.]"
     assert only(extract_quotes(text)).kind is QuoteKind.STATEMENT
+
+
+def test_the_main_clause_speaks_after_a_clause_that_sets_the_scene() -> None:
+    text = (
+        "When Pia Rask suggested that the ferry be sold, Tor Vang fired back: “Then we sell the "
+        "island with it.”"
+    )
+    assert only(extract_quotes(text)).speaker == "Tor Vang"

@@ -45,6 +45,7 @@ from bot.quotes.speakers import (
     _parse_speaker,
     _Speaker,
     _SpeakerForm,
+    _subject_of_coordinated_verb,
 )
 from bot.text import word_set
 
@@ -165,7 +166,9 @@ def _find_speaker(
 def _subject_before_colon(text: str, low: int, open_at: int) -> _Speaker | None:
     """`Ann Lee had a blunt message for the board: "…"`: a sentence about a person, then a colon
     and the quote, gives the words to the sentence's subject."""
-    subject = _leading_subject(text, low, open_at)
+    # The subject of the clause before the colon: "When Lee spoke, Kerr fired back: …" is Kerr's.
+    colon = text.rindex(":", low, open_at)
+    subject = _subject_of_coordinated_verb(text, low, colon) or _leading_subject(text, low, open_at)
     if subject is None or subject.form is _SpeakerForm.NOUN:
         return None
     return subject

@@ -541,6 +541,9 @@ def _subject_of_coordinated_verb(text: str, low: int, high: int) -> _Speaker | N
 
 
 _PASSIVE_AGENT = re.compile(r"\s+by\s+")
+_OPENING_SUBORDINATOR = re.compile(
+    r"\s*(?:When|After|As|Before|While|Since|Because|If|Although|Though|Once|Until)\s"
+)
 
 
 def _attribution_before(
@@ -558,6 +561,13 @@ def _attribution_before(
         return _speaker_after_verb(text, according[-1].end(), open_at)
     for index in range(len(verbs) - 1, -1, -1):
         verb = verbs[index]
+        if _OPENING_SUBORDINATOR.match(text, sentence_low, verb.start()):
+            # "When Lee suggested a deal, Kerr fired back: …": the verb of the clause that sets
+            # the scene is not the quote's; the main clause's subject speaks.
+            comma = text.find(",", verb.end(), open_at)
+            main = _subject_of_coordinated_verb(text, comma, open_at) if comma >= 0 else None
+            if main is not None:
+                return main
         coordinated = _COORDINATED_VERB.search(text, max(sentence_low, verb.start() - 20), verb.start())
         if (
             verb.group() in _PARTICIPLE_SET
