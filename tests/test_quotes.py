@@ -697,3 +697,11 @@ def test_the_main_clause_speaks_after_a_clause_that_sets_the_scene() -> None:
         "island with it.”"
     )
     assert only(extract_quotes(text)).speaker == "Tor Vang"
+
+
+def test_a_participles_subject_inside_an_opening_clause() -> None:
+    text = (
+        "Judge Tom Berg took a short recess.\n\n"
+        "When he returned he began by saying, “The court will not send anyone to jail today.”"
+    )
+    assert only(extract_quotes(text)).speaker == "Tom Berg"

@@ -522,7 +522,8 @@ _COORDINATED_VERB = re.compile(r"\band\s+(?:then\s+|later\s+|finally\s+)?$|,\s+t
 # A clause's subject: a name or a pronoun where a clause begins (the sentence's start, a comma, a
 # conjunction), then a lower-case word (its verb, or an adverb before it).
 _CLAUSE_SUBJECT = re.compile(
-    rf"(?:^|[,;]\s*|\b(?:and|but|when|as|while|after|before|so|then)\s+)"
+    rf"(?:^|[,;]\s*|\b(?:and|but|when|When|as|As|while|While|after|After|before|Before|so|then)\s+)"
+    rf"(?!(?:When|As|While|After|Before|And|But|So|Then)\s)"
     rf"(?P<subject>{_NAME_RUN.pattern}|[Hh]e|[Ss]he|[Tt]hey)\s+(?P<next>[a-z]+)\b"
 )
 
@@ -584,7 +585,10 @@ def _attribution_before(
         if coordinated:
             subject = _subject_of_coordinated_verb(text, subject_low, coordinated.start())
         elif verb.group() in _PARTICIPLE_SET:
-            subject = _leading_subject(text, subject_low, verb.start())
+            # "Lee defended the plan, saying", "When he returned he began by saying".
+            subject = _leading_subject(text, subject_low, verb.start()) or _subject_of_coordinated_verb(
+                text, subject_low, verb.start()
+            )
         else:
             subject = _speaker_before_verb(text, sentence_low, verb.start())
         if subject is not None:
