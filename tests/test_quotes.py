@@ -705,3 +705,11 @@ def test_a_participles_subject_inside_an_opening_clause() -> None:
         "When he returned he began by saying, “The court will not send anyone to jail today.”"
     )
     assert only(extract_quotes(text)).speaker == "Tom Berg"
+
+
+def test_a_quote_paragraph_after_reported_speech_is_the_reporters_source() -> None:
+    text = (
+        "Ines Brekke said on Tuesday that the levy would hurt the harbour's small traders.\n\n"
+        "“They cannot pass the cost on to anyone.”"
+    )
+    assert only(extract_quotes(text)).speaker == "Ines Brekke"

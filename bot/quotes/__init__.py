@@ -331,6 +331,7 @@ def extract_quotes(
     found = _merge_interrupted(text, found)
     _attribute_from_neighbours(text, found, paragraphs)
     _inherit_speakers(text, found, paragraphs)
+    _attribute_from_reported_speech(text, found, paragraphs)
     headlines: dict[int, bool] = {}  # paragraph index -> is it a headline; asked once per paragraph
 
     def is_headline(index: int) -> bool:
@@ -482,6 +483,25 @@ def _inherit_speakers(text: str, found: list[_Found], paragraphs: Sequence[_Para
         attributed_after = previous.speaker.at >= previous.raw.close_end
         if follows_quote_paragraph and (previous.kind is QuoteKind.STATEMENT or attributed_after):
             item.speaker = previous.speaker
+
+
+def _attribute_from_reported_speech(text: str, found: list[_Found], paragraphs: Sequence[_Paragraph]) -> None:
+    """`Lee said the levy was unfair.` then a paragraph of quote alone: the words are Lee's, the
+    quote going on from the reported speech."""
+    quoted_paragraphs = {
+        i for item in found for i in range(item.raw.first_paragraph, item.raw.last_paragraph + 1)
+    }
+    for item in found:
+        index = item.raw.first_paragraph
+        if item.speaker is not None or item.raw.single or item.kind is not QuoteKind.STATEMENT or index == 0:
+            continue
+        if item.raw.open_at != paragraphs[index].start or index - 1 in quoted_paragraphs:
+            continue
+        before = paragraphs[index - 1]
+        last_sentence = _sentence_start(text, max(before.start, before.end - _CONTEXT), before.end)
+        speaker = _attribution_before(text, last_sentence, before.end)
+        if speaker is not None and speaker.form is not _SpeakerForm.NOUN:
+            item.speaker = speaker
 
 
 __all__ = ["ExtractionWork", "extract_quotes"]
