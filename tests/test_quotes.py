@@ -713,3 +713,8 @@ def test_a_quote_paragraph_after_reported_speech_is_the_reporters_source() -> No
         "“They cannot pass the cost on to anyone.”"
     )
     assert only(extract_quotes(text)).speaker == "Ines Brekke"
+
+
+def test_a_heading_in_capitals_after_a_quote_does_not_inherit_its_speaker() -> None:
+    text = "“The fares stay,” said Ola Nes.\n\n“WHAT THE FARES PAY FOR”\n\nThe ferry runs hourly."
+    assert [q.text for q in extract_quotes(text)] == ["The fares stay"]

@@ -271,6 +271,13 @@ def _is_all_capitals(words: str) -> bool:
     return len(letters) > 1 and all(c.isupper() for c in letters)
 
 
+def _is_whole_paragraph(text: str, item: _Found, paragraphs: Sequence[_Paragraph]) -> bool:
+    first, last = paragraphs[item.raw.first_paragraph], paragraphs[item.raw.last_paragraph]
+    return (
+        not text[first.start : item.raw.open_at].strip() and not text[item.raw.close_end : last.end].strip()
+    )
+
+
 def _is_headline(text: str, paragraph: _Paragraph) -> bool:
     return _is_title_case(text[paragraph.start : paragraph.end])
 
@@ -350,7 +357,10 @@ def extract_quotes(
             and not is_headline(item.raw.first_paragraph)
         )
         and not _is_name_of_a_work(text, item, paragraphs[item.raw.first_paragraph])
-        and not (item.speaker is None and _is_all_capitals(item.text))
+        and not (
+            _is_all_capitals(item.text)
+            and (item.speaker is None or _is_whole_paragraph(text, item, paragraphs))
+        )
     ]
     speakers = [item.speaker for item in found if item.speaker is not None]
     speaker_names = [s.words for s in speakers if s.form is _SpeakerForm.NAME]
