@@ -167,8 +167,9 @@ def _subject_before_colon(text: str, low: int, open_at: int) -> _Speaker | None:
     """`Ann Lee had a blunt message for the board: "…"`: a sentence about a person, then a colon
     and the quote, gives the words to the sentence's subject."""
     # The subject of the clause before the colon: "When Lee spoke, Kerr fired back: …" is Kerr's.
-    colon = text.rindex(":", low, open_at)
-    subject = _subject_of_coordinated_verb(text, low, colon) or _leading_subject(text, low, open_at)
+    colon = text.rfind(":", low, open_at)
+    main = _subject_of_coordinated_verb(text, low, colon) if colon > low else None
+    subject = main or _leading_subject(text, low, open_at)
     if subject is None or subject.form is _SpeakerForm.NOUN:
         return None
     return subject
@@ -332,8 +333,7 @@ def extract_quotes(
             # `"…," Ann Lee, wearing a "Vote Lee" pin, said`: a few quoted words inside the
             # attribution do not end it.
             following = raw_quotes[index + 2].open_at if index + 2 < len(raw_quotes) else last.end
-            wider = min(following, last.end) if following > high else last.end
-            speaker, has_verb = _find_speaker(text, quote, words, low, wider, first.start)
+            speaker, has_verb = _find_speaker(text, quote, words, low, min(following, last.end), first.start)
         found.append(_Found(quote, words, _kind(text, quote, words, first), speaker, has_verb))
     found = _merge_interrupted(text, found)
     _attribute_from_neighbours(text, found, paragraphs)
