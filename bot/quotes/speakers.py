@@ -37,7 +37,7 @@ _VERB_FORMS = _word_list(
     "affirmed commented comments disclosed hinted implored informed mentioned objected opined "
     "proclaimed reasoned reminded revealed speculated whispered cried groaned grumbled murmured "
     "muttered protested ranted roared screamed scolded sneered wailed blasted slammed interjected "
-    "remembered recollected cracked texted emailed advised explained declared"
+    "remembered recollected cracked texted emailed advised"
 )
 # Two words: "pointed" or "put" alone says nothing.
 _VERB_FORMS += ["pointed out", "points out", "went on", "goes on", "put it", "puts it"]
