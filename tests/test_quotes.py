@@ -718,3 +718,14 @@ def test_a_quote_paragraph_after_reported_speech_is_the_reporters_source() -> No
 def test_a_heading_in_capitals_after_a_quote_does_not_inherit_its_speaker() -> None:
     text = "“The fares stay,” said Ola Nes.\n\n“WHAT THE FARES PAY FOR”\n\nThe ferry runs hourly."
     assert [q.text for q in extract_quotes(text)] == ["The fares stay"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The marchers chanted “open the port” as they passed the town hall.",
+        "Rolf Dahl, for his part, is labeling the plan “a gift to the developers.”",
+    ],
+)
+def test_chants_and_labels_are_kept_as_quotations(sentence: str) -> None:
+    assert len(extract_quotes(sentence)) == 1

@@ -37,15 +37,17 @@ _VERB_FORMS = _word_list(
     "affirmed commented comments disclosed hinted implored informed mentioned objected opined "
     "proclaimed reasoned reminded revealed speculated whispered cried groaned grumbled murmured "
     "muttered protested ranted roared screamed scolded sneered wailed blasted slammed interjected "
-    "remembered recollected cracked texted emailed advised"
+    "remembered recollected cracked texted emailed advised chanted chants repeated repeats thanked"
 )
 # Two words: "pointed" or "put" alone says nothing.
 _VERB_FORMS += ["pointed out", "points out", "went on", "goes on", "put it", "puts it"]
 _PARTICIPLES = _word_list(
     "saying adding telling writing noting arguing warning insisting explaining asking declaring "
-    "stating calling describing reporting"
+    "stating calling describing reporting chanting tweeting repeating shouting yelling joking"
 )
-_CHARACTERIZING = _word_list("called likened described describes dubbed labeled labelled termed branded")
+_CHARACTERIZING = _word_list(
+    "called likened described describes dubbed labeled labelled labeling labelling termed branded"
+)
 # Not after a hyphen: "so-called" is no speech verb.
 # "Tweeted" is often set with a capital, as the brand is.
 _SPEECH_AFTER = re.compile(r"(?<![\w\-])(?:" + "|".join(sorted(set(_VERB_FORMS))) + r"|Tweeted|Tweets)\b")
