@@ -729,3 +729,8 @@ def test_a_heading_in_capitals_after_a_quote_does_not_inherit_its_speaker() -> N
 )
 def test_chants_and_labels_are_kept_as_quotations(sentence: str) -> None:
     assert len(extract_quotes(sentence)) == 1
+
+
+def test_an_auxiliary_alone_between_commas_and_the_verb() -> None:
+    text = "Former Mayor Alva Stig, for her part, is calling the plan “a gift to the developers.”"
+    assert only(extract_quotes(text)).speaker == "Alva Stig"

@@ -383,8 +383,8 @@ def _speaker_before_verb(text: str, clause_low: int, verb_start: int) -> _Speake
         adverb = _ADVERB.match(phrase.strip())
         if adverb:
             phrase = adverb.group(1)
-        if not phrase.strip():
-            empty = i
+        if not phrase.strip() or all(w in _VERBISH for w in phrase.split()):
+            empty = i  # nothing, or only an auxiliary: "Ann Lee, for her part, is calling it"
             continue
         if i > 0 and _is_aside(phrase):
             if i == nearest or (empty == nearest and i == nearest - 1):
