@@ -732,5 +732,5 @@ def test_chants_and_labels_are_kept_as_quotations(sentence: str) -> None:
 
 
 def test_an_auxiliary_alone_between_commas_and_the_verb() -> None:
-    text = "Former Mayor Alva Stig, for her part, is calling the plan “a gift to the developers.”"
+    text = "Former Mayor Alva Stig, for her part, has labeled the plan “a gift to the developers.”"
     assert only(extract_quotes(text)).speaker == "Alva Stig"
