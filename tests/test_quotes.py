@@ -734,3 +734,8 @@ def test_chants_and_labels_are_kept_as_quotations(sentence: str) -> None:
 def test_an_auxiliary_alone_between_commas_and_the_verb() -> None:
     text = "Former Mayor Alva Stig, for her part, has labeled the plan “a gift to the developers.”"
     assert only(extract_quotes(text)).speaker == "Alva Stig"
+
+
+def test_a_long_description_ending_in_a_title_before_the_name() -> None:
+    text = "“The port is safe,” former state harbour planning director Eva Lind wrote to the council."
+    assert only(extract_quotes(text)).speaker == "Eva Lind"

@@ -311,7 +311,9 @@ def _parse_speaker(phrase: str, at: int) -> _Speaker | None:
     # "In an interview with the Harbor Post Linus Berg said": an outlet's name ends where the
     # subject's begins, so the subject is known even after a long introduction.
     glued = len(run) > 2 and any(_title_key(t) in _ORGANIZATION_WORDS for t in run[1:-1])
-    if not glued and (len(lead) > 4 or any(not t.isalpha() or _looks_like_verb(t) for t in lead)):
+    # "former State policy planning director Ann Lee": a long description ending in a title.
+    titled = 0 < len(lead) <= 7 and _title_key(lead[-1]) in _TITLES and lead[-1].islower()
+    if not (glued or titled) and (len(lead) > 4 or any(not t.isalpha() or _looks_like_verb(t) for t in lead)):
         return None
     while lead and _title_key(lead[-1]) in _DETERMINERS:
         lead = lead[:-1]
