@@ -739,3 +739,8 @@ def test_an_auxiliary_alone_between_commas_and_the_verb() -> None:
 def test_a_long_description_ending_in_a_title_before_the_name() -> None:
     text = "“The port is safe,” former state harbour planning director Eva Lind wrote to the council."
     assert only(extract_quotes(text)).speaker == "Eva Lind"
+
+
+def test_a_hyphenated_role_before_the_name() -> None:
+    text = "“The code was never broken,” HarborSoft co-founder Nils Vik told reporters."
+    assert only(extract_quotes(text)).speaker == "Nils Vik"

@@ -313,7 +313,9 @@ def _parse_speaker(phrase: str, at: int) -> _Speaker | None:
     glued = len(run) > 2 and any(_title_key(t) in _ORGANIZATION_WORDS for t in run[1:-1])
     # "former State policy planning director Ann Lee": a long description ending in a title.
     titled = 0 < len(lead) <= 7 and _title_key(lead[-1]) in _TITLES and lead[-1].islower()
-    if not (glued or titled) and (len(lead) > 4 or any(not t.isalpha() or _looks_like_verb(t) for t in lead)):
+    # Lead words are plain words, hyphenated ones included ("co-founder").
+    plain = all(t.replace("-", "").isalpha() and not _looks_like_verb(t) for t in lead)
+    if not (glued or titled) and (len(lead) > 4 or not plain):
         return None
     while lead and _title_key(lead[-1]) in _DETERMINERS:
         lead = lead[:-1]
