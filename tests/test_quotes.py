@@ -94,6 +94,10 @@ def test_attribution_patterns(sentence: str, speaker: str) -> None:
         "insisted",
         "explained",
         "noted",
+        "charged",
+        "contended",
+        "interjected",
+        "remembered",
     ],
 )
 def test_speech_verbs_beyond_said(verb: str) -> None:
@@ -511,3 +515,232 @@ def test_speaker_keys_keep_two_people_of_one_surname_apart() -> None:
     ben, ann = speaker_keys("Ben Cole"), speaker_keys("Ann Cole")
     assert ben[0] != ann[0]  # /quote speaker:"Ben Cole" does not list Ann Cole's quotes
     assert ben[1] == ann[1] == "cole"  # /quote speaker:Cole lists both
+
+
+def test_a_quote_ending_in_an_abbreviation_before_its_comma_is_attributed_after() -> None:
+    text = "“The fleet is the largest in the U.S.,” Ida Brun said."
+    assert only(extract_quotes(text)).speaker == "Ida Brun"
+
+
+def test_a_long_one_sentence_attribution_still_carries_to_the_next_paragraph() -> None:
+    text = (
+        "“The bridge opens in May,” Omar Falk said during a tour of the site on the St. Clair "
+        "riverbank, ahead of the council's vote on the budget.\n\n"
+        "“The tolls will pay for the upkeep.”"
+    )
+    quotes = by_text(extract_quotes(text))
+    assert quotes["The tolls will pay for the upkeep"].speaker == "Omar Falk"
+
+
+def test_three_apostrophes_close_a_nested_quote_and_the_quote_around_it() -> None:
+    text = "''The clerk told me, 'Come back on Monday,''' Vera Holm recalled. ''So I did.''"
+    quotes = by_text(extract_quotes(text))
+    assert quotes["The clerk told me, 'Come back on Monday,'"].speaker == "Vera Holm"
+    assert quotes["So I did"].speaker == "Vera Holm"
+
+
+def test_a_straight_closing_mark_after_a_space_still_closes_the_quote() -> None:
+    text = '"We will appeal the ruling, " Carl Ostby said.'
+    quote = only(extract_quotes(text))
+    assert (quote.text, quote.speaker) == ("We will appeal the ruling", "Carl Ostby")
+
+
+def test_a_name_after_a_preposition_in_an_appositive_is_not_the_speaker() -> None:
+    text = "“The permit was late,” Lena Wirth, legal director for the Brook Fund of Ohio, said on Monday."
+    assert only(extract_quotes(text)).speaker == "Lena Wirth"
+
+
+def test_a_long_appositive_between_the_name_and_its_verb() -> None:
+    text = (
+        "“Wages are rising at last,” the economist Piet Moller, a former adviser to the central "
+        "bank and the author of two books on trade, wrote on his blog."
+    )
+    assert only(extract_quotes(text)).speaker == "Piet Moller"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Asked on Monday whether the mayor would resign, Greta Sund smiled and said, “Not today.”",
+        "Greta Sund waved at the crowd, then leaned in and shouted: “Not today.”",
+    ],
+)
+def test_a_speech_verb_coordinated_with_another_verb_takes_its_subject(sentence: str) -> None:
+    assert only(extract_quotes(sentence)).speaker == "Greta Sund"
+
+
+def test_a_quantifier_before_a_capitalized_word_does_not_make_a_person() -> None:
+    text = (
+        "“The count was fair,” said Hugo Lind, a poll watcher. Green voters agreed.\n\n"
+        "Now, he added, “We wait.”\n\nSeveral Green officials said they expect a recount."
+    )
+    assert by_text(extract_quotes(text))["We wait"].speaker == "Hugo Lind"
+
+
+def test_said_then_adding_keeps_the_subject_of_said() -> None:
+    text = "Otto Brandt left before the vote ended, Mia Kranz said, adding, “He was not a member.”"
+    assert only(extract_quotes(text)).speaker == "Mia Kranz"
+
+
+def test_a_scare_quote_before_the_verb_does_not_hide_the_subject() -> None:
+    text = "Nils Aho mocked the “experts,” saying, “They never ran a farm.”"
+    assert by_text(extract_quotes(text))["They never ran a farm"].speaker == "Nils Aho"
+
+
+def test_an_attribution_ending_the_sentence_after_the_writers_words() -> None:
+    text = (
+        "“We are shocked and saddened” by the closure of the old paper mill on the river that "
+        "employed most of the valley for a century, Rosa Dahl said."
+    )
+    assert only(extract_quotes(text)).speaker == "Rosa Dahl"
+
+
+def test_a_coordinated_verb_later_in_the_article_takes_its_sentences_subject() -> None:
+    text = (
+        "Ivo Marsh took the stage at nine.\n\n"
+        "He then put on a funny voice and joked, “Nobody reads the minutes anyway.”"
+    )
+    assert only(extract_quotes(text)).speaker == "Ivo Marsh"
+
+
+def test_went_on_introduces_a_quote() -> None:
+    text = "Edda Lorentz chairs the board.\n\nShe went on: “The budget is balanced.”"
+    assert only(extract_quotes(text)).speaker == "Edda Lorentz"
+
+
+def test_the_verbs_subject_in_a_subordinate_clause() -> None:
+    text = (
+        "Edda Lorentz chairs the board.\n\n"
+        "She had a fine line a while back when she said, “A budget is a promise.”"
+    )
+    assert only(extract_quotes(text)).speaker == "Edda Lorentz"
+
+
+def test_a_possessive_role_then_the_appositive_name() -> None:
+    text = (
+        "“We are counting every ballot,” said Lee’s deputy campaign manager, Arvo Tamm, who ran "
+        "the count four years ago."
+    )
+    assert only(extract_quotes(text)).speaker == "Arvo Tamm"
+
+
+def test_a_participial_aside_between_the_name_and_its_verb() -> None:
+    text = "Kasper Voss, playing the old king in Harbor Theatre’s Winter Show, explained: “He is tired.”"
+    assert only(extract_quotes(text)).speaker == "Kasper Voss"
+
+
+def test_a_headline_naming_the_speaker_then_the_topic() -> None:
+    text = "Lena Frost on the Harbor Plan: ‘It Will Pay for Itself.’\n\nThe council meets today."
+    assert only(extract_quotes(text)).speaker == "Lena Frost"
+
+
+def test_a_sentence_about_a_person_then_a_colon_and_the_quote() -> None:
+    text = "Mayor Tilde Brask had a blunt message for the board: “Fix the pier or resign.”"
+    assert only(extract_quotes(text)).speaker == "Tilde Brask"
+
+
+def test_as_someone_put_it() -> None:
+    text = "As Jorun Vik, a historian of the valley, put it, “The river made the town.”"
+    assert only(extract_quotes(text)).speaker == "Jorun Vik"
+
+
+def test_what_someone_called_it() -> None:
+    text = "The town wants to shed what Edvin Lund called “a reputation for floods.”"
+    assert only(extract_quotes(text)).speaker == "Edvin Lund"
+
+
+def test_a_paragraph_quote_after_a_fragment_attributed_after_it() -> None:
+    text = (
+        "Her neighbours call the plan “a folly,” Saga Lind said as she locked the gate.\n\n"
+        "“But it is our folly, and we will build it!”"
+    )
+    assert by_text(extract_quotes(text))["But it is our folly, and we will build it"].speaker == "Saga Lind"
+
+
+def test_the_agent_of_a_passive_speech_verb_speaks() -> None:
+    text = "Mats Ek was asked by the host, Vera Lind, “Will you run again next year?”"
+    assert only(extract_quotes(text)).speaker == "Vera Lind"
+
+
+def test_a_few_quoted_words_inside_the_attribution_do_not_end_it() -> None:
+    text = "“We will win the county,” Ole Brun, wearing a “Brun for Mayor” badge, said on Friday."
+    assert by_text(extract_quotes(text))["We will win the county"].speaker == "Ole Brun"
+
+
+def test_single_marks_quote_on_in_a_headline() -> None:
+    text = "Ada Roos: ‘Tolls’ Are ‘Not Enough to Fix the Roads.’\n\nThe council meets today."
+    quotes = by_text(extract_quotes(text))
+    assert quotes["Not Enough to Fix the Roads"].speaker == "Ada Roos"
+
+
+def test_a_heading_in_capitals_is_not_speech() -> None:
+    text = "THE WEEK IN POLLS - “VOTERS WANT A CHANGE.”\n\nThe race tightened this week."
+    assert extract_quotes(text) == []
+
+
+def test_a_capitalized_word_opening_a_phrase_is_not_the_subject() -> None:
+    text = (
+        "Ever since she won the primary, Senator Siv Holm has toured the state with a simple "
+        "message: “Vote early.”"
+    )
+    assert only(extract_quotes(text)).speaker == "Siv Holm"
+
+
+def test_a_quote_of_two_sentences_after_a_heading_is_a_statement() -> None:
+    text = "FERRY FARES GO UP “The new fares start in May. Season tickets keep their price.” [Harbor News.]"
+    assert only(extract_quotes(text)).kind is QuoteKind.STATEMENT
+
+
+def test_the_main_clause_speaks_after_a_clause_that_sets_the_scene() -> None:
+    text = (
+        "When Pia Rask suggested that the ferry be sold, Tor Vang fired back: “Then we sell the "
+        "island with it.”"
+    )
+    assert only(extract_quotes(text)).speaker == "Tor Vang"
+
+
+def test_a_participles_subject_inside_an_opening_clause() -> None:
+    text = (
+        "Judge Tom Berg took a short recess.\n\n"
+        "When he returned he began by saying, “The court will not send anyone to jail today.”"
+    )
+    assert only(extract_quotes(text)).speaker == "Tom Berg"
+
+
+def test_a_quote_paragraph_after_reported_speech_is_the_reporters_source() -> None:
+    text = (
+        "Ines Brekke said on Tuesday that the levy would hurt the harbour's small traders.\n\n"
+        "“They cannot pass the cost on to anyone.”"
+    )
+    assert only(extract_quotes(text)).speaker == "Ines Brekke"
+
+
+def test_a_heading_in_capitals_after_a_quote_does_not_inherit_its_speaker() -> None:
+    text = "“The fares stay,” said Ola Nes.\n\n“WHAT THE FARES PAY FOR”\n\nThe ferry runs hourly."
+    assert [q.text for q in extract_quotes(text)] == ["The fares stay"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The marchers chanted “open the port” as they passed the town hall.",
+        "Rolf Dahl, for his part, is labeling the plan “a gift to the developers.”",
+    ],
+)
+def test_chants_and_labels_are_kept_as_quotations(sentence: str) -> None:
+    assert len(extract_quotes(sentence)) == 1
+
+
+def test_an_auxiliary_alone_between_commas_and_the_verb() -> None:
+    text = "Former Mayor Alva Stig, for her part, has labeled the plan “a gift to the developers.”"
+    assert only(extract_quotes(text)).speaker == "Alva Stig"
+
+
+def test_a_long_description_ending_in_a_title_before_the_name() -> None:
+    text = "“The port is safe,” former state harbour planning director Eva Lind wrote to the council."
+    assert only(extract_quotes(text)).speaker == "Eva Lind"
+
+
+def test_a_hyphenated_role_before_the_name() -> None:
+    text = "“The code was never broken,” HarborSoft co-founder Nils Vik told reporters."
+    assert only(extract_quotes(text)).speaker == "Nils Vik"

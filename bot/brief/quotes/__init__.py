@@ -39,9 +39,12 @@ from bot.brief.quotes.speakers import (
     _SPEECH_BEFORE,
     _attribution_after,
     _attribution_before,
+    _attribution_ending_sentence,
+    _leading_subject,
     _parse_speaker,
     _Speaker,
     _SpeakerForm,
+    _subject_of_coordinated_verb,
 )
 from bot.brief.text import word_set
 from bot.models import Quote, QuoteKind
@@ -66,6 +69,9 @@ def _quote_text(text: str, pieces: Sequence[tuple[int, int]]) -> str:
 _CONTEXT = 300
 
 
+_SENTENCES = re.compile(r"[a-z][.!?]\s+[A-Z]")
+
+
 def _kind(text: str, quote: _RawQuote, words: str, paragraph: _Paragraph) -> QuoteKind:
     # Only the words just before the quote matter; reading back to the paragraph's start made
     # a page without paragraph breaks cost its length for every quote.
@@ -73,7 +79,9 @@ def _kind(text: str, quote: _RawQuote, words: str, paragraph: _Paragraph) -> Quo
     first_letter = next((c for c in words if c.isalnum()), "")
     if not (first_letter.isupper() or first_letter.isdigit()):
         return QuoteKind.FRAGMENT
-    if not before or before[-1] in ".!?:—–":
+    if not before or before[-1] in ".!?:—–" or _SENTENCES.search(words):
+        # Words of two sentences or more are a statement whatever stands before them (a
+        # heading in capitals, a name): a phrase in someone's sentence is one sentence at most.
         return QuoteKind.STATEMENT
     said_just_before = _SAID_JUST_BEFORE.search(before)
     if said_just_before or (before[-1] in ",;" and (len(words.split()) > 3 or words[-1:] in ".?!")):
@@ -120,7 +128,7 @@ def _merge_interrupted(text: str, found: list[_Found]) -> list[_Found]:
 
 
 def _find_speaker(
-    text: str, quote: _RawQuote, words: str, low: int, high: int
+    text: str, quote: _RawQuote, words: str, low: int, high: int, paragraph_start: int
 ) -> tuple[_Speaker | None, bool]:
     """The quote's speaker, and whether its sentence has a speech verb at all."""
     sentence_low = _sentence_start(text, low, quote.open_at)
@@ -131,22 +139,50 @@ def _find_speaker(
         or _ACCORDING_TO.search(text, sentence_low, sentence_high)
     )
     # A quote that ends its sentence ("… on the ballot.") is not attributed by what follows.
+    # The comma trimmed off before the closing mark says the sentence goes on ("… the U.S.," Lee said).
+    comma_before_mark = "," in text[quote.pieces[-1][1] : quote.close_end]
     ends_sentence = (
-        words[-1:] == "." and not text[quote.close_end : quote.close_end + 2].strip()[:1].islower()
+        words[-1:] == "."
+        and not comma_before_mark
+        and not text[quote.close_end : quote.close_end + 2].strip()[:1].islower()
     )
     if not ends_sentence:
         after = _attribution_after(text, quote, sentence_high)
         if after is not None:
             return after, has_verb
-    before = _attribution_before(text, sentence_low, quote.open_at)
+    # A sentence's worth back: reading from the paragraph's start made a page without paragraph
+    # breaks cost its length for every quote.
+    subject_low = _sentence_start(text, max(paragraph_start, quote.open_at - _CONTEXT), quote.open_at)
+    before = _attribution_before(text, sentence_low, quote.open_at, subject_low)
+    if before is None and not ends_sentence:
+        before = _attribution_ending_sentence(text, quote.close_end, sentence_high)
     if before is None:
         before = _headline_speaker(text, sentence_low, quote.open_at)
+    if before is None and text[sentence_low : quote.open_at].rstrip().endswith(":"):
+        before = _subject_before_colon(text, subject_low, quote.open_at)
     return before, has_verb
+
+
+def _subject_before_colon(text: str, low: int, open_at: int) -> _Speaker | None:
+    """`Ann Lee had a blunt message for the board: "…"`: a sentence about a person, then a colon
+    and the quote, gives the words to the sentence's subject."""
+    # The subject of the clause before the colon: "When Lee spoke, Kerr fired back: …" is Kerr's.
+    colon = text.rfind(":", low, open_at)
+    main = _subject_of_coordinated_verb(text, low, colon) if colon > low else None
+    subject = main or _leading_subject(text, low, open_at)
+    if subject is None or subject.form is _SpeakerForm.NOUN:
+        return None
+    return subject
 
 
 def _headline_speaker(text: str, low: int, open_at: int) -> _Speaker | None:
     """`Ann Lee: "…"`, `A lesson from Ann Lee: "…"` (headline style): a name, a colon, the quote."""
     prefix = text[low:open_at].rstrip()
+    topic = _HEADLINE_NAME_ON_TOPIC.match(prefix)
+    if topic:  # "Ann Lee on the Harbor Plan: …": who speaks comes first, then the topic
+        speaker = _parse_speaker(topic.group("name"), low + topic.start("name"))
+        if speaker is not None and speaker.form is _SpeakerForm.NAME:
+            return speaker
     match = _HEADLINE_NAME.search(prefix)
     if match is None:
         return None
@@ -164,6 +200,7 @@ _HEADLINE_NAME = re.compile(
     rf"(?:^\s*|\s(?!to\s|at\s|against\s)[a-z]+\s+|\s[-—–]\s*)(?P<name>{_NAME_RUN.pattern})"
     r"(?:\s*\([^()]*\))?:$"
 )
+_HEADLINE_NAME_ON_TOPIC = re.compile(rf"\s*(?P<name>{_NAME_RUN.pattern})\s+(?:on|On)\s+[^:]+:$")
 # A speech verb before its subject, as in "Said Lee:" or "Continued Lee:".
 _INVERTED_VERB = re.compile(
     r"(?:Said|Says|Added|Adds|Continued|Continues|Wrote|Writes|Stated|States|Explained|Noted|"
@@ -229,6 +266,19 @@ def _is_name_of_a_work(text: str, item: _Found, paragraph: _Paragraph) -> bool:
     return not _is_title_case(outside)
 
 
+def _is_all_capitals(words: str) -> bool:
+    """A heading or a sign set in capitals ("POLLS SHIFT TOWARD THE CENTER"), not speech."""
+    letters = [c for c in words if c.isalpha()]
+    return len(letters) > 1 and all(c.isupper() for c in letters)
+
+
+def _is_whole_paragraph(text: str, item: _Found, paragraphs: Sequence[_Paragraph]) -> bool:
+    first, last = paragraphs[item.raw.first_paragraph], paragraphs[item.raw.last_paragraph]
+    return (
+        not text[first.start : item.raw.open_at].strip() and not text[item.raw.close_end : last.end].strip()
+    )
+
+
 def _is_headline(text: str, paragraph: _Paragraph) -> bool:
     return _is_title_case(text[paragraph.start : paragraph.end])
 
@@ -278,11 +328,17 @@ def extract_quotes(
             low = raw_quotes[index - 1].close_end
         if index + 1 < len(raw_quotes) and quote.close_end <= raw_quotes[index + 1].open_at < high:
             high = raw_quotes[index + 1].open_at
-        speaker, has_verb = _find_speaker(text, quote, words, low, high)
+        speaker, has_verb = _find_speaker(text, quote, words, low, high, first.start)
+        if speaker is None and high < last.end and _is_quoted_name(text, raw_quotes[index + 1]):
+            # `"…," Ann Lee, wearing a "Vote Lee" pin, said`: a few quoted words inside the
+            # attribution do not end it.
+            following = raw_quotes[index + 2].open_at if index + 2 < len(raw_quotes) else last.end
+            speaker, has_verb = _find_speaker(text, quote, words, low, min(following, last.end), first.start)
         found.append(_Found(quote, words, _kind(text, quote, words, first), speaker, has_verb))
     found = _merge_interrupted(text, found)
     _attribute_from_neighbours(text, found, paragraphs)
     _inherit_speakers(text, found, paragraphs)
+    _attribute_from_reported_speech(text, found, paragraphs)
     headlines: dict[int, bool] = {}  # paragraph index -> is it a headline; asked once per paragraph
 
     def is_headline(index: int) -> bool:
@@ -301,6 +357,10 @@ def extract_quotes(
             and not is_headline(item.raw.first_paragraph)
         )
         and not _is_name_of_a_work(text, item, paragraphs[item.raw.first_paragraph])
+        and not (
+            _is_all_capitals(item.text)
+            and (item.speaker is None or _is_whole_paragraph(text, item, paragraphs))
+        )
     ]
     speakers = [item.speaker for item in found if item.speaker is not None]
     speaker_names = [s.words for s in speakers if s.form is _SpeakerForm.NAME]
@@ -332,6 +392,14 @@ def extract_quotes(
     if resolve_speakers:
         results.sort(key=lambda pair: pair[0])
     return [found_quote for _, found_quote in results]
+
+
+# A name or a slogan quoted inside a sentence is a few words long.
+_QUOTED_NAME_WORDS = 4
+
+
+def _is_quoted_name(text: str, quote: _RawQuote) -> bool:
+    return len(_quote_text(text, quote.pieces).split()) <= _QUOTED_NAME_WORDS
 
 
 # Below this many words a repeat is a phrase two people may both use, not a pull-quote.
@@ -375,6 +443,18 @@ _ATTRIBUTION_TAIL = 80
 _SENTENCE_INSIDE = re.compile(r"[.!?]\s+\S")
 
 
+def _is_attribution_tail(text: str, rest: str, previous: _Found, paragraph: _Paragraph) -> bool:
+    """What follows a quote up to its paragraph's end is only its attribution: one sentence, short
+    or holding the speaker's name (`"A," Lee said during a visit to …, ahead of …`)."""
+    if len(rest) <= _ATTRIBUTION_TAIL:
+        return not _SENTENCE_INSIDE.search(rest)
+    speaker = previous.speaker
+    if speaker is None or not previous.raw.close_end <= speaker.at < paragraph.end:
+        return False
+    # One sentence: its end (abbreviations like "St." told apart) is the paragraph's end.
+    return not text[_sentence_end(text, previous.raw.close_end, paragraph.end) : paragraph.end].strip()
+
+
 def _inherit_speakers(text: str, found: list[_Found], paragraphs: Sequence[_Paragraph]) -> None:
     """A quote with no attribution continues the quote before it, in its paragraph or just above.
 
@@ -383,9 +463,12 @@ def _inherit_speakers(text: str, found: list[_Found], paragraphs: Sequence[_Para
     """
     for index in range(1, len(found)):
         item, previous = found[index], found[index - 1]
+        same_paragraph = previous.raw.last_paragraph == item.raw.first_paragraph
+        if item.speaker is None and item.raw.single and previous.raw.single and same_paragraph:
+            # `Lee: ‘Plans’ Are ‘Not Enough’` (headline style): single marks quote on, too.
+            item.speaker = previous.speaker
         if item.speaker is not None or item.raw.single:
             continue
-        same_paragraph = previous.raw.last_paragraph == item.raw.first_paragraph
         if same_paragraph:
             # The nearest attributed quote of the paragraph, fragments included.
             for earlier in reversed(found[:index]):
@@ -403,11 +486,32 @@ def _inherit_speakers(text: str, found: list[_Found], paragraphs: Sequence[_Para
         rest = text[previous.raw.close_end : previous_paragraph.end].strip()
         follows_quote_paragraph = (
             item.raw.first_paragraph == previous.raw.last_paragraph + 1
-            and (not rest or (len(rest) <= _ATTRIBUTION_TAIL and not _SENTENCE_INSIDE.search(rest)))
+            and (not rest or _is_attribution_tail(text, rest, previous, previous_paragraph))
             and item.raw.open_at == paragraph.start
         )
-        if follows_quote_paragraph and previous.kind is QuoteKind.STATEMENT:
+        # A fragment's attribution after it ("calling it “a farce,” Lee said") covers the paragraph.
+        attributed_after = previous.speaker.at >= previous.raw.close_end
+        if follows_quote_paragraph and (previous.kind is QuoteKind.STATEMENT or attributed_after):
             item.speaker = previous.speaker
+
+
+def _attribute_from_reported_speech(text: str, found: list[_Found], paragraphs: Sequence[_Paragraph]) -> None:
+    """`Lee said the levy was unfair.` then a paragraph of quote alone: the words are Lee's, the
+    quote going on from the reported speech."""
+    quoted_paragraphs = {
+        i for item in found for i in range(item.raw.first_paragraph, item.raw.last_paragraph + 1)
+    }
+    for item in found:
+        index = item.raw.first_paragraph
+        if item.speaker is not None or item.raw.single or item.kind is not QuoteKind.STATEMENT or index == 0:
+            continue
+        if item.raw.open_at != paragraphs[index].start or index - 1 in quoted_paragraphs:
+            continue
+        before = paragraphs[index - 1]
+        last_sentence = _sentence_start(text, max(before.start, before.end - _CONTEXT), before.end)
+        speaker = _attribution_before(text, last_sentence, before.end)
+        if speaker is not None and speaker.form is not _SpeakerForm.NOUN:
+            item.speaker = speaker
 
 
 __all__ = ["ExtractionWork", "extract_quotes"]

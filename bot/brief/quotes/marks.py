@@ -23,7 +23,8 @@ def _word_list(words: str) -> list[str]:
 _DOUBLE_MARKS = '"“”„'
 _SINGLE_MARKS = "'‘’"
 # Two apostrophes stand for a double mark in some house styles (''Like this,'' she said).
-_QUOTE_MARK = re.compile(r"''|[\"“”„'‘’]")
+# Three stand for a nested single quote that ends with the double one (… in line,''').
+_QUOTE_MARK = re.compile(r"'''|''|[\"“”„'‘’]")
 # After these a straight mark opens a quote rather than closing one.
 _OPENERS = "([{—–-/"
 
@@ -53,6 +54,8 @@ def _mark_role(text: str, i: int, width: int, paragraph_start: int, paragraph_en
     space_after = after.isspace()
     if char in _DOUBLE_MARKS:
         role = _double_role(char, before, space_before, space_after)
+        if role is None and char == '"' and space_after and _loose_closing(text, i, paragraph_start):
+            role = _Role.CLOSE
         return _Mark(i, True, role, width) if role else None
     # Single marks are mostly apostrophes: inside a word (don't), before a year ('90s) or an
     # elision ('em); a closing one after a plural (students') is only taken when a quote is open.
@@ -83,6 +86,15 @@ def _double_role(char: str, before: str, space_before: bool, space_after: bool) 
     if not space_before and not space_after:
         return _Role.OPEN if before in ",:;" else _Role.CLOSE
     return None
+
+
+def _loose_closing(text: str, i: int, paragraph_start: int) -> bool:
+    """A straight double mark set off by spaces closes a quote when punctuation ends the words
+    before it (`… doing this, " Lee said`): an opening mark stands before a word, not after a comma."""
+    j = i
+    while j > paragraph_start and text[j - 1] == " ":
+        j -= 1
+    return paragraph_start < j < i and text[j - 1] in ",.!?'’"
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,9 +170,18 @@ def _pair_marks(text: str, paragraphs: Sequence[_Paragraph]) -> list[_RawQuote]:
 def _marks(text: str, paragraph: _Paragraph) -> list[_Mark]:
     marks = []
     for match in _QUOTE_MARK.finditer(text, paragraph.start, paragraph.end):
-        mark = _mark_role(text, match.start(), len(match.group()), paragraph.start, paragraph.end)
-        if mark is not None:
-            marks.append(mark)
+        at, width = match.start(), len(match.group())
+        parts: tuple[tuple[int, int], ...]
+        if width == 3:
+            # Closing, the single mark comes first; opening, the double one.
+            opening = at == paragraph.start or text[at - 1].isspace() or text[at - 1] in _OPENERS
+            parts = ((at, 2), (at + 2, 1)) if opening else ((at, 1), (at + 1, 2))
+        else:
+            parts = ((at, width),)
+        for part_at, part_width in parts:
+            mark = _mark_role(text, part_at, part_width, paragraph.start, paragraph.end)
+            if mark is not None:
+                marks.append(mark)
     return marks
 
 

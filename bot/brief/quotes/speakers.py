@@ -31,14 +31,23 @@ _VERB_FORMS = _word_list(
     "exclaimed recounted reported reports wrote says mused muses questioned beamed boomed exhorted "
     "scoffed laughed sighed chided snapped retorted pleaded lamented laments bragged boasted "
     "marveled marvelled gushed thundered fumed lectured shot explains elaborated pressed assured "
-    "conceded reiterated reiterates barked answered answers surmised mocks"
+    "conceded reiterated reiterates barked answered answers surmised mocks "
+    # More of the common reporting verbs (as in published speech-verb lexicons).
+    "charged charges contended contends maintained maintains asserted asserts alleged alleges "
+    "affirmed commented comments disclosed hinted implored informed mentioned objected opined "
+    "proclaimed reasoned reminded revealed speculated whispered cried groaned grumbled murmured "
+    "muttered protested ranted roared screamed scolded sneered wailed blasted slammed interjected "
+    "remembered recollected cracked texted emailed advised chanted chants repeated repeats thanked"
 )
-_VERB_FORMS += ["pointed out", "points out"]  # two words: "pointed" alone says nothing
+# Two words: "pointed" or "put" alone says nothing.
+_VERB_FORMS += ["pointed out", "points out", "went on", "goes on", "put it", "puts it"]
 _PARTICIPLES = _word_list(
     "saying adding telling writing noting arguing warning insisting explaining asking declaring "
-    "stating calling describing reporting"
+    "stating calling describing reporting chanting tweeting repeating shouting yelling joking"
 )
-_CHARACTERIZING = _word_list("called likened described describes dubbed labeled labelled termed branded")
+_CHARACTERIZING = _word_list(
+    "called likened described describes dubbed labeled labelled labeling labelling termed branded"
+)
 # Not after a hyphen: "so-called" is no speech verb.
 # "Tweeted" is often set with a capital, as the brand is.
 _SPEECH_AFTER = re.compile(r"(?<![\w\-])(?:" + "|".join(sorted(set(_VERB_FORMS))) + r"|Tweeted|Tweets)\b")
@@ -87,7 +96,8 @@ _NOT_NAME_WORDS = word_set(
     "we i his her their its our my your you there here what why how who where yet still even also "
     "however meanwhile although though because since until before during with without from by to "
     "following according despite amid among against across under over through "
-    "of not no some many most all both each every one two editor’s editor's mrs. mr. ms. "
+    "of not no some many most all both each every one two three four five several few another other "
+    "such editor’s editor's mrs. mr. ms. "
     "see read watch click follow like share photo video related update back"
 )
 _ORGANIZATION_WORDS = word_set(
@@ -128,7 +138,13 @@ _AUXILIARIES = word_set(
 _DESCRIPTOR_THEN_NAME = re.compile(
     rf"^(?:[\w/’'.\-]+\s+){{0,5}}[a-z][\w\-]*\s+(?P<name>{_NAME_RUN.pattern})\s*$"
 )
-_APPOSITIVE_NAME = re.compile(rf"\s*(?P<name>{_NAME_RUN.pattern})\s*(?:[,.;:]|$|\s(?:who|of)\s)")
+_APPOSITIVE_NAME = re.compile(
+    rf"\s*(?:[a-z][\w\-]*\s+){{0,2}}(?P<name>{_NAME_RUN.pattern})\s*(?:[,.;:]|$|\s(?:who|of)\s)"
+)
+# A name's possessive, then what the person is to them: "Lee’s deputy campaign manager".
+_POSSESSIVE_DESCRIPTION = re.compile(
+    rf"\s*{_NAME_RUN.pattern}(?:’s|'s|’|')\s+[a-z][\w\-]*(?:\s+[a-z][\w\-]*)*\s*$"
+)
 
 
 class _SpeakerForm(enum.Enum):
@@ -216,6 +232,28 @@ def _without_affiliation(tokens: list[str]) -> list[str]:
     return tokens
 
 
+_GOVERNING_PREPOSITIONS = frozenset({"for", "of", "at", "with", "in", "from", "to", "by", "on"})
+
+
+def _described_name(tokens: Sequence[str]) -> tuple[str, str | None] | None:
+    """ "the economist Ann Lee" -> Ann Lee: a description, then the name it introduces. Not "a New
+    Hampshire Democrat" (no lower-case word says what the person is) nor "an aide to Ann Lee"."""
+    run_start = len(tokens)
+    while run_start > 1 and _is_capitalized(tokens[run_start - 1]):
+        run_start -= 1
+    if run_start == len(tokens) or run_start < 2:
+        return None
+    before = tokens[run_start - 1]
+    if not before.isalpha() or not before.islower() or before in _GOVERNING_PREPOSITIONS:
+        return None
+    if before in _NOT_NAME_WORDS or _looks_like_verb(before):
+        return None
+    named = _name_from_run(tokens[run_start:])
+    if named is None or _is_organization_name(named[0].split()):
+        return None
+    return named
+
+
 def _parse_speaker(phrase: str, at: int) -> _Speaker | None:
     """A speaker from the noun phrase of an attribution, or None when it is not one."""
     phrase = _PARENTHETICAL.sub("", phrase).strip(' ,;:—–"“”')
@@ -249,6 +287,9 @@ def _parse_speaker(phrase: str, at: int) -> _Speaker | None:
             # organisation named by its proper name is a named source.
             return _Speaker(_SpeakerForm.NAME, " ".join(["The", *tokens[1:]]), at)
     if _title_key(tokens[0]) in _DETERMINERS:
+        described = _described_name(tokens)
+        if described is not None:
+            return _Speaker(_SpeakerForm.NAME, described[0], at, described[1])
         # The word after the determiner may be an -ing adjective ("a leading advocate").
         verbs = [_looks_like_verb(t) and (i > 1 or t.lower() in _VERBISH) for i, t in enumerate(tokens)]
         if len(tokens) <= 7 and all(t[:1].isalnum() and not verbs[i] for i, t in enumerate(tokens) if i):
@@ -270,8 +311,18 @@ def _parse_speaker(phrase: str, at: int) -> _Speaker | None:
     # "In an interview with the Harbor Post Linus Berg said": an outlet's name ends where the
     # subject's begins, so the subject is known even after a long introduction.
     glued = len(run) > 2 and any(_title_key(t) in _ORGANIZATION_WORDS for t in run[1:-1])
-    if not glued and (len(lead) > 4 or any(not t.isalpha() or _looks_like_verb(t) for t in lead)):
+    # "former State policy planning director Ann Lee": a long description ending in a title.
+    titled = 0 < len(lead) <= 7 and _title_key(lead[-1]) in _TITLES and lead[-1].islower()
+    # Lead words are plain words, hyphenated ones included ("co-founder").
+    plain = all(t.replace("-", "").isalpha() and not _looks_like_verb(t) for t in lead)
+    if not (glued or titled) and (len(lead) > 4 or not plain):
         return None
+    while lead and _title_key(lead[-1]) in _DETERMINERS:
+        lead = lead[:-1]
+    if not glued and lead and lead[-1] in _GOVERNING_PREPOSITIONS:
+        # "legal director for the Brook Fund": the name is the preposition's object, and the
+        # phrase describes someone named elsewhere (the appositive's head).
+        return _Speaker(_SpeakerForm.NOUN, " ".join(tokens), at)
     named = _name_from_run(run)
     if named is None:
         # Only titles ("Retired General", "the President") name a role; other words name nobody.
@@ -308,6 +359,9 @@ def _speaker_after_verb(text: str, start: int, end: int) -> _Speaker | None:
         phrase = name.group() if name else phrase  # "said Kai Moen again" -> Kai Moen
     at = start + (len(tail) - len(tail.lstrip()))
     speaker = _parse_speaker(phrase, at)
+    if _POSSESSIVE_DESCRIPTION.match(tail_clean[: stop.start()] if stop else tail_clean):
+        # "said Lee’s campaign manager, Ann Kerr": Lee owns the role; the appositive names who.
+        speaker = _Speaker(_SpeakerForm.NOUN, phrase, at)
     if speaker is not None and speaker.form is _SpeakerForm.NOUN and stop and tail_clean[stop.start()] == ",":
         # "said the treasurer, Ben Cole": the appositive after the description names them.
         appositive = _APPOSITIVE_NAME.match(tail_clean, stop.end())
@@ -333,14 +387,16 @@ def _speaker_before_verb(text: str, clause_low: int, verb_start: int) -> _Speake
         adverb = _ADVERB.match(phrase.strip())
         if adverb:
             phrase = adverb.group(1)
-        if not phrase.strip():
-            empty = i
+        if not phrase.strip() or all(w in _VERBISH for w in phrase.split()):
+            empty = i  # nothing, or only an auxiliary: "Ann Lee, for her part, is calling it"
             continue
         if i > 0 and _is_aside(phrase):
             if i == nearest or (empty == nearest and i == nearest - 1):
                 nearest = i - 1
             continue
         speaker = _parse_speaker(phrase, clause_low + bounds[i] + (len(phrase) - len(phrase.lstrip())))
+        if speaker is None and i == nearest:
+            speaker = _subject_of_subordinate_clause(phrase, clause_low + bounds[i])
         if speaker is not None and (speaker.form is not _SpeakerForm.NOUN or i == nearest):
             if speaker.form is _SpeakerForm.NOUN and i > 0:
                 # "Sen. Ann Lee, a Democrat, said": the appositive names a role; prefer the name.
@@ -353,10 +409,22 @@ def _speaker_before_verb(text: str, clause_low: int, verb_start: int) -> _Speake
     return None
 
 
+_SUBORDINATOR = re.compile(r"\b(?:when|as|after|before|because|while|since|until|where|once|that|what)\s+")
+
+
+def _subject_of_subordinate_clause(phrase: str, at: int) -> _Speaker | None:
+    """ "She had a line for it when she said": the subject of the clause holding the verb."""
+    last = max(_SUBORDINATOR.finditer(phrase), key=lambda m: m.start(), default=None)
+    if last is None:
+        return None
+    speaker = _parse_speaker(phrase[last.end() :], at + last.end())
+    return speaker if speaker is not None and speaker.form is not _SpeakerForm.NOUN else None
+
+
 # Asides between a name and its verb: an age, a home town ("of Salem", "Ore."), a party tag, a
 # relative clause, a party and state ("Democrat of Ohio").
 _ASIDE = re.compile(
-    r"\s*(?:\d+|(?:of|from|in|at|who|whose|which)\s.*|[A-Z][a-z]{0,4}\.(?:\s?[A-Z]\.)?|"
+    r"\s*(?:\d+|[a-z]+ing\s.*|(?:of|from|in|at|who|whose|which)\s.*|[A-Z][a-z]{0,4}\.(?:\s?[A-Z]\.)?|"
     r"[RDI]-[A-Z][\w.\-]*|(?:Democrat|Republican|Independent)\s+(?:of|from)\s.*)\s*"
 )
 
@@ -385,9 +453,44 @@ def _leading_subject(text: str, low: int, high: int) -> _Speaker | None:
             phrase = match.group()
             speaker = _parse_speaker(phrase, start + len(phrase) - len(phrase.lstrip()))
             # "On Thursday, Lee appeared …": a day, a month or a place is no subject.
-            if speaker is not None and speaker.words.split()[-1].lower() not in _CALENDAR_WORDS:
-                return speaker
+            if speaker is None or speaker.words.split()[-1].lower() in _CALENDAR_WORDS:
+                continue
+            # "Ever since she …", "Just last week, …": a capitalized word opening a phrase
+            # is no name; a subject is followed by its verb.
+            following = _NEXT_WORD.match(text, match.end(), high)
+            if following and following.group(1) in _PHRASE_OPENERS and " " not in phrase.strip():
+                continue
+            return speaker
     return None
+
+
+_NEXT_WORD = re.compile(r"\s+([a-z]+)\b")
+_PHRASE_OPENERS = _GOVERNING_PREPOSITIONS | word_set(
+    "since when after before if because while as the a an last this next so than"
+)
+
+
+# `"…," Ann Lee, a former adviser to the mayor and the author of two books, wrote`: after the
+# quote a name, then a long appositive set off by commas, then the verb.
+_NAME_THEN_APPOSITIVE = re.compile(
+    rf"[\s,]*(?:[a-z]+\s+){{0,3}}{_NAME_RUN.pattern}\s*,[^,;:]+(?:,[^,;:]+){{0,3}},\s*$"
+)
+
+
+# `"…" by the vote, and more, Lee said.`: the writer's words run on from the quote and the
+# sentence ends with its attribution.
+_ATTRIBUTION_ENDING_SENTENCE = re.compile(
+    rf",\s+(?P<subject>{_NAME_RUN.pattern}|[Hh]e|[Ss]he)\s+(?:{'|'.join(sorted(set(_VERB_FORMS)))})\b"
+    r"[^,;:\"“”]{0,40}[.!?]?\s*$"
+)
+
+
+def _attribution_ending_sentence(text: str, start: int, end: int) -> _Speaker | None:
+    match = _ATTRIBUTION_ENDING_SENTENCE.search(text, start, end)
+    if match is None:
+        return None
+    speaker = _parse_speaker(match.group("subject"), match.start("subject"))
+    return speaker if speaker is not None and speaker.form is not _SpeakerForm.NOUN else None
 
 
 def _attribution_after(text: str, quote: _RawQuote, end: int) -> _Speaker | None:
@@ -399,7 +502,9 @@ def _attribution_after(text: str, quote: _RawQuote, end: int) -> _Speaker | None
         offset = start + len(head) - len(head.lstrip(" ,")) + according.end()
         return _speaker_after_verb(text, offset, end)
     verb = _SPEECH_AFTER.search(text, start, end)
-    if verb is None or verb.start() - start > 90:
+    if verb is None:
+        return None
+    if verb.start() - start > 90 and not _NAME_THEN_APPOSITIVE.match(text[start : verb.start()]):
         return None
     if not text[start : verb.start()].strip(" ,"):
         return _speaker_after_verb(text, verb.end(), end)
@@ -419,15 +524,77 @@ def _attribution_after(text: str, quote: _RawQuote, end: int) -> _Speaker | None
     return _speaker_before_verb(text, start, verb.start())
 
 
-def _attribution_before(text: str, sentence_low: int, open_at: int) -> _Speaker | None:
-    """`X said, "…"` / `X told Y: "…"` / `According to X, "…"` / `He called it "…"`."""
+_COORDINATED_VERB = re.compile(r"\band\s+(?:then\s+|later\s+|finally\s+)?$|,\s+then\s+$")
+# A clause's subject: a name or a pronoun where a clause begins (the sentence's start, a comma, a
+# conjunction), then a lower-case word (its verb, or an adverb before it).
+_CLAUSE_SUBJECT = re.compile(
+    rf"(?:^|[,;]\s*|\b(?:and|but|when|When|as|As|while|While|after|After|before|Before|so|then)\s+)"
+    rf"(?!(?:When|As|While|After|Before|And|But|So|Then)\s)"
+    rf"(?P<subject>{_NAME_RUN.pattern}|[Hh]e|[Ss]he|[Tt]hey)\s+(?P<next>[a-z]+)\b"
+)
+
+
+def _subject_of_coordinated_verb(text: str, low: int, high: int) -> _Speaker | None:
+    """ "Lee smiled and said", "Lee leaned in, then said": the subject of the first verb."""
+    subject = None
+    # On a slice: "^" matches only at the start of the string searched, not at a start position.
+    for match in _CLAUSE_SUBJECT.finditer(text[low:high]):
+        if match.group("next") in _GOVERNING_PREPOSITIONS or match.group("next") in ("and", "or"):
+            continue
+        speaker = _parse_speaker(match.group("subject"), low + match.start("subject"))
+        if speaker is not None and speaker.form is not _SpeakerForm.NOUN:
+            subject = speaker
+    return subject
+
+
+_PASSIVE_AGENT = re.compile(r"\s+by\s+")
+_OPENING_SUBORDINATOR = re.compile(
+    r"\s*(?:When|After|As|Before|While|Since|Because|If|Although|Though|Once|Until)\s"
+)
+
+
+def _attribution_before(
+    text: str, sentence_low: int, open_at: int, subject_low: int | None = None
+) -> _Speaker | None:
+    """`X said, "…"` / `X told Y: "…"` / `According to X, "…"` / `He called it "…"`.
+
+    `subject_low` is where the sentence really starts when an earlier quote in it (a scare
+    quote) bounds `sentence_low`: a sentence's subject may stand before that quote.
+    """
+    subject_low = sentence_low if subject_low is None else subject_low
     verbs = list(_SPEECH_BEFORE.finditer(text, sentence_low, open_at))
     according = list(_ACCORDING_TO.finditer(text, sentence_low, open_at))
     if according and (not verbs or according[-1].start() > verbs[-1].start()):
         return _speaker_after_verb(text, according[-1].end(), open_at)
-    for verb in reversed(verbs):
-        if verb.group() in _PARTICIPLE_SET:
-            subject = _leading_subject(text, sentence_low, verb.start())
+    for index in range(len(verbs) - 1, -1, -1):
+        verb = verbs[index]
+        if _OPENING_SUBORDINATOR.match(text, sentence_low, verb.start()):
+            # "When Lee suggested a deal, Kerr fired back: …": the verb of the clause that sets
+            # the scene is not the quote's; the main clause's subject speaks.
+            comma = text.find(",", verb.end(), open_at)
+            main = _subject_of_coordinated_verb(text, comma, open_at) if comma >= 0 else None
+            if main is not None:
+                return main
+        coordinated = _COORDINATED_VERB.search(text, max(sentence_low, verb.start() - 20), verb.start())
+        if (
+            verb.group() in _PARTICIPLE_SET
+            and index > 0
+            and not text[verbs[index - 1].end() : verb.start()].strip(" ,")
+        ):
+            continue  # "Lee said, adding": the subject is the said's
+        passive = _PASSIVE_AGENT.match(text, verb.end(), open_at)
+        if passive and verb.group() not in _PARTICIPLE_SET:
+            # "Lee was asked by the host, Ann Kerr, “…”": the agent speaks.
+            agent = _speaker_after_verb(text, passive.end(), open_at)
+            if agent is not None and agent.form is not _SpeakerForm.PRONOUN:
+                return agent
+        if coordinated:
+            subject = _subject_of_coordinated_verb(text, subject_low, coordinated.start())
+        elif verb.group() in _PARTICIPLE_SET:
+            # "Lee defended the plan, saying", "When he returned he began by saying".
+            subject = _leading_subject(text, subject_low, verb.start()) or _subject_of_coordinated_verb(
+                text, subject_low, verb.start()
+            )
         else:
             subject = _speaker_before_verb(text, sentence_low, verb.start())
         if subject is not None:
