@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.brief import ArticleText, build_brief, headline_of
+from bot.brief import ArticleText, BriefContext, build_brief, headline_of
 from bot.headline import compress, make_headline, pick_sentence, states_news
+from bot.models import ChangeKind
 
 
 @pytest.mark.parametrize(
@@ -123,3 +124,24 @@ def test_a_feed_title_stays_the_headline_and_the_brief_agrees() -> None:
     assert headline_of(ArticleText(text, "Council backs library budget")) == "Council backs library budget"
     untitled = ArticleText(text)
     assert build_brief(untitled).headline == headline_of(untitled) == make_headline(text)
+
+
+def test_an_edit_takes_the_previous_headline_from_its_stored_brief() -> None:
+    old = "The Harlow Bay council has approved a new budget for its libraries."
+    new = "The Harlow Bay council has rejected a new budget for its libraries."
+    stored = build_brief(ArticleText(old))
+    # Given the stored headline, the brief need not make it again, and its changes are the same.
+    made_again = build_brief(ArticleText(new), BriefContext(previous=ArticleText(old)))
+    reused = build_brief(
+        ArticleText(new), BriefContext(previous=ArticleText(old), previous_headline=stored.headline)
+    )
+    assert reused.changes == made_again.changes
+    headline_changes = [c for c in reused.changes.items if c.kind is ChangeKind.HEADLINE_CHANGED]
+    assert [c.before for c in headline_changes] == [stored.headline]
+    # The stored headline is the one compared against, whatever the previous text would give now.
+    other = build_brief(
+        ArticleText(new), BriefContext(previous=ArticleText(old), previous_headline="Council delays vote")
+    )
+    assert [c.before for c in other.changes.items if c.kind is ChangeKind.HEADLINE_CHANGED] == [
+        "Council delays vote"
+    ]
