@@ -145,3 +145,30 @@ def test_an_edit_takes_the_previous_headline_from_its_stored_brief() -> None:
     assert [c.before for c in other.changes.items if c.kind is ChangeKind.HEADLINE_CHANGED] == [
         "Council delays vote"
     ]
+
+
+def test_phrases_an_editor_would_drop_go_inside_the_subject_and_at_the_end() -> None:
+    text = (
+        "A senior engineer at the northern depot of Harlow Bay Transit has won the Castlemere safety "
+        "prize for her work on the new signals. Harlow Bay Transit said the Castlemere prize was "
+        "deserved. The engineer thanked the depot."
+    )
+    # "at the northern depot" and "for her work on the new signals" go; the clause stays whole.
+    assert make_headline(text) == "Senior engineer of Harlow Bay Transit wins Castlemere safety prize"
+
+
+def test_a_full_sentence_whose_verb_we_do_not_know_still_states_the_news() -> None:
+    sentence = "Harlow Bay ferry workers walk out on Friday over the new rota drawn up by managers."
+    assert states_news(sentence)
+    assert make_headline(f"{sentence} The union said the rota was unfair.").startswith(
+        "Harlow Bay ferry workers walk out"
+    )
+    assert not states_news(sentence.removesuffix("."))  # no end mark: a heading or a caption
+
+
+def test_headlinese_drops_is_after_the_main_verb_too() -> None:
+    text = (
+        "Velmora said the harbour plan is now too costly for the town. Velmora will review the harbour plan."
+    )
+    assert make_headline(text) == "Velmora said harbour plan too costly"
+    assert compress("The mayor said the budget is not funded.") == "Mayor said budget is not funded"
