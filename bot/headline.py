@@ -28,6 +28,14 @@ from itertools import pairwise
 
 from bot.summarize import content_terms, fold_word, is_hook, is_junk, stop_words
 from bot.text import SplitText, tokenize_words, word_set
+from bot.verbs import (
+    AUXILIARIES,
+    IRREGULAR_PARTICIPLES,
+    IRREGULAR_PASTS,
+    SPEECH_VERBS,
+    present_form,
+    regular_stem,
+)
 
 # Lengths, in words. Chosen on the tuning half of bench/headlines.py's data (see its notes).
 MAX_WORDS = 10  # trailing phrases are kept only while the headline stays within this
@@ -39,45 +47,6 @@ MIN_NEWS_WORDS = 6  # a shorter sentence states news only if it names someone or
 VERBLESS_NEWS_WORDS = 10  # a sentence with no verb we know states news if it is this long
 
 
-_AUXILIARIES = word_set(
-    "is are was were be been being am has have had will would can could may might must shall should "
-    "do does did 's ’s isn't aren't wasn't weren't hasn't haven't won't can't couldn't didn't doesn't"
-)
-_SPEECH_VERBS = word_set(
-    "said says say told tells tell announced announces reported reports claimed claims warned warns "
-    "added adds confirmed confirms revealed reveals insisted insists argued argues stated states "
-    "admitted admits suggested suggests believes believed predicted predicts wrote writes explained "
-    "explains noted notes urged urges disclosed discloses"
-)
-
-
-def _pairs(words: str) -> dict[str, str]:
-    """ "won win made make" -> {"won": "win", "made": "make"}."""
-    items = words.split()
-    return dict(zip(items[::2], items[1::2], strict=True))
-
-
-# Irregular past forms (and participles) that headlines often carry, with their present stem.
-_IRREGULAR = _pairs(
-    "died die tied tie lied lie won win hit hit made make said say told tell held hold lost lose left "
-    "leave sold sell bought buy found find paid pay kept keep put put set set cut cut led lead met "
-    "meet sent send spent spend built build struck strike got get brought bring thought think fell "
-    "fall rose rise began begin became become came come went go took take gave give saw see ran run "
-    "quit quit beat beat shut shut"
-)
-_IRREGULAR_PARTICIPLES = _pairs(
-    "died die tied tie lied lie won win hit hit made make said say told tell held hold lost lose left "
-    "leave sold sell bought buy found find paid pay kept keep put put set set cut cut led lead met "
-    "meet sent send spent spend built build struck strike brought bring fallen fall risen rise begun "
-    "begin become become come come gone go taken take given give seen see run run quit quit beaten "
-    "beat shut shut got get chosen choose driven drive shown show grown grow known know thrown throw "
-    "written write spoken speak stolen steal broken break frozen freeze hidden hide sworn swear torn "
-    "tear worn wear drawn draw withdrawn withdraw overtaken overtake undertaken undertake stood stand "
-    "understood understand taught teach caught catch fought fight sought seek stuck stick felt feel "
-    "dealt deal meant mean heard hear fled flee spread spread let let hurt hurt cost cost shot shoot "
-    "bid bid forecast forecast upset upset split split thought think eaten eat forgotten forget "
-    "ridden ride arisen arise"
-)
 _SUBORDINATORS = word_set(
     "after because as while when whereas although though despite amid amidst since before "
     "until unless if which who whom whose where so"
@@ -186,7 +155,7 @@ def states_news(sentence: str) -> bool:
 
 def _is_name(word: str) -> bool:
     core = word.strip(_END_PUNCT + "“‘(")
-    return bool(core) and core[0].isupper() and core.lower() not in _AUXILIARIES
+    return bool(core) and core[0].isupper() and core.lower() not in AUXILIARIES
 
 
 def _is_verb(word: _Word, previous: _Word | None) -> bool:
@@ -195,8 +164,8 @@ def _is_verb(word: _Word, previous: _Word | None) -> bool:
         return True
     bare = word.bare
     if not bare or not bare[0].isalpha() or word.text[:1].isupper():
-        return bare in _AUXILIARIES and word.text[:1].islower()
-    if bare in _AUXILIARIES or bare in _SPEECH_VERBS or bare in _IRREGULAR:
+        return bare in AUXILIARIES and word.text[:1].islower()
+    if bare in AUXILIARIES or bare in SPEECH_VERBS or bare in IRREGULAR_PASTS:
         return True
     if bare.endswith("ed") and len(bare) > 4:
         # "the troubled firm": an "-ed" word after a determiner is an adjective.
@@ -342,7 +311,7 @@ def _drop_trailing_attribution(tokens: list[_Word]) -> list[_Word]:
     for index in range(len(tokens) - 1, 0, -1):
         if tokens[index - 1].ends_clause:
             tail = tokens[index:]
-            if len(tail) <= 10 and any(w.bare in _SPEECH_VERBS for w in tail) and index >= MIN_WORDS:
+            if len(tail) <= 10 and any(w.bare in SPEECH_VERBS for w in tail) and index >= MIN_WORDS:
                 return tokens[:index]
             if tail and tail[0].bare == "according" and index >= MIN_WORDS:
                 return tokens[:index]
@@ -452,7 +421,7 @@ def _drop_reported_that(tokens: list[_Word]) -> list[_Word]:
         w
         for i, w in enumerate(tokens)
         if not (
-            w.text == "that" and i and tokens[i - 1].bare in _SPEECH_VERBS and not tokens[i - 1].ends_clause
+            w.text == "that" and i and tokens[i - 1].bare in SPEECH_VERBS and not tokens[i - 1].ends_clause
         )
     ]
 
@@ -581,8 +550,8 @@ def _keep_odds(tokens: Sequence[_Word], counts: Mapping[str, int]) -> list[float
 
 
 def _droppable_spans(tokens: Sequence[_Word]) -> list[tuple[int, int]]:
-    """Phrases that can go without cutting the clause: each trailing phrase (with all after it)
-    after the verb and its object, and each prepositional phrase inside ("at the London office")."""
+    """Phrases that can go without cutting the clause: each trailing phrase or infinitive (with all
+    after it) after the verb and its object, and each prepositional phrase inside ("at the office")."""
     verb = _main_verb(tokens)
     if verb is None:
         return []
@@ -590,7 +559,10 @@ def _droppable_spans(tokens: Sequence[_Word]) -> list[tuple[int, int]]:
     spans = [
         (i, end)
         for i in range(verb + 2, end)
-        if _opens_phrase(tokens, i) or tokens[i - 1].ends_clause or tokens[i].bare == "and"
+        if _opens_phrase(tokens, i)
+        or tokens[i - 1].ends_clause
+        or tokens[i].bare == "and"
+        or (tokens[i].bare == "to" and i >= verb + 3)  # a purpose after the object: "to settle a claim"
     ]
     for start in range(1, end):
         if not _opens_inner_phrase(tokens, start) or (start == verb + 1 and tokens[start].bare == "to"):
@@ -599,11 +571,12 @@ def _droppable_spans(tokens: Sequence[_Word]) -> list[tuple[int, int]]:
         while (
             stop < end
             and stop != verb
-            and not _opens_inner_phrase(tokens, stop)
             and not tokens[stop - 1].ends_clause
             and tokens[stop].bare not in ("and", "but")
         ):
-            stop += 1
+            if _opens_inner_phrase(tokens, stop) and tokens[stop].bare != "of":
+                break
+            stop += 1  # an "of" phrase goes with the noun before it ("at critics of the bill")
         if not start <= verb < stop:
             spans.append((start, stop))
     return spans
@@ -652,46 +625,6 @@ def _opens_phrase(tokens: Sequence[_Word], index: int) -> bool:
     )
 
 
-def _present(stem: str, singular: bool) -> str:
-    if not singular:
-        return stem
-    if stem.endswith(("s", "sh", "ch", "x", "z", "o")):
-        return stem + "es"
-    if stem.endswith("y") and len(stem) > 2 and stem[-2] not in "aeiou":
-        return stem[:-1] + "ies"
-    return stem + "s"
-
-
-_NO_E_ENDINGS = tuple(
-    word_set(
-        "ct nt st rm lp sh ch ck rn wn ll ss pt ft lt rt mp nd rd ld sk rk lk nk ow aw ew ay ey oy "
-        "er ain ean oin eal ail oil ool eat oat ear air oor our en on eed oad eak ook eep oop eem eam oom"
-    )
-)
-
-
-# Endings after which a regular verb's stem takes back its "e" ("voted" -> "vote").
-_E_ENDINGS = tuple(word_set("at ut ot ir ur ar or iz is us as os ag c v ng"))
-
-
-def _regular_stem(past: str) -> str | None:
-    """The present stem of a regular "-ed" verb, where the spelling leaves no doubt; else None."""
-    if not past.endswith("ed") or len(past) < 5:
-        return None
-    if past.endswith("ied"):
-        return past[:-3] + "y"
-    if past.endswith("eed"):
-        return past[:-1]
-    body = past[:-2]
-    if len(body) >= 3 and body[-1] == body[-2] and body[-1] in "bdgmnprt" and body != "add":
-        return body[:-1]
-    if body.endswith(_NO_E_ENDINGS) or body.endswith(("ss",)):
-        return body
-    if body.endswith(_E_ENDINGS) and (body.endswith(("ang", "eng", "ing")) or not body.endswith("ng")):
-        return body + "e"
-    return None
-
-
 def _headline_tense(tokens: list[_Word]) -> list[_Word]:
     """Auxiliaries out where it is safe: "will meet" -> "to meet", "has won" -> "wins"."""
     verb = _main_verb(tokens)
@@ -719,23 +652,23 @@ def _headline_tense(tokens: list[_Word]) -> list[_Word]:
         if out[verb].bare == "being":
             del out[verb]
         out[verb] = _Word(out[verb].text, verb=True)
-    elif first in ("has", "have") and nxt == "been" and after in _IRREGULAR_PARTICIPLES:
+    elif first in ("has", "have") and nxt == "been" and after in IRREGULAR_PARTICIPLES:
         del out[verb : verb + 2]
         out[verb] = _Word(out[verb].text, verb=True)
     elif first in ("has", "have") and nxt.isalpha():
-        stem = _IRREGULAR_PARTICIPLES.get(nxt) or _regular_stem(nxt)
+        stem = IRREGULAR_PARTICIPLES.get(nxt) or regular_stem(nxt)
         if stem is None and nxt.endswith("ed"):
             # A regular verb whose stem the spelling leaves in doubt: its past tense, then.
             del out[verb]
             out[verb] = _Word(out[verb].text, verb=True)
         elif stem:
-            word = _keep_punct(out[verb + 1].text, _present(stem, first == "has"))
+            word = _keep_punct(out[verb + 1].text, present_form(stem, first == "has"))
             out[verb : verb + 2] = [_Word(word, verb=True)]
-    elif first.endswith("ed") or first in _IRREGULAR:
+    elif first.endswith("ed") or first in IRREGULAR_PASTS:
         # A plain past ("skipped"): present tense when the subject's number is plain.
-        stem = _IRREGULAR.get(first) or _regular_stem(first)
-        if stem and not out[verb].text[:1].isupper() and first not in _SPEECH_VERBS:
-            out[verb] = _Word(_keep_punct(out[verb].text, _present(stem, not subject_plural)), verb=True)
+        stem = IRREGULAR_PASTS.get(first) or regular_stem(first)
+        if stem and not out[verb].text[:1].isupper() and first not in SPEECH_VERBS:
+            out[verb] = _Word(_keep_punct(out[verb].text, present_form(stem, not subject_plural)), verb=True)
     return out
 
 

@@ -149,12 +149,15 @@ def test_an_edit_takes_the_previous_headline_from_its_stored_brief() -> None:
 
 def test_phrases_an_editor_would_drop_go_inside_the_subject_and_at_the_end() -> None:
     text = (
-        "A senior engineer at the northern depot of Harlow Bay Transit has won the Castlemere safety "
-        "prize for her work on the new signals. Harlow Bay Transit said the Castlemere prize was "
-        "deserved. The engineer thanked the depot."
+        "The Harlow Bay Transit engineers in the northern depot have won the Castlemere safety prize "
+        "for their work on the new signals. Harlow Bay Transit said the Castlemere prize was deserved."
     )
-    # "at the northern depot" and "for her work on the new signals" go; the clause stays whole.
-    assert make_headline(text) == "Senior engineer of Harlow Bay Transit wins Castlemere safety prize"
+    # "in the northern depot" and "for their work on the new signals" go; the clause stays whole.
+    assert make_headline(text) == "Harlow Bay Transit engineers win Castlemere safety prize"
+    # An "of" phrase goes with the phrase before it, never left behind on its own.
+    text = text.replace("in the northern depot", "at the northern depot of Velmora Rail")
+    headline = make_headline(text)
+    assert "of Velmora Rail" not in headline or "depot of Velmora Rail" in headline, headline
 
 
 def test_a_full_sentence_whose_verb_we_do_not_know_still_states_the_news() -> None:
