@@ -29,7 +29,13 @@ IRREGULAR_PASTS = _pairs(
     "leave sold sell bought buy found find paid pay kept keep put put set set cut cut led lead met "
     "meet sent send spent spend built build struck strike got get brought bring thought think fell "
     "fall rose rise began begin became become came come went go took take gave give saw see ran run "
-    "quit quit beat beat shut shut"
+    "quit quit beat beat shut shut grew grow knew know threw throw drew draw flew fly blew blow broke "
+    "break spoke speak chose choose froze freeze stole steal woke wake wrote write drove drive rode "
+    "ride fought fight sought seek taught teach caught catch withdrew withdraw overtook overtake "
+    "undertook undertake overcame overcome withstood withstand forgot forget forgave forgive hid hide "
+    "sank sink sang sing swam swim fled flee meant mean dealt deal slept sleep swept sweep stood stand "
+    "understood understand heard hear wore wear tore tear swore swear shook shake upheld uphold "
+    "rebuilt rebuild slid slide stuck stick sat sit laid lay sped speed"
 )
 IRREGULAR_PARTICIPLES = _pairs(
     "died die tied tie lied lie won win hit hit made make said say told tell held hold lost lose left "
