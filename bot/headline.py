@@ -43,6 +43,7 @@ MIN_WORDS = 4  # no phrase is dropped if fewer words than this would remain
 KEY_TERM_COUNT = 2  # a word used this many times in the opening is one of the story's key words
 LEAD_SENTENCES = 5  # the news sentence is looked for among this many lead sentences
 OPENING_CHARS = 1500  # names and key words are read from this much of the text (speed)
+FOLLOWING_SENTENCES = 3  # a word the story goes on using in this many sentences is likelier kept
 MIN_NEWS_WORDS = 6  # a shorter sentence states news only if it names someone or something
 VERBLESS_NEWS_WORDS = 10  # a sentence with no verb we know states news if it is this long
 
@@ -121,7 +122,11 @@ def make_headline(text: str | SplitText) -> str:
         return ""
     # The story's names and key words are read from its opening, where a headline's words are.
     opening = split.text[:OPENING_CHARS]
-    return compress(sentence, short_names(opening), counts=term_counts(opening))
+    at = next((i for i, s in enumerate(split.sentences) if s.endswith(sentence)), 0)
+    following = " ".join(split.sentences[at + 1 : at + 1 + FOLLOWING_SENTENCES])
+    return compress(
+        sentence, short_names(opening), counts=term_counts(opening), following=content_terms(following)
+    )
 
 
 def pick_sentence(sentences: Sequence[str]) -> str:
@@ -241,16 +246,18 @@ def compress(
     names: frozenset[str] = frozenset(),
     keys: frozenset[str] | None = None,
     counts: Mapping[str, int] | None = None,
+    following: frozenset[str] = frozenset(),
 ) -> str:
     """`sentence` shortened to a headline by dropping whole phrases (see the module's notes).
 
     `names` are the short names the article uses (`short_names`): a longer name is cut to them.
-    `counts` are how often the article's opening uses each (folded) word (`term_counts`): with
-    them, the phrases kept are the ones whose words a headline is likely to carry (`_fit_by_weight`).
+    `counts` are how often the article's opening uses each (folded) word (`term_counts`), and
+    `following` the content words of the sentences after this one (`content_terms`): with them, the
+    phrases kept are the ones whose words a headline is likely to carry (`_fit_by_weight`).
     Without them, `keys` (`key_terms`) decide: a trailing phrase without a key word is dropped.
     """
     tokens = core_tokens(sentence, names)
-    tokens = _fit_by_weight(tokens, counts) if counts is not None else _fit_length(tokens, keys)
+    tokens = _fit_by_weight(tokens, counts, following) if counts is not None else _fit_length(tokens, keys)
     tokens = _bound_fragment(tokens)
     return _finish(tokens) or _finish([_Word(w) for w in sentence.split()])
 
@@ -494,23 +501,26 @@ def key_terms(text: str | SplitText) -> frozenset[str]:
 
 
 # How likely an editor is to keep a word: a logistic model of its form and place, fitted on the
-# tuning half of bench/headlines.py's data (7,300 words of 535 articles, labelled by whether the
+# tuning half of bench/headlines.py's data (7,200 words of 535 articles, labelled by whether the
 # real title has it). Features, in order: see `keep_features`.
 # fmt: off
 _KEEP_WEIGHTS = (
-    -1.85, 0.46, 0.48, -1.90, -0.14, 0.68, 0.34, 0.44, 0.24,
-    -0.11, 0.57, 0.14, -1.26, 0.40, -0.07, 0.27, 0.05, -0.44,
+    -2.39, 0.46, 0.50, -1.40, -0.06, 0.47, 0.17, 0.31, 0.27, 0.17,
+    0.85, 0.42, -1.26, 0.52, -0.15, 0.30, 0.13, -0.47, 0.41, 0.59,
 )
 # fmt: on
 # The title length the choice aims at: a phrase is dropped when the expected ROUGE-1 F1 of the rest,
 # 2 * (sum of keep odds) / (words + TITLE_WORDS), is higher. Chosen on the tuning half.
-TITLE_WORDS = 3.0
+TITLE_WORDS = 4.0
 
 
-def keep_features(tokens: Sequence[_Word], counts: Mapping[str, int]) -> list[tuple[float, ...]]:
+def keep_features(
+    tokens: Sequence[_Word], counts: Mapping[str, int], following: frozenset[str] = frozenset()
+) -> list[tuple[float, ...]]:
     """Per token: bias; capitalized mid-sentence; first word; a stop word; has a digit; the opening
     uses it 2+, 3+, 5+ times; log(1 + uses); before, at, after the main verb; place (0..1 over 15
-    words); up to three letters; ends a clause; a preposition; ends in "ing"; in "ed"."""
+    words); up to three letters; ends a clause; a preposition; ends in "ing"; in "ed"; a content
+    word that heads its phrase (`_is_head`); one the following sentences use too."""
     verb = _main_verb(tokens)
     stop = stop_words()
     rows: list[tuple[float, ...]] = []
@@ -537,15 +547,26 @@ def keep_features(tokens: Sequence[_Word], counts: Mapping[str, int]) -> list[tu
                 float(bare in _PREPOSITIONS),
                 float(bare.endswith("ing")),
                 float(bare.endswith("ed")),
+                float(bare not in stop and _is_head(tokens, index, verb)),
+                float(bare not in stop and fold_word(bare) in following),
             )
         )
     return rows
 
 
-def _keep_odds(tokens: Sequence[_Word], counts: Mapping[str, int]) -> list[float]:
+def _is_head(tokens: Sequence[_Word], index: int, verb: int | None) -> bool:
+    """Whether a word ends its phrase (the head noun, most often): a function word, the verb, a
+    comma or the end comes next."""
+    if index + 1 == len(tokens) or tokens[index].ends_clause or index + 1 == verb:
+        return True
+    following = tokens[index + 1].bare
+    return following in stop_words() or following in _PREPOSITIONS
+
+
+def _keep_odds(tokens: Sequence[_Word], counts: Mapping[str, int], following: frozenset[str]) -> list[float]:
     return [
         1.0 / (1.0 + math.exp(-sum(w * f for w, f in zip(_KEEP_WEIGHTS, row, strict=True))))
-        for row in keep_features(tokens, counts)
+        for row in keep_features(tokens, counts, following)
     ]
 
 
@@ -586,10 +607,10 @@ def _opens_inner_phrase(tokens: Sequence[_Word], index: int) -> bool:
     return tokens[index].bare == "of" or _opens_phrase(tokens, index)
 
 
-def _fit_by_weight(tokens: list[_Word], counts: Mapping[str, int]) -> list[_Word]:
+def _fit_by_weight(tokens: list[_Word], counts: Mapping[str, int], following: frozenset[str]) -> list[_Word]:
     """Drop phrases (`_droppable_spans`), best first, while that raises the expected ROUGE-1 F1 (words
     scored by `_keep_odds`) against a title of `TITLE_WORDS` words; never below `MIN_WORDS` words."""
-    kept = list(zip(tokens, _keep_odds(tokens, counts), strict=True))
+    kept = list(zip(tokens, _keep_odds(tokens, counts, following), strict=True))
     while True:
         words = [w for w, _ in kept]
         odds = [p for _, p in kept]
