@@ -172,8 +172,8 @@ def _is_verb(word: _Word, previous: _Word | None) -> bool:
         return bare in AUXILIARIES and word.text[:1].islower()
     if bare in AUXILIARIES or bare in SPEECH_VERBS or bare in IRREGULAR_PASTS:
         return True
-    if bare.endswith("ed") and len(bare) > 4:
-        # "the troubled firm": an "-ed" word after a determiner is an adjective.
+    if bare.endswith("ed") and len(bare) > 4 and "-" not in bare:
+        # "the troubled firm", "state-owned": after a determiner or hyphenated, an adjective.
         return previous is None or previous.bare not in _DETERMINERS
     return False
 
@@ -571,8 +571,9 @@ def _keep_odds(tokens: Sequence[_Word], counts: Mapping[str, int], following: fr
 
 
 def _droppable_spans(tokens: Sequence[_Word]) -> list[tuple[int, int]]:
-    """Phrases that can go without cutting the clause: each trailing phrase or infinitive (with all
-    after it) after the verb and its object, and each prepositional phrase inside ("at the office")."""
+    """Phrases that can go without cutting the clause: each trailing phrase or purpose infinitive
+    ("to settle a claim", with all after it) after the verb and its object, and each prepositional
+    phrase inside ("at the office")."""
     verb = _main_verb(tokens)
     if verb is None:
         return []
@@ -583,7 +584,7 @@ def _droppable_spans(tokens: Sequence[_Word]) -> list[tuple[int, int]]:
         if _opens_phrase(tokens, i)
         or tokens[i - 1].ends_clause
         or tokens[i].bare == "and"
-        or (tokens[i].bare == "to" and i >= verb + 3)  # a purpose after the object: "to settle a claim"
+        or (tokens[i].bare == "to" and i >= verb + 3 and _ends_noun_phrase(tokens[i - 1], tokens[i - 2]))
     ]
     for start in range(1, end):
         if not _opens_inner_phrase(tokens, start) or (start == verb + 1 and tokens[start].bare == "to"):
@@ -598,9 +599,20 @@ def _droppable_spans(tokens: Sequence[_Word]) -> list[tuple[int, int]]:
             if _opens_inner_phrase(tokens, stop) and tokens[stop].bare != "of":
                 break
             stop += 1  # an "of" phrase goes with the noun before it ("at critics of the bill")
-        if not start <= verb < stop:
+        # Not when what follows depends on it: "between X [and Y]", "as cards[, with ...]".
+        dangles = stop < end and (tokens[stop].bare in ("and", "or", "but") or tokens[stop - 1].ends_clause)
+        if not start <= verb < stop and not dangles:
             spans.append((start, stop))
     return spans
+
+
+def _ends_noun_phrase(word: _Word, previous: _Word) -> bool:
+    """Whether a "to" after `word` starts a purpose ("a fine to settle"), not a verb's complement
+    ("has to act", "plans to sell")."""
+    bare = word.bare
+    if bare in AUXILIARIES or _is_verb(word, previous) or word.ends_clause:
+        return False
+    return not (bare.endswith("s") and word.text.isalpha() and word.text.islower())
 
 
 def _opens_inner_phrase(tokens: Sequence[_Word], index: int) -> bool:
@@ -716,6 +728,7 @@ def _drop_inner_copulas(tokens: list[_Word]) -> list[_Word]:
     return out if len(out) >= MIN_WORDS else tokens
 
 
+_DANGLING = _PREPOSITIONS | _ARTICLES | word_set("and or but")
 _NOT_AFTER_COPULA = word_set("not no never a an the one set due expected likely")
 _NOT_AFTER_WILL = word_set("not no never be have also still only soon now then continue")
 
@@ -745,7 +758,10 @@ def _plural_subject(subject: Sequence[_Word]) -> bool:
 
 
 def _finish(tokens: Sequence[_Word]) -> str:
-    text = " ".join(w.text for w in tokens).strip(" ,;:-–—")
+    words = list(tokens)
+    while len(words) > MIN_WORDS and words[-1].bare in _DANGLING:
+        words.pop()  # a preposition or article left at the end once its phrase went
+    text = " ".join(w.text for w in words).strip(" ,;:-–—")
     text = text.rstrip(",;:")
     if text.endswith(".") and not re.search(r"\b\w\.\w\.$", text):
         text = text[:-1]
