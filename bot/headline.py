@@ -20,11 +20,13 @@ were chosen on one half of a set of titled news articles and checked on the othe
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from itertools import pairwise
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import chain, islice, pairwise
 
 from bot.summarize import content_terms, fold_word, is_hook, is_junk, stop_words
 from bot.text import SplitText, tokenize_words, word_set
@@ -101,10 +103,11 @@ class _Word:
 
     text: str
     verb: bool = False  # known to be the main verb (set once headline tense rewrote it)
+    bare: str = field(init=False, compare=False)  # lowercased, without punctuation around it
 
-    @property
-    def bare(self) -> str:
-        return self.text.strip(_END_PUNCT + "“‘(").lower()
+    def __post_init__(self) -> None:
+        # Every rule reads it, many times a word: worked out once.
+        object.__setattr__(self, "bare", self.text.strip(_END_PUNCT + "“‘(").lower())
 
     @property
     def ends_clause(self) -> bool:
@@ -131,11 +134,13 @@ def make_headline(text: str | SplitText) -> str:
 
 def pick_sentence(sentences: Sequence[str]) -> str:
     """The first lead sentence that states the news; failing that, the first that is not boilerplate."""
-    story = [_DATELINE.sub("", s).strip() or s for s in sentences if not is_junk(s)]
-    for sentence in story[:LEAD_SENTENCES]:
+    # Lazily: the lead is all that is read, unless no sentence in it will do.
+    story = (_DATELINE.sub("", s).strip() or s for s in sentences if not is_junk(s))
+    lead = list(islice(story, LEAD_SENTENCES))
+    for sentence in lead:
         if states_news(sentence):
             return sentence
-    return next((s for s in story if len(s.split()) >= 3), story[0] if story else "")
+    return next((s for s in chain(lead, story) if len(s.split()) >= 3), lead[0] if lead else "")
 
 
 def states_news(sentence: str) -> bool:
@@ -491,7 +496,12 @@ def _bound_fragment(tokens: list[_Word]) -> list[_Word]:
 def term_counts(text: str | SplitText) -> Counter[str]:
     """How often the text uses each word, lowercased and folded as the summary folds them."""
     words = tokenize_words(text.text if isinstance(text, SplitText) else text)
-    return Counter(fold_word(word.lower()) for word in words)
+    return Counter(map(_folded, words))
+
+
+@lru_cache(maxsize=1 << 16)
+def _folded(word: str) -> str:
+    return fold_word(word.lower())
 
 
 def key_terms(text: str | SplitText) -> frozenset[str]:
@@ -565,7 +575,7 @@ def _is_head(tokens: Sequence[_Word], index: int, verb: int | None) -> bool:
 
 def _keep_odds(tokens: Sequence[_Word], counts: Mapping[str, int], following: frozenset[str]) -> list[float]:
     return [
-        1.0 / (1.0 + math.exp(-sum(w * f for w, f in zip(_KEEP_WEIGHTS, row, strict=True))))
+        1.0 / (1.0 + math.exp(-sum(map(operator.mul, _KEEP_WEIGHTS, row))))
         for row in keep_features(tokens, counts, following)
     ]
 

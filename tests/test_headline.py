@@ -193,3 +193,11 @@ def test_a_dropped_phrase_never_leaves_the_clause_broken(text: str, kept: str) -
     words = headline.split()
     assert kept in headline, headline
     assert words[-1].lower() not in {"a", "an", "the", "of", "to", "in", "on", "at", "and", "has"}, headline
+
+
+def test_the_keep_model_has_a_weight_for_every_feature() -> None:
+    from bot.headline import _KEEP_WEIGHTS, _Word, keep_features, term_counts
+
+    text = "The Harlow Bay council has approved a new budget for its libraries."
+    rows = keep_features([_Word(w) for w in text.split()], term_counts(text), frozenset({"budget"}))
+    assert rows and all(len(row) == len(_KEEP_WEIGHTS) for row in rows)
