@@ -591,13 +591,18 @@ def _droppable_spans(tokens: Sequence[_Word]) -> list[tuple[int, int]]:
     spans = [
         (i, end)
         for i in range(verb + 2, end)
-        if _opens_phrase(tokens, i)
+        if (_opens_phrase(tokens, i) and not _takes_complement(tokens[i - 1]))
         or tokens[i - 1].ends_clause
         or tokens[i].bare == "and"
         or (tokens[i].bare == "to" and i >= verb + 3 and _ends_noun_phrase(tokens[i - 1], tokens[i - 2]))
+        # A past participle after a noun opens a reduced relative clause: "plans [aimed at ...]".
+        or (tokens[i].bare.endswith("ed") and _takes_complement(tokens[i]) and _after_noun(tokens, i, verb))
     ]
     for start in range(1, end):
-        if not _opens_inner_phrase(tokens, start) or (start == verb + 1 and tokens[start].bare == "to"):
+        # An "of" phrase belongs to its noun ("the eyes of voters"): it goes only with it.
+        if not _opens_phrase(tokens, start) or (start == verb + 1 and tokens[start].bare == "to"):
+            continue
+        if _takes_complement(tokens[start - 1]):
             continue
         stop = start + 1
         while (
@@ -614,6 +619,18 @@ def _droppable_spans(tokens: Sequence[_Word]) -> list[tuple[int, int]]:
         if not start <= verb < stop and not dangles:
             spans.append((start, stop))
     return spans
+
+
+def _takes_complement(word: _Word) -> bool:
+    """A participle that needs the phrase after it: "plans aimed [at ...]", "following [in ...]"."""
+    return word.text.isalpha() and word.text.islower() and word.bare.endswith(("ed", "ing"))
+
+
+def _after_noun(tokens: Sequence[_Word], index: int, verb: int) -> bool:
+    previous = tokens[index - 1]
+    if index < verb + 3 or previous.bare in stop_words() or previous.bare in _PREPOSITIONS:
+        return False
+    return not previous.text.endswith(("'s", "’s")) and previous.text[:1].isalpha()
 
 
 def _ends_noun_phrase(word: _Word, previous: _Word) -> bool:

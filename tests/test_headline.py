@@ -186,6 +186,13 @@ def test_headlinese_drops_is_after_the_main_verb_too() -> None:
         ("A bitter feud between the mayor and Velmora has split the Harlow Bay council.", "and Velmora"),
         # A hyphenated "-ed" word is an adjective, not the verb: "are set to leave" is.
         ("Three directors of the state-owned Harlow ferry line are set to leave in March.", "to leave"),
+        # An "of" phrase goes only with its noun: never "standing in eyes".
+        (
+            "Mayor Mara Quell says her standing in the eyes of the voters will decide the race.",
+            "eyes of voters",
+        ),
+        # A participle keeps the phrase it needs ("following in the footsteps"), or goes with it.
+        ("Harlow Bay ferry workers are following in the footsteps of the bus drivers.", "following in"),
     ],
 )
 def test_a_dropped_phrase_never_leaves_the_clause_broken(text: str, kept: str) -> None:
@@ -193,6 +200,14 @@ def test_a_dropped_phrase_never_leaves_the_clause_broken(text: str, kept: str) -
     words = headline.split()
     assert kept in headline, headline
     assert words[-1].lower() not in {"a", "an", "the", "of", "to", "in", "on", "at", "and", "has"}, headline
+    assert not words[-1].endswith(("ed", "ing")), headline
+
+
+def test_a_participle_phrase_after_the_object_goes_whole() -> None:
+    text = "Harlow Bay council will unveil plans aimed at reviving the town's ailing harbour in the spring."
+    assert (
+        make_headline(text + " The council said more would follow.") == "Harlow Bay council to unveil plans"
+    )
 
 
 def test_the_keep_model_has_a_weight_for_every_feature() -> None:
