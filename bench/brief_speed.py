@@ -4,10 +4,13 @@ Usage: python bench/brief_speed.py DATA.jsonl [--limit N] [--rounds R]
 
 DATA.jsonl rows have id, source and article (e.g. ../shared/eval/summ/dev.jsonl). Each article is
 briefed as an edited version of an earlier one: `build_brief(ArticleText(text),
-BriefContext(previous=ArticleText(previous_text)))`, where previous_text is the article with one
-sentence dropped and one word inserted into another (deterministic), so the changes are computed
-too. The baseline splits with pysbd (language en, clean=False) and picks 3 sentences with sumy's
-LexRank over those sentences, words from bot.brief.text.SumyTokenizer. Ours and the baseline alternate
+BriefContext(previous=ArticleText(previous_text), previous_headline=..., previous_quotes=...))`,
+where previous_text is the article with one sentence dropped and one word inserted into another
+(deterministic), so the changes are computed too. The previous version's headline and quotes come
+from its brief, made before the timing, as the store holds it; a second row times the same brief
+when only the previous text is given (both made again). The baseline splits with pysbd (language
+en, clean=False) and picks 3 sentences with sumy's LexRank over those sentences, words from
+bot.brief.text.SumyTokenizer. Ours and the baseline alternate
 article by article, so a slow spell of the machine hits both. Per-stage figures time the public
 functions a brief is made of, each called on its own on the same article.
 """
@@ -45,10 +48,12 @@ from bot.brief.headline import make_headline  # noqa: E402
 from bot.brief.quotes import extract_quotes  # noqa: E402
 from bot.brief.summarize import stem, stop_words, summarize, sumy_document  # noqa: E402
 from bot.brief.text import split_sentences, split_sentences_with_offsets  # noqa: E402
+from bot.models import Quote  # noqa: E402
 
 SENTENCES = 3
 WARM_UP_ARTICLES = 5
 TARGET_MEDIAN_MS = 10.0
+STRICT_TARGET_MEDIAN_MS = 3.0  # the whole brief's budget, headline work included
 TARGET_SPEEDUP = 5.0
 _INSERTED_WORD = "reportedly "
 
@@ -59,6 +64,8 @@ class Article:
     source: str
     text: str
     previous: str  # the same article one edit earlier
+    previous_headline: str  # from the previous version's brief, as the store holds it
+    previous_quotes: tuple[Quote, ...]
 
 
 def load(path: Path, limit: int | None) -> list[Article]:
@@ -69,7 +76,13 @@ def load(path: Path, limit: int | None) -> list[Article]:
                 break
             row = json.loads(line)
             text = row["article"]
-            articles.append(Article(str(row["id"]), str(row.get("source", "")), text, earlier_version(text)))
+            previous = earlier_version(text)
+            stored = build_brief(ArticleText(previous))
+            articles.append(
+                Article(
+                    str(row["id"]), str(row.get("source", "")), text, previous, stored.headline, stored.quotes
+                )
+            )
     return articles
 
 
@@ -98,6 +111,15 @@ def earlier_version(text: str) -> str:
 
 
 def ours(article: Article) -> object:
+    context = BriefContext(
+        previous=ArticleText(article.previous),
+        previous_headline=article.previous_headline,
+        previous_quotes=article.previous_quotes,
+    )
+    return build_brief(ArticleText(article.text), context)
+
+
+def ours_text_only(article: Article) -> object:
     return build_brief(ArticleText(article.text), BriefContext(previous=ArticleText(article.previous)))
 
 
@@ -172,6 +194,7 @@ def report(articles: Sequence[Article], rounds: int) -> bool:
     baseline = baseline_method()
     methods: dict[str, Callable[[Article], object]] = {
         "ours: whole brief (build_brief)": ours,
+        "ours: previous as text only": ours_text_only,
         "baseline: pysbd + sumy LexRank": baseline,
     }
     for article in articles[:WARM_UP_ARTICLES]:  # first calls fill caches (stemmer, stop words, regexes)
@@ -214,7 +237,7 @@ def report(articles: Sequence[Article], rounds: int) -> bool:
         for name, ms in stage_ms.items()
     ]
     print_table(
-        "stages, each called on its own (a brief runs quotes twice: this version and the previous one)",
+        "stages, each called on its own (without the previous brief, a brief runs quotes and headline twice)",
         ["stage", "median ms", "p99 ms", "% of brief median"],
         stage_rows,
     )
@@ -225,6 +248,12 @@ def report(articles: Sequence[Article], rounds: int) -> bool:
     print(
         f"\ntarget median <= {TARGET_MEDIAN_MS:g} ms: {ours_median:.2f} ms, {verdict(median_ok)}; "
         f"target >= {TARGET_SPEEDUP:g}x faster than baseline: {speedup:.2f}x, {verdict(speedup_ok)}"
+    )
+    text_only = median(timings["ours: previous as text only"])
+    print(
+        f"target median <= {STRICT_TARGET_MEDIAN_MS:g} ms: {ours_median:.2f} ms, "
+        f"{verdict(ours_median <= STRICT_TARGET_MEDIAN_MS)} "
+        f"({text_only:.2f} ms when only the previous text is given)"
     )
     return median_ok and speedup_ok
 

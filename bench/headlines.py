@@ -10,9 +10,11 @@ lead sentence. Also: the share of headlines without a verb (by bot.brief.headlin
 it is a rough figure), the share ending in a cut ("…" or a dangling function word), the median
 length in words and the ms per headline.
 
-The data is split in two halves by bench.common.half_of(id): the rules and lengths of bot.brief.headline
-were chosen on the tuning half; the figures that count are the held-out half's.
---limit keeps the first N rows (smoke runs); --show prints N held-out examples.
+The data is split in two halves by bench.common.half_of(id): the rules and lengths of bot.brief.headline,
+and the weights of its model of which words an editor keeps, were chosen on the tuning half; the
+figures that count are the held-out half's.
+--limit keeps the first N rows (smoke runs); --show prints N held-out examples; --fit-weights
+refits bot.brief.headline's keep model on the tuning half (Newton's method, L2 1.0) and prints its weights.
 """
 
 from __future__ import annotations
@@ -36,9 +38,20 @@ for path in (ROOT, ROOT / "bench"):
 
 from common import HELD_OUT_HALF, TUNE_HALF, half_name, half_of, print_machine, print_table  # noqa: E402
 
-from bot.brief.headline import _main_verb, _Word, make_headline, pick_sentence  # noqa: E402
-from bot.brief.summarize import is_junk  # noqa: E402
-from bot.brief.text import split_sentences  # noqa: E402
+from bot.brief.headline import (  # noqa: E402
+    FOLLOWING_SENTENCES,
+    OPENING_CHARS,
+    _main_verb,
+    _Word,
+    core_tokens,
+    keep_features,
+    make_headline,
+    pick_sentence,
+    short_names,
+    term_counts,
+)
+from bot.brief.summarize import content_terms, is_junk  # noqa: E402
+from bot.brief.text import SplitText, split_sentences  # noqa: E402
 
 TARGET_ROUGE1 = 30.0
 _DANGLING = frozenset(
@@ -152,16 +165,49 @@ def summary_row(name: str, scored: Sequence[Scored]) -> list[object]:
     ]
 
 
+def fit_keep_weights(rows: Sequence[Row], scorer: rouge_scorer.RougeScorer) -> tuple[float, ...]:
+    """bot.brief.headline's keep model refitted on `rows`: each word of the picked sentence's core, after
+    the rules, labelled by whether the title has it (as rouge-score tokenizes and stems)."""
+    import numpy as np
+
+    tokenize = scorer._tokenizer.tokenize  # rouge-score's own tokenizer and stemmer
+    features: list[tuple[float, ...]] = []
+    labels: list[float] = []
+    for row in rows:
+        split = SplitText.of(row.article)
+        opening = split.text[:OPENING_CHARS]
+        sentence = pick_sentence(split.sentences)
+        at = next((i for i, s in enumerate(split.sentences) if s.endswith(sentence)), 0)
+        following = content_terms(" ".join(split.sentences[at + 1 : at + 1 + FOLLOWING_SENTENCES]))
+        tokens = core_tokens(sentence, short_names(opening))
+        title = set(tokenize(row.title))
+        features += keep_features(tokens, term_counts(opening), following)
+        labels += [float(bool(tokenize(w.text)) and set(tokenize(w.text)) <= title) for w in tokens]
+    x, y = np.array(features), np.array(labels)
+    weights = np.zeros(x.shape[1])
+    for _ in range(30):
+        odds = 1 / (1 + np.exp(-x @ weights))
+        gradient = x.T @ (odds - y) + weights
+        hessian = (x.T * (odds * (1 - odds))) @ x + np.eye(len(weights))
+        weights -= np.linalg.solve(hessian, gradient)
+    print(f"keep model refitted on {len(rows)} articles, {len(labels)} words")
+    return tuple(round(float(w), 2) for w in weights)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("data", type=Path)
     parser.add_argument("--limit", type=int, default=None, help="only the first N rows")
     parser.add_argument("--show", type=int, default=0, help="print N held-out examples")
+    parser.add_argument("--fit-weights", action="store_true", help="refit the keep model, print it")
     args = parser.parse_args(argv)
 
     print_machine()
     rows = load(args.data, args.limit)
     scorer = rouge_scorer.RougeScorer(["rouge1", "rougeL"], use_stemmer=True)
+    if args.fit_weights:
+        print(fit_keep_weights([r for r in rows if half_of(r.id) == TUNE_HALF], scorer))
+        return
     make_headline("Warm-up: the council approved the budget on Tuesday.")
     results = {name: score(method, rows, scorer) for name, method in METHODS.items()}
     headers = ["method", "ROUGE-1", "ROUGE-L", "no verb %", "cut %", "median words", "ms each"]

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.brief.build import ArticleText, build_brief, headline_of
+from bot.brief.build import ArticleText, BriefContext, build_brief, headline_of
 from bot.brief.headline import compress, make_headline, pick_sentence, states_news
+from bot.models import ChangeKind
 
 
 @pytest.mark.parametrize(
@@ -123,3 +124,95 @@ def test_a_feed_title_stays_the_headline_and_the_brief_agrees() -> None:
     assert headline_of(ArticleText(text, "Council backs library budget")) == "Council backs library budget"
     untitled = ArticleText(text)
     assert build_brief(untitled).headline == headline_of(untitled) == make_headline(text)
+
+
+def test_an_edit_takes_the_previous_headline_from_its_stored_brief() -> None:
+    old = "The Harlow Bay council has approved a new budget for its libraries."
+    new = "The Harlow Bay council has rejected a new budget for its libraries."
+    stored = build_brief(ArticleText(old))
+    # Given the stored headline, the brief need not make it again, and its changes are the same.
+    made_again = build_brief(ArticleText(new), BriefContext(previous=ArticleText(old)))
+    reused = build_brief(
+        ArticleText(new), BriefContext(previous=ArticleText(old), previous_headline=stored.headline)
+    )
+    assert reused.changes == made_again.changes
+    headline_changes = [c for c in reused.changes.items if c.kind is ChangeKind.HEADLINE_CHANGED]
+    assert [c.before for c in headline_changes] == [stored.headline]
+    # The stored headline is the one compared against, whatever the previous text would give now.
+    other = build_brief(
+        ArticleText(new), BriefContext(previous=ArticleText(old), previous_headline="Council delays vote")
+    )
+    assert [c.before for c in other.changes.items if c.kind is ChangeKind.HEADLINE_CHANGED] == [
+        "Council delays vote"
+    ]
+
+
+def test_phrases_an_editor_would_drop_go_inside_the_subject_and_at_the_end() -> None:
+    text = (
+        "The Harlow Bay Transit engineers in the northern depot have won the Castlemere safety prize "
+        "for their work on the new signals. Harlow Bay Transit said the Castlemere prize was deserved."
+    )
+    # "in the northern depot" and "for their work on the new signals" go; the clause stays whole.
+    assert make_headline(text) == "Harlow Bay Transit engineers win Castlemere safety prize"
+    # An "of" phrase goes with the phrase before it, never left behind on its own.
+    text = text.replace("in the northern depot", "at the northern depot of Velmora Rail")
+    headline = make_headline(text)
+    assert "of Velmora Rail" not in headline or "depot of Velmora Rail" in headline, headline
+
+
+def test_a_full_sentence_whose_verb_we_do_not_know_still_states_the_news() -> None:
+    sentence = "Harlow Bay ferry workers walk out on Friday over the new rota drawn up by managers."
+    assert states_news(sentence)
+    assert make_headline(f"{sentence} The union said the rota was unfair.").startswith(
+        "Harlow Bay ferry workers walk out"
+    )
+    assert not states_news(sentence.removesuffix("."))  # no end mark: a heading or a caption
+
+
+def test_headlinese_drops_is_after_the_main_verb_too() -> None:
+    text = (
+        "Velmora said the harbour plan is now too costly for the town. Velmora will review the harbour plan."
+    )
+    assert make_headline(text) == "Velmora said harbour plan too costly"
+    assert compress("The mayor said the budget is not funded.") == "Mayor said budget is not funded"
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        # "has to act" is the verb's complement, not a purpose that may go.
+        ("Coach Mara Quell says Harlow rugby has to act now to protect young players.", "has to act"),
+        # Dropping "between the mayor" would leave "and Velmora" hanging.
+        ("A bitter feud between the mayor and Velmora has split the Harlow Bay council.", "and Velmora"),
+        # A hyphenated "-ed" word is an adjective, not the verb: "are set to leave" is.
+        ("Three directors of the state-owned Harlow ferry line are set to leave in March.", "to leave"),
+        # An "of" phrase goes only with its noun: never "standing in eyes".
+        (
+            "Mayor Mara Quell says her standing in the eyes of the voters will decide the race.",
+            "eyes of voters",
+        ),
+        # A participle keeps the phrase it needs ("following in the footsteps"), or goes with it.
+        ("Harlow Bay ferry workers are following in the footsteps of the bus drivers.", "following in"),
+    ],
+)
+def test_a_dropped_phrase_never_leaves_the_clause_broken(text: str, kept: str) -> None:
+    headline = make_headline(text + " Harlow Bay said more would follow.")
+    words = headline.split()
+    assert kept in headline, headline
+    assert words[-1].lower() not in {"a", "an", "the", "of", "to", "in", "on", "at", "and", "has"}, headline
+    assert not words[-1].endswith(("ed", "ing")), headline
+
+
+def test_a_participle_phrase_after_the_object_goes_whole() -> None:
+    text = "Harlow Bay council will unveil plans aimed at reviving the town's ailing harbour in the spring."
+    assert (
+        make_headline(text + " The council said more would follow.") == "Harlow Bay council to unveil plans"
+    )
+
+
+def test_the_keep_model_has_a_weight_for_every_feature() -> None:
+    from bot.brief.headline import _KEEP_WEIGHTS, _Word, keep_features, term_counts
+
+    text = "The Harlow Bay council has approved a new budget for its libraries."
+    rows = keep_features([_Word(w) for w in text.split()], term_counts(text), frozenset({"budget"}))
+    assert rows and all(len(row) == len(_KEEP_WEIGHTS) for row in rows)

@@ -4,13 +4,18 @@ import json
 from pathlib import Path
 
 import pytest
+from sumy.summarizers.luhn import LuhnSummarizer
 
 from bot.brief.headline import make_headline
 from bot.brief.summarize import (
+    fold_word,
     is_junk,
     luhn_scores,
     select_sentences,
+    stop_words,
     summarize,
+    sumy_document,
+    sumy_ratings,
 )
 from bot.brief.text import SplitText, split_sentences
 
@@ -156,6 +161,22 @@ def test_luhn_rates_the_densest_run_of_repeated_words() -> None:
     assert ours[2] == 0.0
     assert any(score > 0 for score in luhn_scores(split_sentences(ARTICLE)))
     assert luhn_scores([]) == []
+
+
+def test_luhn_gives_sumys_figures() -> None:
+    # Our Luhn works on the words the summary already split; sumy's LuhnSummarizer is the reference.
+    summarizer = LuhnSummarizer(fold_word)
+    summarizer.stop_words = stop_words()
+    gappy = [
+        "Rain rain one two three four rain.",  # a gap of four ends the run
+        "Rain a b c rain, and the rain in Spain: rain.",  # gaps of three keep it going
+        "Spain Spain. The Rain!",
+        "Nothing.",
+    ]
+    for sentences in (split_sentences(ARTICLE), gappy):
+        expected = sumy_ratings(summarizer, sumy_document(sentences))
+        assert luhn_scores(sentences) == pytest.approx(expected)
+        assert any(expected)
 
 
 def test_summary_and_headline_take_an_already_split_text() -> None:

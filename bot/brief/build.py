@@ -36,6 +36,8 @@ class BriefContext:
     updated: datetime | None = None
     previous: ArticleText | None = None  # the last stored version of this article
     previous_quotes: Sequence[Quote] | None = None  # its quotes, when already known
+    # Its headline, when already known (its stored brief holds it): not made a second time.
+    previous_headline: str | None = None
     story: Sequence[StoryArticle] = ()  # earlier articles on the same story (any source)
     id: str | None = None
 
@@ -59,9 +61,12 @@ def _changes(split: SplitText, headline: str, quotes: Sequence[Quote], context: 
             else extract_quotes(previous.text, resolve_speakers=False)
         )
         old_split = SplitText.of(previous.text)
-        items = diff_versions(
-            _headline(previous.title, old_split), old_split, old_quotes, headline, split, quotes
+        old_headline = (
+            context.previous_headline
+            if context.previous_headline is not None
+            else _headline(previous.title, old_split)
         )
+        items = diff_versions(old_headline, old_split, old_quotes, headline, split, quotes)
         return Changes(ChangeBasis.PREVIOUS_VERSION, items, (context.url,) if context.url else ())
     if context.story:
         items = story_novelty(split, context.story)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -23,7 +24,6 @@ from typing import Any
 
 from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
 from sumy.nlp.stemmers import Stemmer
-from sumy.summarizers.luhn import LuhnSummarizer
 from sumy.utils import get_stop_words
 
 from bot.brief.text import SplitText, SumyTokenizer, tokenize_words
@@ -135,14 +135,6 @@ def _word_term(word: str) -> tuple[str, bool]:
     return fold_word(lowered), lowered not in stop_words()
 
 
-@cache
-def _luhn() -> LuhnSummarizer:
-    # Built once: setting sumy's stop words normalizes the whole list each time.
-    summarizer = LuhnSummarizer(fold_word)
-    summarizer.stop_words = stop_words()
-    return summarizer
-
-
 def content_terms(text: str) -> frozenset[str]:
     """The words of `text` that are not stop words, lowercased and folded (`fold_word`)."""
     return _SentenceWords.of(text).content
@@ -227,14 +219,55 @@ def sumy_ratings(summarizer: Any, document: Any) -> list[float]:
 
 
 def luhn_scores(sentences: Sequence[str]) -> list[float]:
-    """sumy's Luhn rating of each sentence (our tokenizer; words folded by `fold_word`), in order.
+    """Luhn's rating of each sentence (our tokenizer; words folded by `fold_word`), in order.
 
     Luhn rates a sentence by its densest run of the document's frequent words: the article's own
-    key words, whatever its subject.
+    key words, whatever its subject. The same figures as sumy's LuhnSummarizer (tests check them
+    against it), computed from the words the summary has already split.
     """
-    if not sentences:
-        return []
-    return sumy_ratings(_luhn(), sumy_document(sentences))
+    return luhn_ratings([_SentenceWords.of(s) for s in sentences])
+
+
+# sumy's LuhnSummarizer.max_gap_size: a run of significant words ends after this many others.
+_LUHN_MAX_GAP = 4
+
+
+def luhn_ratings(sentences: Sequence[_SentenceWords]) -> list[float]:
+    """sumy's Luhn rating over already split words, without its document model.
+
+    Sumy tokenizes and folds every word twice per call through several Python layers, which was a
+    quarter of a brief's time; the rule is the same: the significant words are the content words
+    used more than once, a chunk is a run of them with gaps shorter than `_LUHN_MAX_GAP`, and a
+    sentence is rated by its best chunk, significant words squared over the chunk's length (a chunk
+    of one significant word rates 0).
+    """
+    counts = Counter(term for words in sentences for term in words.content_terms)
+    significant = {term for term, count in counts.items() if count > 1}
+    ratings: list[float] = []
+    for words in sentences:
+        best = 0.0
+        hits = length = gap = 0
+        for term in words.terms:
+            if term in significant:
+                if hits:
+                    length += gap + 1
+                else:
+                    length = 1
+                hits += 1
+                gap = 0
+            elif hits:
+                gap += 1
+                if gap == _LUHN_MAX_GAP:
+                    best = max(best, _chunk_rating(hits, length))
+                    hits = gap = 0
+        if hits:
+            best = max(best, _chunk_rating(hits, length))
+        ratings.append(best)
+    return ratings
+
+
+def _chunk_rating(hits: int, length: int) -> float:
+    return 0.0 if hits == 1 else hits * hits / length
 
 
 def _scaled(values: Sequence[float]) -> list[float]:
@@ -261,7 +294,7 @@ def _score(sentences: Sequence[str], title: str | None, weights: RankingWeights)
         return _Scored(scores, junk, {})
     # Luhn reads the whole story for its frequent words but only the candidates compete.
     words = {i: _SentenceWords.of(sentences[i]) for i in story}
-    ratings = dict(zip(story, luhn_scores([sentences[i] for i in story]), strict=True))
+    ratings = dict(zip(story, luhn_ratings([words[i] for i in story]), strict=True))
     # What a sentence carries per word: Luhn's rating grows with a sentence's length otherwise.
     per_word = [ratings[i] / max(1, len(words[i].terms)) ** weights.length_exponent for i in candidates]
     keywords = dict(zip(candidates, _scaled(per_word), strict=True))
