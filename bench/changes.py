@@ -39,10 +39,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.brief.changes import (  # noqa: E402
+from bot.brief.changes import diff_versions  # noqa: E402
+from bot.brief.stories import (  # noqa: E402
     SAME_STORY_THRESHOLD,
     StoryIndex,
-    diff_versions,
     feature_similarity,
     story_features,
 )

@@ -8,14 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.brief.changes import (
+from bot.brief.changes import diff_versions, word_diff
+from bot.brief.stories import (
     SAME_STORY_THRESHOLD,
     StoryIndex,
-    diff_versions,
     find_same_story,
     story_novelty,
     story_similarity,
-    word_diff,
 )
 from bot.brief.text import SplitText, split_sentences
 from bot.models import Change, ChangeKind, Quote, QuoteKind, StoryArticle, WordDiffPart, WordOp
@@ -636,7 +635,7 @@ def test_diff_takes_already_split_texts() -> None:
 def test_story_index_keeps_at_most_its_size_newest_first_out() -> None:
     from datetime import UTC
 
-    from bot.brief.changes import StoryIndex
+    from bot.brief.stories import StoryIndex
 
     texts = {
         1: "Mayor Alma Quist opened the Tullbridge crossing on Monday after 14 months of repairs.",

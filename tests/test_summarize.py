@@ -8,7 +8,6 @@ from sumy.summarizers.luhn import LuhnSummarizer
 
 from bot.brief.headline import make_headline
 from bot.brief.summarize import (
-    fold_word,
     is_junk,
     luhn_scores,
     select_sentences,
@@ -17,7 +16,7 @@ from bot.brief.summarize import (
     sumy_document,
     sumy_ratings,
 )
-from bot.brief.text import SplitText, split_sentences
+from bot.brief.text import SplitText, fold_word, split_sentences
 
 ARTICLE = """By Jane Reporter
 

@@ -10,9 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.brief.changes import diff_versions, story_novelty
+from bot.brief.changes import diff_versions
 from bot.brief.headline import make_headline
 from bot.brief.quotes import extract_quotes
+from bot.brief.stories import story_novelty
 from bot.brief.summarize import summarize
 from bot.brief.text import SplitText
 from bot.models import Brief, ChangeBasis, Changes, Quote, StoryArticle

@@ -1,4 +1,5 @@
-"""What changed: between two versions of one article, and between a new article and its story.
+"""What changed: between two versions of one article (a new article's place in its story is
+bot/brief/stories.py's).
 
 Version diff (`diff_versions`) rules — each edit is reported exactly once:
 
@@ -35,33 +36,24 @@ Version diff (`diff_versions`) rules — each edit is reported exactly once:
    versions have a headline and their keys differ.
 
 Changes come out in document order: the headline first, then by position in the new version.
-
-Story matching compares content words (stop words dropped; name-like words and numbers weigh
-more) and 3-word shingles, so a rewrite of the same event by another outlet matches while another
-event on the same broad topic does not. `StoryIndex` precomputes candidates' features.
 """
 
 from __future__ import annotations
 
 import difflib
 import logging
-import math
 import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from bot.brief.numbers import NumberMention, find_numbers, number_parts
-from bot.brief.text import SplitText, split_sentences
-from bot.models import Change, ChangeKind, Quote, StoryArticle, WordDiffPart, WordOp
+from bot.brief.text import SplitText
+from bot.models import Change, ChangeKind, Quote, WordDiffPart, WordOp
 
 log = logging.getLogger(__name__)
 
 EDIT_MIN_SIMILARITY = 0.5  # below this, an old and a new sentence are a removal plus an addition
 QUOTE_EDIT_MIN_SIMILARITY = 0.5
-COVERED_MIN_SHARE = 0.6  # share of a sentence's content words one earlier sentence must have
-SAME_STORY_THRESHOLD = 0.3
 _MAX_FUZZY_PAIRS = 4000  # above this many old x new candidates, skip split/merge candidates
 _SHORT_QUOTE_WORDS = 4
 _QUOTE_EDGE_MIN_TOKENS = 3  # a quote over sentences shares at least this many words with each end
@@ -85,33 +77,15 @@ _STYLE = str.maketrans(
     }
 )
 # A score, a vote or a range ("5-2", "2019-2020", "10–12") is one number, not two.
-_TOKEN = re.compile(r"[$€£¥]?\d+(?:[.,:]\d+)*(?:[-–]\d+(?:[.,]\d+)*)*%?|\w+(?:['\-]\w+)*|[^\w\s]")
-# _TOKEN without punctuation
+TOKEN = re.compile(r"[$€£¥]?\d+(?:[.,:]\d+)*(?:[-–]\d+(?:[.,]\d+)*)*%?|\w+(?:['\-]\w+)*|[^\w\s]")
+# TOKEN without punctuation
 _WORD_TOKEN = re.compile(r"[$€£¥]?\d+(?:[.,:]\d+)*(?:[-–]\d+(?:[.,]\d+)*)*%?|\w+(?:['\-]\w+)*")
-_SENTENCE_END_TOKENS = frozenset({".", "!", "?", '"', "'", ":", ";"})
-
-_STOP_WORDS_TEXT = """
-    a about above after again against all also am an and any are as at be because been before
-    being below between both but by can could did do does doing down during each few for from further
-    had has have having he her here hers herself him himself his how i if in into is it its itself
-    just me more most my myself no nor not now of off on once only or other our ours ourselves out
-    over own same she should so some such than that the their theirs them themselves then there these
-    they this those through to too under until up very was we were what when where which while who
-    whom why will with would you your yours yourself yourselves said says say told according
-    mr mrs ms dr one two new last first year years week day time people may might must also
-    just like get got make made many much well back even still way take including since"""
-_STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
-# Capitalized, but they say when, not what: never name-like.
-_CALENDAR_WORDS_TEXT = """
-    monday tuesday wednesday thursday friday saturday sunday january february march april may june
-    july august september october november december today yesterday tomorrow"""
-_CALENDAR_WORDS = frozenset(_CALENDAR_WORDS_TEXT.split())
 
 
 # --- tokens and keys ---------------------------------------------------------------------------
 
 
-def _restyled(text: str) -> str:
+def restyled(text: str) -> str:
     """`text` with quote style, dashes and non-breaking spaces made plain (same length)."""
     # Every character _STYLE maps is non-ASCII, and the ASCII test is a flag lookup.
     return text if text.isascii() else text.translate(_STYLE)
@@ -126,19 +100,19 @@ class _Tokens:
 
     @classmethod
     def of(cls, text: str) -> _Tokens:
-        matches = list(_TOKEN.finditer(_restyled(text)))
+        matches = list(TOKEN.finditer(restyled(text)))
         return cls([m.group().casefold() for m in matches], [m.start() for m in matches])
 
 
 def _key_words(text: str) -> tuple[str, ...]:
-    return tuple(_WORD_TOKEN.findall(_restyled(text).casefold()))
+    return tuple(_WORD_TOKEN.findall(restyled(text).casefold()))
 
 
 def _key(text: str) -> str:
     return " ".join(_key_words(text))
 
 
-def _dice(a: frozenset[str], b: frozenset[str]) -> float:
+def dice(a: frozenset[str], b: frozenset[str]) -> float:
     if not a or not b:
         return 0.0
     return 2 * len(a & b) / (len(a) + len(b))
@@ -221,7 +195,7 @@ def _number_changes(before: str, after: str) -> tuple[bool, list[Change]]:
     A number changed when a number of the same kind stands in its place in the other version,
     in a run of words both versions share, with another value: "nine" and "9" have the same.
     """
-    before, after = _restyled(before), _restyled(after)
+    before, after = restyled(before), restyled(after)
     old_mentions, new_mentions = find_numbers(before), find_numbers(after)
     if not old_mentions or not new_mentions:
         return False, []  # the callers' keys differ, and not in numbers alone
@@ -321,7 +295,7 @@ def _align(old: Sequence[_Sentence], new: Sequence[_Sentence]) -> _Alignment:
         for new_group in new_options:
             if len(old_group) + len(new_group) > 3:
                 continue
-            score = _dice(old_words[old_group], new_words[new_group])
+            score = dice(old_words[old_group], new_words[new_group])
             if score >= EDIT_MIN_SIMILARITY:
                 # Ties go to one-to-one pairs: a split is claimed only when it explains more.
                 candidates.append((score, -(len(old_group) + len(new_group)), old_group, new_group))
@@ -420,7 +394,7 @@ def _drop_edited_quotes(removed: list[_QuoteChange], added: list[_QuoteChange]) 
     """A quote whose words were edited is reported through its sentence, not as remove + add."""
     scored = sorted(
         (
-            (_dice(frozenset(r.words), frozenset(a.words)), i, j)
+            (dice(frozenset(r.words), frozenset(a.words)), i, j)
             for i, r in enumerate(removed)
             for j, a in enumerate(added)
         ),
@@ -571,204 +545,3 @@ def diff_versions(
     changes = ((headline,) if headline else ()) + tuple(p.change for p in placed)
     log.debug("diff_versions: %d old, %d new sentences, %d changes", len(old), len(new), len(changes))
     return changes
-
-
-# --- stories -----------------------------------------------------------------------------------
-
-
-def _stem(word: str) -> str:
-    """Crude plural folding, so "officers" covers "officer"; enough for overlap counting."""
-    if word.endswith("'s"):
-        word = word[:-2]
-    if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
-
-
-def _content_terms(text: str) -> list[tuple[str, bool]]:
-    """Content words in order, each with whether it looks like a name or a number."""
-    terms: list[tuple[str, bool]] = []
-    normalized = _restyled(text)
-    after_sentence_end = True
-    for match in _TOKEN.finditer(normalized):
-        raw = match.group()
-        if not any(c.isalnum() for c in raw):
-            after_sentence_end = raw in _SENTENCE_END_TOKENS or (after_sentence_end and raw in "([\"'")
-            continue
-        word = raw.casefold()
-        starts_sentence = after_sentence_end
-        after_sentence_end = False
-        if word in _STOP_WORDS or (len(word) < 2 and not word.isdigit()):
-            continue
-        if word in _CALENDAR_WORDS:
-            salient = False
-        elif any(c.isdigit() for c in raw):
-            salient = len(raw) >= 3  # "0", "9", "35" are everywhere; "2,300" or "$4m" are not
-        else:
-            salient = raw[0].isupper() and not starts_sentence
-        terms.append((_stem(word), salient))
-    return terms
-
-
-@dataclass(frozen=True, slots=True)
-class StoryFeatures:
-    """What story matching needs from one article, computed once."""
-
-    terms: frozenset[str]  # content words
-    salient: frozenset[str]  # those of them that look like names or numbers: they weigh more
-    shingles: frozenset[str]  # 3 content words in a row, space-joined
-    title_terms: frozenset[str]
-
-    @property
-    def total_weight(self) -> float:
-        return len(self.terms) + _EXTRA_SALIENT_WEIGHT * len(self.salient)
-
-
-_EXTRA_SALIENT_WEIGHT = 2.0  # a name or number weighs 3, another content word 1
-
-
-def story_features(title: str | None, text: str) -> StoryFeatures:
-    terms = _content_terms(text)
-    words = [w for w, _ in terms]
-    return StoryFeatures(
-        terms=frozenset(words),
-        salient=frozenset(w for w, salient in terms if salient),
-        shingles=frozenset(f"{a} {b} {c}" for a, b, c in zip(words, words[1:], words[2:], strict=False)),
-        title_terms=frozenset(w for w, _ in _content_terms(title)) if title else frozenset(),
-    )
-
-
-def feature_similarity(a: StoryFeatures, b: StoryFeatures) -> float:
-    """0..1: the larger of shingle containment (near-duplicates) and weighted word cosine."""
-    if not a.terms or not b.terms:
-        return 0.0
-    shingle_score = 0.0
-    if a.shingles and b.shingles:
-        shingle_score = len(a.shingles & b.shingles) / min(len(a.shingles), len(b.shingles))
-    # A shared word weighs what it weighs on the side where it weighs less.
-    shared = len(a.terms & b.terms) + _EXTRA_SALIENT_WEIGHT * len(a.salient & b.salient)
-    word_score = shared / math.sqrt(a.total_weight * b.total_weight)
-    return min(1.0, max(shingle_score, word_score))
-
-
-def story_similarity(a_text: str, b_text: str) -> float:
-    """0..1: how likely two article texts report the same story."""
-    return feature_similarity(story_features(None, a_text), story_features(None, b_text))
-
-
-def _title_similarity(a: StoryFeatures, b: StoryFeatures) -> float:
-    if not a.title_terms or not b.title_terms:
-        return 0.0
-    return _dice(a.title_terms, b.title_terms)
-
-
-def _story_score(a: StoryFeatures, b: StoryFeatures) -> float:
-    text_score = feature_similarity(a, b)
-    # A shared headline only ever helps: outlets title the same event very differently.
-    return max(text_score, 0.7 * text_score + 0.3 * _title_similarity(a, b))
-
-
-class StoryIndex:
-    """Earlier articles with their features precomputed, for matching many new articles.
-
-    Only articles that share a name or a number (a salient word) with the new one are scored: two
-    reports of the same event always share some, and a poll of thousands of articles would
-    otherwise score every pair. An article with no salient word at all is scored against everyone.
-    """
-
-    def __init__(self, articles: Iterable[StoryArticle] = (), *, max_size: int | None = None) -> None:
-        self._entries: dict[int, tuple[StoryArticle, StoryFeatures]] = {}  # oldest added first
-        self._by_salient: dict[str, set[int]] = {}
-        self._next = 0
-        self._max_size = max_size  # keeps memory bounded on a poll of many thousand articles
-        for article in articles:
-            self.add(article)
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def add(self, article: StoryArticle) -> None:
-        features = story_features(article.title, article.text)
-        key = self._next
-        self._next += 1
-        self._entries[key] = (article, features)
-        for word in features.salient:
-            self._by_salient.setdefault(word, set()).add(key)
-        if self._max_size is not None and len(self._entries) > self._max_size:
-            self._forget(next(iter(self._entries)))
-
-    def discard_seen_before(self, cutoff: datetime) -> None:
-        """Forget articles first seen before `cutoff` (they left the same-story window)."""
-        for key in [k for k, (article, _) in self._entries.items() if article.seen_at < cutoff]:
-            self._forget(key)
-
-    def _forget(self, key: int) -> None:
-        _, features = self._entries.pop(key)
-        for word in features.salient:
-            postings = self._by_salient.get(word)
-            if postings is not None:
-                postings.discard(key)
-                if not postings:
-                    del self._by_salient[word]
-
-    def _candidates(self, features: StoryFeatures) -> Iterable[tuple[StoryArticle, StoryFeatures]]:
-        if not features.salient:
-            return self._entries.values()
-        keys: set[int] = set()
-        for word in features.salient:
-            keys |= self._by_salient.get(word, set())
-        return (self._entries[k] for k in sorted(keys))
-
-    def scored(self, title: str | None, text: str) -> list[tuple[float, StoryArticle]]:
-        """Every candidate article with its same-story score, best first."""
-        features = story_features(title, text)
-        scores = [(_story_score(features, f), article) for article, f in self._candidates(features)]
-        scores.sort(key=lambda pair: pair[0], reverse=True)
-        return scores
-
-    def find(
-        self, title: str | None, text: str, *, threshold: float = SAME_STORY_THRESHOLD
-    ) -> list[StoryArticle]:
-        return [article for score, article in self.scored(title, text) if score >= threshold]
-
-
-def find_same_story(
-    title: str | None,
-    text: str,
-    candidates: Sequence[StoryArticle],
-    *,
-    threshold: float = SAME_STORY_THRESHOLD,
-) -> list[StoryArticle]:
-    """Candidates that report the same story (near-duplicates or high overlap), best match first."""
-    return StoryIndex(candidates).find(title, text, threshold=threshold)
-
-
-def _coverage_terms(text: str) -> frozenset[str]:
-    return frozenset(word for word, _ in _content_terms(text))
-
-
-def story_novelty(new_text: str | SplitText, earlier: Sequence[StoryArticle]) -> tuple[Change, ...]:
-    """NEW_IN_STORY for each sentence of the new article that no earlier article's sentence covers.
-
-    A sentence is covered when one earlier sentence has at least `COVERED_MIN_SHARE` of its
-    content words. Sentences without content words are never reported.
-    """
-    postings: dict[str, list[int]] = {}
-    sentence_count = 0
-    for article in earlier:
-        for sentence in split_sentences(article.text):
-            for term in _coverage_terms(sentence):
-                postings.setdefault(term, []).append(sentence_count)
-            sentence_count += 1
-    novel: list[Change] = []
-    for sentence in SplitText.of(new_text).sentences:
-        terms = _coverage_terms(sentence)
-        if not terms:
-            continue
-        hits: Counter[int] = Counter()
-        for term in terms:
-            hits.update(postings.get(term, ()))
-        best = max(hits.values(), default=0)
-        if best < COVERED_MIN_SHARE * len(terms):
-            novel.append(Change(ChangeKind.NEW_IN_STORY, after=sentence))
-    return tuple(novel)

@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain, islice, pairwise
 
-from bot.brief.summarize import content_terms, fold_word, is_hook, is_junk, stop_words
-from bot.brief.text import SplitText, tokenize_words, word_set
+from bot.brief.summarize import content_terms, is_hook, is_junk, stop_words
+from bot.brief.text import SplitText, fold_word, tokenize_words, word_set
 from bot.brief.verbs import (
     AUXILIARIES,
     IRREGULAR_PARTICIPLES,

@@ -26,7 +26,7 @@ from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
 from sumy.nlp.stemmers import Stemmer
 from sumy.utils import get_stop_words
 
-from bot.brief.text import SplitText, SumyTokenizer, tokenize_words
+from bot.brief.text import SplitText, SumyTokenizer, fold_word, tokenize_words
 
 LANGUAGE = "english"
 
@@ -111,21 +111,6 @@ def _snowball() -> Stemmer:
 def stem(word: str) -> str:
     """sumy's (Snowball) English stem of a lowercased word, memoized (for sumy's summarizers)."""
     return str(_snowball()(word))
-
-
-@lru_cache(maxsize=1 << 16)
-def fold_word(lowered: str) -> str:
-    """A lowercased word with its possessive and plural folded: "officers", "officer's" -> "officer".
-
-    The summary counts words folded this way rather than by their Snowball stems: on the dev set
-    (bench/summaries.py) ROUGE stayed the same or rose a little on every source, and Snowball cost
-    more than the rest of a summary for each word not seen before.
-    """
-    if lowered.endswith(("'s", "’s")):
-        lowered = lowered[:-2]
-    if len(lowered) > 4 and lowered.endswith("s") and not lowered.endswith("ss"):
-        return lowered[:-1]
-    return lowered
 
 
 @lru_cache(maxsize=1 << 16)

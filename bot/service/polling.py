@@ -25,8 +25,8 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from bot.brief.build import ArticleText, BriefContext, build_brief
-from bot.brief.changes import SAME_STORY_THRESHOLD, StoryIndex
 from bot.brief.serialize import BRIEF_JSON
+from bot.brief.stories import SAME_STORY_THRESHOLD, StoryIndex
 from bot.config import ConfigError, Settings
 from bot.ingest.extract import text_fingerprint, word_count
 from bot.ingest.feeds import discover_feeds, sniff

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.brief.text import word_set
+from bot.brief.text import sentence_ends
 
 
 def _word_list(words: str) -> list[str]:
@@ -215,57 +215,17 @@ def _trimmed(text: str, quote: _RawQuote) -> _RawQuote | None:
 
 # --- sentences --------------------------------------------------------------------------------
 
-_ABBREVIATIONS = word_set(
-    "mr mrs ms dr sen rep reps gov gen lt col sgt capt adm cmdr maj st jr sr prof rev hon atty supt "
-    "no vs inc corp co ltd dept jan feb mar apr aug sep sept oct nov dec u.s u.n d.c u.k e.g i.e"
-)
-_SENTENCE_END = re.compile(r"[.!?]+[\"”’')\]]*\s+")
-
-
-def _is_sentence_end(text: str, match: re.Match[str]) -> bool:
-    following = text[match.end() : match.end() + 1]
-    if following and following.islower():
-        return False
-    if text[match.start()] != ".":
-        return True
-    token = _token_before(text, match.start()).lstrip("(\"“‘'").lower()
-    # Initials ("G.K.", "J.") and abbreviations ("Sen.", "U.S.") do not end sentences.
-    return not (token in _ABBREVIATIONS or _INITIALS.fullmatch(token))
-
-
-_INITIALS = re.compile(r"(?:[a-z]\.)*[a-z]")
-
-
-def _token_before(text: str, at: int) -> str:
-    """The last whitespace-delimited token before `at` ("" when there is none).
-
-    Found by stepping back from `at`: slicing the text up to `at` made every test cost the article's length.
-    """
-    end = at
-    while end > 0 and text[end - 1].isspace():
-        end -= 1
-    # No abbreviation is longer than this: stepping back further made a text without spaces
-    # cost its length for every full stop.
-    floor = max(0, end - _LONGEST_TOKEN)
-    start = end
-    while start > floor and not text[start - 1].isspace():
-        start -= 1
-    return text[start:end]
-
-
-_LONGEST_TOKEN = 40
-
 
 def _sentence_start(text: str, low: int, high: int) -> int:
+    """Where the sentence that `high` is in starts, looking back no further than `low`."""
     start = low
-    for match in _SENTENCE_END.finditer(text, low, high):
-        if _is_sentence_end(text, match):
-            start = match.end()
+    for end in sentence_ends(text, low, high):
+        start = end
+    while start < high and text[start].isspace():
+        start += 1
     return start
 
 
 def _sentence_end(text: str, low: int, high: int) -> int:
-    for match in _SENTENCE_END.finditer(text, low, high):
-        if _is_sentence_end(text, match):
-            return match.end()
-    return high
+    """Where the sentence that `low` is in ends, looking no further than `high`."""
+    return next(iter(sentence_ends(text, low, high)), high)

@@ -1,0 +1,234 @@
+"""Stories: which stored articles report the same event, and what a new article adds to them.
+
+Story matching compares content words (stop words dropped; name-like words and numbers weigh
+more) and 3-word shingles, so another outlet's report of the same event matches and a different
+event on the same broad topic does not. `StoryIndex` precomputes candidates' features.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.brief.changes import TOKEN, dice, restyled
+from bot.brief.text import SplitText, fold_word, split_sentences
+from bot.models import Change, ChangeKind, StoryArticle
+
+_STOP_WORDS_TEXT = """
+    a about above after again against all also am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from further
+    had has have having he her here hers herself him himself his how i if in into is it its itself
+    just me more most my myself no nor not now of off on once only or other our ours ourselves out
+    over own same she should so some such than that the their theirs them themselves then there these
+    they this those through to too under until up very was we were what when where which while who
+    whom why will with would you your yours yourself yourselves said says say told according
+    mr mrs ms dr one two new last first year years week day time people may might must also
+    just like get got make made many much well back even still way take including since"""
+
+# Capitalized, but they say when, not what: never name-like.
+_CALENDAR_WORDS_TEXT = """
+    monday tuesday wednesday thursday friday saturday sunday january february march april may june
+    july august september october november december today yesterday tomorrow"""
+
+
+COVERED_MIN_SHARE = 0.6  # share of a sentence's content words one earlier sentence must have
+
+SAME_STORY_THRESHOLD = 0.3
+
+_SENTENCE_END_TOKENS = frozenset({".", "!", "?", '"', "'", ":", ";"})
+
+_STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
+
+_CALENDAR_WORDS = frozenset(_CALENDAR_WORDS_TEXT.split())
+
+
+def _content_terms(text: str) -> list[tuple[str, bool]]:
+    """Content words in order, each with whether it looks like a name or a number."""
+    terms: list[tuple[str, bool]] = []
+    normalized = restyled(text)
+    after_sentence_end = True
+    for match in TOKEN.finditer(normalized):
+        raw = match.group()
+        if not any(c.isalnum() for c in raw):
+            after_sentence_end = raw in _SENTENCE_END_TOKENS or (after_sentence_end and raw in "([\"'")
+            continue
+        word = raw.casefold()
+        starts_sentence = after_sentence_end
+        after_sentence_end = False
+        if word in _STOP_WORDS or (len(word) < 2 and not word.isdigit()):
+            continue
+        if word in _CALENDAR_WORDS:
+            salient = False
+        elif any(c.isdigit() for c in raw):
+            salient = len(raw) >= 3  # "0", "9", "35" are everywhere; "2,300" or "$4m" are not
+        else:
+            salient = raw[0].isupper() and not starts_sentence
+        terms.append((fold_word(word), salient))
+    return terms
+
+
+@dataclass(frozen=True, slots=True)
+class StoryFeatures:
+    """What story matching needs from one article, computed once."""
+
+    terms: frozenset[str]  # content words
+    salient: frozenset[str]  # those of them that look like names or numbers: they weigh more
+    shingles: frozenset[str]  # 3 content words in a row, space-joined
+    title_terms: frozenset[str]
+
+    @property
+    def total_weight(self) -> float:
+        return len(self.terms) + _EXTRA_SALIENT_WEIGHT * len(self.salient)
+
+
+_EXTRA_SALIENT_WEIGHT = 2.0  # a name or number weighs 3, another content word 1
+
+
+def story_features(title: str | None, text: str) -> StoryFeatures:
+    terms = _content_terms(text)
+    words = [w for w, _ in terms]
+    return StoryFeatures(
+        terms=frozenset(words),
+        salient=frozenset(w for w, salient in terms if salient),
+        shingles=frozenset(f"{a} {b} {c}" for a, b, c in zip(words, words[1:], words[2:], strict=False)),
+        title_terms=frozenset(w for w, _ in _content_terms(title)) if title else frozenset(),
+    )
+
+
+def feature_similarity(a: StoryFeatures, b: StoryFeatures) -> float:
+    """0..1: the larger of shingle containment (near-duplicates) and weighted word cosine."""
+    if not a.terms or not b.terms:
+        return 0.0
+    shingle_score = 0.0
+    if a.shingles and b.shingles:
+        shingle_score = len(a.shingles & b.shingles) / min(len(a.shingles), len(b.shingles))
+    # A shared word weighs what it weighs on the side where it weighs less.
+    shared = len(a.terms & b.terms) + _EXTRA_SALIENT_WEIGHT * len(a.salient & b.salient)
+    word_score = shared / math.sqrt(a.total_weight * b.total_weight)
+    return min(1.0, max(shingle_score, word_score))
+
+
+def story_similarity(a_text: str, b_text: str) -> float:
+    """0..1: how likely two article texts report the same story."""
+    return feature_similarity(story_features(None, a_text), story_features(None, b_text))
+
+
+def _title_similarity(a: StoryFeatures, b: StoryFeatures) -> float:
+    if not a.title_terms or not b.title_terms:
+        return 0.0
+    return dice(a.title_terms, b.title_terms)
+
+
+def _story_score(a: StoryFeatures, b: StoryFeatures) -> float:
+    text_score = feature_similarity(a, b)
+    # A shared headline only ever helps: outlets title the same event very differently.
+    return max(text_score, 0.7 * text_score + 0.3 * _title_similarity(a, b))
+
+
+class StoryIndex:
+    """Earlier articles with their features precomputed, for matching many new articles.
+
+    Only articles that share a name or a number (a salient word) with the new one are scored: two
+    reports of the same event always share some, and a poll of thousands of articles would
+    otherwise score every pair. An article with no salient word at all is scored against everyone.
+    """
+
+    def __init__(self, articles: Iterable[StoryArticle] = (), *, max_size: int | None = None) -> None:
+        self._entries: dict[int, tuple[StoryArticle, StoryFeatures]] = {}  # oldest added first
+        self._by_salient: dict[str, set[int]] = {}
+        self._next = 0
+        self._max_size = max_size  # keeps memory bounded on a poll of many thousand articles
+        for article in articles:
+            self.add(article)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def add(self, article: StoryArticle) -> None:
+        features = story_features(article.title, article.text)
+        key = self._next
+        self._next += 1
+        self._entries[key] = (article, features)
+        for word in features.salient:
+            self._by_salient.setdefault(word, set()).add(key)
+        if self._max_size is not None and len(self._entries) > self._max_size:
+            self._forget(next(iter(self._entries)))
+
+    def discard_seen_before(self, cutoff: datetime) -> None:
+        """Forget articles first seen before `cutoff` (they left the same-story window)."""
+        for key in [k for k, (article, _) in self._entries.items() if article.seen_at < cutoff]:
+            self._forget(key)
+
+    def _forget(self, key: int) -> None:
+        _, features = self._entries.pop(key)
+        for word in features.salient:
+            postings = self._by_salient.get(word)
+            if postings is not None:
+                postings.discard(key)
+                if not postings:
+                    del self._by_salient[word]
+
+    def _candidates(self, features: StoryFeatures) -> Iterable[tuple[StoryArticle, StoryFeatures]]:
+        if not features.salient:
+            return self._entries.values()
+        keys: set[int] = set()
+        for word in features.salient:
+            keys |= self._by_salient.get(word, set())
+        return (self._entries[k] for k in sorted(keys))
+
+    def scored(self, title: str | None, text: str) -> list[tuple[float, StoryArticle]]:
+        """Every candidate article with its same-story score, best first."""
+        features = story_features(title, text)
+        scores = [(_story_score(features, f), article) for article, f in self._candidates(features)]
+        scores.sort(key=lambda pair: pair[0], reverse=True)
+        return scores
+
+    def find(
+        self, title: str | None, text: str, *, threshold: float = SAME_STORY_THRESHOLD
+    ) -> list[StoryArticle]:
+        return [article for score, article in self.scored(title, text) if score >= threshold]
+
+
+def find_same_story(
+    title: str | None,
+    text: str,
+    candidates: Sequence[StoryArticle],
+    *,
+    threshold: float = SAME_STORY_THRESHOLD,
+) -> list[StoryArticle]:
+    """Candidates that report the same story (near-duplicates or high overlap), best match first."""
+    return StoryIndex(candidates).find(title, text, threshold=threshold)
+
+
+def _coverage_terms(text: str) -> frozenset[str]:
+    return frozenset(word for word, _ in _content_terms(text))
+
+
+def story_novelty(new_text: str | SplitText, earlier: Sequence[StoryArticle]) -> tuple[Change, ...]:
+    """NEW_IN_STORY for each sentence of the new article that no earlier article's sentence covers.
+
+    A sentence is covered when one earlier sentence has at least `COVERED_MIN_SHARE` of its
+    content words. Sentences without content words are never reported.
+    """
+    postings: dict[str, list[int]] = {}
+    sentence_count = 0
+    for article in earlier:
+        for sentence in split_sentences(article.text):
+            for term in _coverage_terms(sentence):
+                postings.setdefault(term, []).append(sentence_count)
+            sentence_count += 1
+    novel: list[Change] = []
+    for sentence in SplitText.of(new_text).sentences:
+        terms = _coverage_terms(sentence)
+        if not terms:
+            continue
+        hits: Counter[int] = Counter()
+        for term in terms:
+            hits.update(postings.get(term, ()))
+        best = max(hits.values(), default=0)
+        if best < COVERED_MIN_SHARE * len(terms):
+            novel.append(Change(ChangeKind.NEW_IN_STORY, after=sentence))
+    return tuple(novel)
