@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.client import NewsbriefBot
-from bot.discord.interactions import choice, guild_id_of, reply, require_moderator
+from bot.discord.interactions import guild_id_of, reply, require_moderator, source_choices
 from bot.discord.limits import AUTOCOMPLETE_CHOICES_MAX, EMBED_DESCRIPTION_MAX
 from bot.discord.render import escape, shown_rule
 from bot.fitting import fit
@@ -105,12 +105,7 @@ class Filters(commands.GroupCog, group_name="filter", group_description="Choose 
     async def _source_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        if interaction.guild_id is None:
-            return []
-        entries = await self.bot.moderation.source_choices(interaction.guild_id, current)
-        return [choice(f"{e.name} · {e.source.location}", str(e.source.id)) for e in entries][
-            :AUTOCOMPLETE_CHOICES_MAX
-        ]
+        return await source_choices(interaction, current)
 
     @remove.autocomplete("filter")
     async def _filter_autocomplete(

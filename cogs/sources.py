@@ -13,13 +13,13 @@ from discord.ext import commands
 from bot.discord.client import NewsbriefBot
 from bot.discord.interactions import (
     UserError,
-    choice,
     guild_id_of,
     reply,
     require_can_post,
     require_moderator,
+    source_choices,
 )
-from bot.discord.limits import AUTOCOMPLETE_CHOICES_MAX, EMBED_DESCRIPTION_MAX
+from bot.discord.limits import EMBED_DESCRIPTION_MAX
 from bot.discord.render import brief_embed, escape, shown_rule
 from bot.fitting import fit
 from bot.ingest.opml import OPML_MAX_BYTES
@@ -190,12 +190,7 @@ class Sources(commands.GroupCog, group_name="source", group_description="Manage 
     async def _source_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        if interaction.guild_id is None:
-            return []
-        entries = await self.bot.moderation.source_choices(interaction.guild_id, current)
-        return [choice(f"{e.name} · {e.source.location}", str(e.source.id)) for e in entries][
-            :AUTOCOMPLETE_CHOICES_MAX
-        ]
+        return await source_choices(interaction, current)
 
     @app_commands.command(name="export", description="This server's feeds as an OPML file, for a feed reader")
     async def export(self, interaction: discord.Interaction) -> None:

@@ -204,3 +204,9 @@ async def add_feed(
     reply = await h.command("source add", options, user=user, guild=guild, channel=channel)
     await h.engine.poll()
     return reply
+
+
+async def republish(h: Harness, items: list[tuple[str, str, str]], *, path: str = "/feed.xml") -> None:
+    """The feed at `path` now says this (an edit, or new items), and the bot polls it."""
+    h.web.add(path, respond(rss(items), content_type="application/rss+xml"))
+    await h.engine.poll()

@@ -9,8 +9,7 @@ from PIL import Image
 from bot.discord.limits import ATTACHMENT_DESCRIPTION_MAX
 from bot.models import Change, ChangeBasis, ChangeKind, Changes, WordDiffPart, WordOp
 from bot.redline import ADDED, ADDED_GROUND, REMOVED, render_redline
-from tests.botkit import FERRY, IDS, Harness, add_feed, answer, rss
-from tests.httpserver import respond
+from tests.botkit import FERRY, IDS, Harness, add_feed, answer, republish
 
 pytest_plugins = ["tests.fakediscord.fixtures"]
 
@@ -65,14 +64,7 @@ async def test_changes_attaches_the_redline_with_alt_text(harness: Harness) -> N
     await add_feed(h, [("ferry", "Night ferry to stop", FERRY)])
     stored = await h.command("brief", {"article": "ferry"}, user=IDS.reader)
     assert "Night ferry" in str(stored)
-    h.web.add(
-        "/feed.xml",
-        respond(
-            rss([("ferry", "Night ferry to stop", FERRY.replace("5-2", "6-1"))]),
-            content_type="application/rss+xml",
-        ),
-    )
-    await h.engine.poll()
+    await republish(h, [("ferry", "Night ferry to stop", FERRY.replace("5-2", "6-1"))])
     handle = await h.fake.inject_slash_command(
         "changes", {"article": "ferry"}, guild_id=IDS.guild, channel_id=IDS.briefs_channel, user_id=IDS.reader
     )

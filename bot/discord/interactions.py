@@ -166,6 +166,16 @@ async def article_choices(interaction: discord.Interaction, current: str) -> lis
     ]
 
 
+async def source_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    """Autocomplete for a source option: the guild's sources whose name or address has what is typed."""
+    if interaction.guild_id is None:
+        return []
+    entries = await services(interaction).moderation.source_choices(interaction.guild_id, current)
+    return [choice(f"{e.name} · {e.source.location}", str(e.source.id)) for e in entries][
+        :AUTOCOMPLETE_CHOICES_MAX
+    ]
+
+
 async def resolve_article(interaction: discord.Interaction, value: str) -> ArticleRecord:
     """The stored article an option names: an id picked from autocomplete, or words to search for."""
     try:
