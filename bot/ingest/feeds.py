@@ -8,6 +8,7 @@ strips DOCTYPEs down to plain text entities, so a feed cannot make us read files
 from __future__ import annotations
 
 import calendar
+import hashlib
 import html
 import io
 import json
@@ -15,6 +16,7 @@ import logging
 import re
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import PurePosixPath
@@ -34,6 +36,17 @@ JSON_FEED_VERSION_PREFIX: Final = "https://jsonfeed.org/version/"
 # Below this much text, with no full content, an entry is taken for a teaser.
 TEASER_MAX_CHARS: Final = 500
 _SNIFF_WINDOW: Final = 4096
+# The most entries one feed gives a poll (the setting feed_max_entries says how many a poll keeps).
+DEFAULT_MAX_ENTRIES: Final = 500
+# What the bot keeps of an entry's short fields; a feed may put anything in them.
+TITLE_MAX_CHARS: Final = 300
+AUTHOR_MAX_CHARS: Final = 200
+GUID_MAX_CHARS: Final = 512  # a longer GUID is kept as its hash: still unique, and fits an index
+URL_MAX_CHARS: Final = 4096  # a longer link is no page address: the entry is kept without it
+# feedparser looks for an e-mail address in every author-like field with a regex that is quadratic
+# in the field's length (40,000 characters: 5 to 10 s). These fields are cut, in the raw XML,
+# to this many bytes before feedparser sees them; no name or address is that long.
+RAW_PERSON_MAX_BYTES: Final = 256
 
 
 class FeedError(Exception):
@@ -42,6 +55,14 @@ class FeedError(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class CappedFeed:
+    """A parsed feed cut to its newest `max_entries` entries, and how many more it had."""
+
+    feed: ParsedFeed
+    beyond_cap: int = 0  # entries the feed listed beyond the cap: counted, not read
 
 
 # ---------------------------------------------------------------------------------------------
@@ -167,14 +188,34 @@ def _json_feed_version(document: Any) -> str | None:
 # Parsing
 
 
-def parse_feed(body: bytes, *, url: str | None = None, content_type: str | None = None) -> ParsedFeed:
+def parse_feed(
+    body: bytes,
+    *,
+    url: str | None = None,
+    content_type: str | None = None,
+    max_entries: int = DEFAULT_MAX_ENTRIES,
+) -> ParsedFeed:
     """Parse an RSS, Atom or JSON Feed body. Raises only FeedError.
 
     Slightly broken XML is accepted when feedparser still finds entries in it. Relative links
-    are resolved against `url` (the feed's own URL).
+    are resolved against `url` (the feed's own URL). At most `max_entries` entries are kept
+    (see `parse_feed_capped`).
+    """
+    return parse_feed_capped(body, url=url, content_type=content_type, max_entries=max_entries).feed
+
+
+def parse_feed_capped(
+    body: bytes, *, url: str | None = None, content_type: str | None, max_entries: int
+) -> CappedFeed:
+    """Parse a feed body and keep its newest `max_entries` entries, counting the rest.
+
+    A feed of 100,000 entries is cut in its raw bytes before any parsing: its first and last
+    `max_entries` items are parsed (feeds list newest first, or oldest first) and the newest of
+    those kept, so the time and memory it takes do not grow with what the feed lists. Kept
+    fields are capped (TITLE_MAX_CHARS, AUTHOR_MAX_CHARS, ...). Raises only FeedError.
     """
     try:
-        return _parse_feed(body, url=url, content_type=content_type)
+        return _parse_feed(body, url=url, content_type=content_type, max_entries=max(1, max_entries))
     except FeedError:
         raise
     except Exception as exc:  # the contract is FeedError only; feedparser has many odd corners
@@ -182,7 +223,7 @@ def parse_feed(body: bytes, *, url: str | None = None, content_type: str | None 
         raise FeedError(f"not a feed: could not be parsed ({type(exc).__name__})") from exc
 
 
-def _parse_feed(body: bytes, *, url: str | None, content_type: str | None) -> ParsedFeed:
+def _parse_feed(body: bytes, *, url: str | None, content_type: str | None, max_entries: int) -> CappedFeed:
     if not body or not body.strip(b" \t\r\n\x00\xef\xbb\xbf"):
         raise FeedError("not a feed: empty document")
     head = _decode_head(body).lstrip()
@@ -190,12 +231,125 @@ def _parse_feed(body: bytes, *, url: str | None, content_type: str | None) -> Pa
         raise FeedError("not a feed: empty document")  # only a prolog: declaration, comments
     kind = sniff(body, content_type=content_type)
     if kind == "json_feed" or head.startswith(("{", "[")):
-        return _parse_json_feed(body, url)
+        feed, cut = _parse_json_feed(body, url, max_entries)
+        json_capped = _newest(feed, max_entries)
+        return replace(json_capped, beyond_cap=json_capped.beyond_cap + cut)
     if kind == "html":
         raise FeedError("not a feed: got an HTML page")
     if kind == "text":
         raise FeedError("not a feed: plain text, not XML")
-    return _parse_xml_feed(body, url)
+    body, cut = _cut_items(_cap_person_fields(body), max_entries)
+    capped = _newest(_parse_xml_feed(body, url), max_entries)
+    return replace(capped, beyond_cap=capped.beyond_cap + cut)
+
+
+def _newest(feed: ParsedFeed, max_entries: int) -> CappedFeed:
+    """The feed with its kept fields capped and only its newest `max_entries` entries, in feed order.
+
+    Newest by date when every entry has one; otherwise the first ones, as feeds list newest first."""
+    entries = [_capped_fields(entry) for entry in feed.entries]
+    beyond = max(0, len(entries) - max_entries)
+    if beyond:
+        dates = [entry.published or entry.updated for entry in entries]
+        if all(dates):
+            ranked = sorted(range(len(entries)), key=lambda i: dates[i] or _EPOCH, reverse=True)
+            keep = set(ranked[:max_entries])
+            entries = [entry for i, entry in enumerate(entries) if i in keep]
+        else:
+            entries = entries[:max_entries]
+    capped = replace(
+        feed,
+        entries=tuple(entries),
+        title=_cut(feed.title, TITLE_MAX_CHARS),
+        author=_cut(feed.author, AUTHOR_MAX_CHARS),
+    )
+    return CappedFeed(capped, beyond)
+
+
+_EPOCH: Final = datetime.fromtimestamp(0, tz=UTC)
+
+
+def _capped_fields(entry: FeedEntry) -> FeedEntry:
+    guid = entry.guid
+    if guid is not None and len(guid) > GUID_MAX_CHARS:
+        guid = "sha256:" + hashlib.sha256(guid.encode("utf-8", "surrogatepass")).hexdigest()
+    url = entry.url if entry.url is None or len(entry.url) <= URL_MAX_CHARS else None
+    title = _cut(entry.title, TITLE_MAX_CHARS)
+    author = _cut(entry.author, AUTHOR_MAX_CHARS)
+    if (guid, url, title, author) == (entry.guid, entry.url, entry.title, entry.author):
+        return entry
+    return replace(entry, guid=guid, url=url, title=title, author=author)
+
+
+def _cut(value: str | None, limit: int) -> str | None:
+    if value is None or len(value) <= limit:
+        return value
+    return value[: limit - 1].rstrip() + "…"
+
+
+_PERSON_OPEN: Final = re.compile(
+    rb"<(?:[\w.\-]+:)?(?:author|creator|publisher|contributor|managingEditor|webMaster|name|email)"
+    rb"(?:\s[^<>]*)?>",
+    re.I,
+)
+_CDATA_OPEN: Final = re.compile(rb"\s*<!\[CDATA\[")
+
+
+def _cap_person_fields(body: bytes, limit: int = RAW_PERSON_MAX_BYTES) -> bytes:
+    """The raw XML with the text of every author-like element cut to `limit` bytes.
+
+    One pass over the body (each element's text is found with bytes.find), so a body built of
+    unclosed elements costs no more than a plain one."""
+    out: list[bytes] = []
+    copied = 0  # body[:copied] is in `out` (as it was, or cut)
+    position = 0
+    while (opening := _PERSON_OPEN.search(body, position)) is not None:
+        start = opening.end()
+        cdata = _CDATA_OPEN.match(body, start)
+        if cdata is not None:
+            start = cdata.end()
+            end = body.find(b"]]>", start)
+        else:
+            end = body.find(b"<", start)
+        if end < 0:
+            break
+        if end - start > limit:
+            out.append(body[copied : start + _safe_cut(body, start, limit)])
+            copied = end
+        position = end
+    if not out:
+        return body
+    out.append(body[copied:])
+    return b"".join(out)
+
+
+def _safe_cut(body: bytes, start: int, limit: int) -> int:
+    """How many bytes of body[start:] to keep at most `limit`: not inside a UTF-8 character or an entity."""
+    keep = limit
+    while keep > 0 and 0x80 <= body[start + keep] < 0xC0:  # a UTF-8 continuation byte
+        keep -= 1
+    ampersand = body.rfind(b"&", start + max(0, keep - 12), start + keep)
+    if ampersand >= 0 and body.find(b";", ampersand, start + keep) < 0:
+        keep = ampersand - start
+    return keep
+
+
+_ITEM_START: Final = re.compile(rb"<(?:[\w.\-]+:)?(?:item|entry)[\s>/]")
+_ITEM_END: Final = re.compile(rb"</(?:[\w.\-]+:)?(?:item|entry)\s*>")
+
+
+def _cut_items(body: bytes, max_entries: int) -> tuple[bytes, int]:
+    """The raw XML with all but its first and last `max_entries` items removed, and how many went.
+
+    A feed with no more than twice that many items is left whole."""
+    starts = [match.start() for match in _ITEM_START.finditer(body)]
+    if len(starts) <= 2 * max_entries:
+        return body, 0
+    first_end = _ITEM_END.search(body, starts[max_entries - 1])
+    last_start = starts[len(starts) - max_entries]
+    if first_end is None or first_end.end() > last_start:
+        return body, 0  # not items one after another: leave the body to the parser
+    return body[: first_end.end()] + body[last_start:], len(starts) - 2 * max_entries
 
 
 def _parse_xml_feed(body: bytes, url: str | None) -> ParsedFeed:
@@ -396,7 +550,7 @@ def _absolute(link: object, base: str | None) -> str | None:
 # JSON Feed (https://www.jsonfeed.org/version/1.1/)
 
 
-def _parse_json_feed(body: bytes, url: str | None) -> ParsedFeed:
+def _parse_json_feed(body: bytes, url: str | None, max_entries: int) -> tuple[ParsedFeed, int]:
     try:
         document = json.loads(body)
     except RecursionError as exc:
@@ -410,13 +564,18 @@ def _parse_json_feed(body: bytes, url: str | None) -> ParsedFeed:
     items = document.get("items")
     if not isinstance(items, list):
         raise FeedError("not a feed: JSON Feed without an items list")
-    return ParsedFeed(
+    cut = 0
+    if len(items) > 2 * max_entries:  # as with XML: the first and last items, the newest kept later
+        cut = len(items) - 2 * max_entries
+        items = items[:max_entries] + items[-max_entries:]
+    feed = ParsedFeed(
         title=_clean(document.get("title")),
         link=_absolute(document.get("home_page_url"), base),
         entries=tuple(_json_entry(item, base) for item in items if isinstance(item, dict)),
         author=_json_authors(document),
         updated=None,
     )
+    return feed, cut
 
 
 def _json_entry(item: Mapping[str, Any], base: str | None) -> FeedEntry:

@@ -17,7 +17,15 @@ from urllib.parse import unquote, urlsplit
 
 from bot.errors import NewsbriefError
 from bot.ingest.extract import ExtractError, extract_article, html_fragment_to_text, text_article
-from bot.ingest.feeds import FeedError, entry_needs_page, parse_feed, sniff
+from bot.ingest.feeds import (
+    DEFAULT_MAX_ENTRIES,
+    CappedFeed,
+    FeedError,
+    entry_needs_page,
+    parse_feed,
+    parse_feed_capped,
+    sniff,
+)
 from bot.ingest.fetch import Fetcher, FetchError
 from bot.ingest.urls import canonicalize_url
 from bot.models import Candidate, ExtractedArticle, FeedEntry, FetchResult, ParsedFeed
@@ -84,6 +92,20 @@ class SourceRead:
     validators: Validators | None = None  # None: nothing to remember (a local source)
     title: str | None = None  # the feed's own title
     skipped: tuple[ItemFailure, ...] = ()  # entries that are no article (no text, no link), with why
+    beyond_cap: int = 0  # entries the feed listed beyond feed_max_entries: counted, not read
+
+
+# Parses a feed body into its newest entries (see bot.ingest.feeds.parse_feed_capped); the engine's
+# runs in a worker process with a time budget (bot.ingest.parse_pool).
+FeedParser = Callable[[bytes, str | None, str | None], Awaitable[CappedFeed]]
+
+
+async def parse_in_place(body: bytes, url: str | None, content_type: str | None) -> CappedFeed:
+    """A FeedParser that parses right here, with the default cap (for callers with no pool)."""
+    try:
+        return parse_feed_capped(body, url=url, content_type=content_type, max_entries=DEFAULT_MAX_ENTRIES)
+    except FeedError as exc:
+        raise SourceError(exc.reason, retryable=False) from exc
 
 
 def body_hash(body: bytes) -> str:
@@ -289,19 +311,26 @@ def _unchanged(validators: Validators) -> SourceRead:
 
 
 async def read_feed_url(
-    fetcher: Fetcher, url: str, last: Validators, fetched: FetchResult | None = None
+    fetcher: Fetcher,
+    url: str,
+    last: Validators,
+    fetched: FetchResult | None = None,
+    *,
+    parse: FeedParser = parse_in_place,
 ) -> SourceRead:
+    """A feed source, read when it changed. `parse` raises SourceError for a body that is no feed."""
     result, now = await _fetch_if_changed(fetcher, url, last, fetched)
     if result is None or result.body is None:
         return _unchanged(now)
-    feed = parse_feed_or_fail(result.body, url=result.url, content_type=result.content_type)
-    full, teasers, skipped = split_feed_entries(feed)
+    capped = await parse(result.body, result.url, result.content_type)
+    full, teasers, skipped = split_feed_entries(capped.feed)
     return SourceRead(
-        title=feed.title,
+        title=capped.feed.title,
         candidates=tuple(full),
         pending=tuple(teasers),
         validators=now,
         skipped=tuple(skipped),
+        beyond_cap=capped.beyond_cap,
     )
 
 

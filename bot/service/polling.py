@@ -29,8 +29,9 @@ from bot.brief.serialize import BRIEF_JSON
 from bot.brief.stories import SAME_STORY_THRESHOLD, StoryIndex
 from bot.config import ConfigError, Settings
 from bot.ingest.extract import text_fingerprint, word_count
-from bot.ingest.feeds import discover_feeds, sniff
+from bot.ingest.feeds import CappedFeed, FeedError, discover_feeds, sniff
 from bot.ingest.fetch import Fetcher, FetchSettings
+from bot.ingest.parse_pool import FeedParsePool, ParseTimeout
 from bot.ingest.sources import (
     ItemFailure,
     SourceError,
@@ -41,7 +42,6 @@ from bot.ingest.sources import (
     fetch_or_fail,
     fetch_page,
     page_reader,
-    parse_feed_or_fail,
     read_feed_url,
     read_local,
     read_page_url,
@@ -61,6 +61,14 @@ from bot.models import (
     StoryArticle,
 )
 from bot.service.digests import build_digest
+from bot.service.poll_budget import (
+    PollBudget,
+    TeaserLimits,
+    backoff_delay,
+    due_entries,
+    queue_leftovers,
+    run_teasers,
+)
 from bot.store import ArticleRecord, SourceRecord, Store
 from bot.store.retries import entry_key
 
@@ -134,6 +142,9 @@ class SourceReport:
     skipped_entries: list[ItemFailure] = field(default_factory=list)  # no article in them, with why
     queued: int = 0  # entries whose page failed, waiting in the retry queue after this poll
     given_up: int = 0  # entries this poll gave up on (kept in the queue with their reason)
+    beyond_cap: int = 0  # entries the feed listed beyond feed_max_entries: counted, not read
+    deferred: int = 0  # of `queued`: teasers this poll had no page budget or time left for
+    timed_out: bool = False  # the poll reached source_poll_timeout_seconds and stopped waiting
     briefs: list[Brief] = field(default_factory=list)
 
     def count(self, outcome: Outcome) -> None:
@@ -166,11 +177,6 @@ class SourcePreview:
     fetched: FetchResult  # the response from `location`, for a first poll to use rather than refetch
 
 
-def backoff_delay(failures: int, *, base: float, cap: float) -> timedelta:
-    """Exponential backoff: base, 2*base, 4*base, ... never more than cap."""
-    return timedelta(seconds=min(cap, base * 2 ** max(0, failures - 1)))
-
-
 def next_page_check(first_seen: datetime, published: datetime | None, now: datetime) -> datetime | None:
     """When to look at an article page again: often while the story is fresh, rarely later.
 
@@ -197,6 +203,13 @@ class Engine:
         self.clock = clock
         # Recent articles for same-story matching, one index per origin (None: fetched), built on use.
         self._stories: dict[int | None, StoryIndex] = {}
+        # Feeds are parsed in worker processes, each parse within its budget (started on first use).
+        self.parser = FeedParsePool(
+            processes=settings.feed_parse_processes, timeout_s=settings.feed_parse_timeout_seconds
+        )
+        # One poll of a source at a time (two would race to store the same articles); polls of
+        # different sources never wait for each other.
+        self._source_locks: dict[int, asyncio.Lock] = {}
 
     @classmethod
     @asynccontextmanager
@@ -204,7 +217,11 @@ class Engine:
         store = await Store.open(settings.resolved_database_url, codec=BRIEF_JSON)
         try:
             async with Fetcher(fetch_settings(settings)) as fetcher:
-                yield cls(settings, store, fetcher, clock=clock)
+                engine = cls(settings, store, fetcher, clock=clock)
+                try:
+                    yield engine
+                finally:
+                    engine.parser.close()
         finally:
             await store.close()
 
@@ -234,9 +251,10 @@ class Engine:
         sources = [s for s in await self.store.active_sources() if s.kind is not SourceKind.REQUESTED]
 
         unchanged: list[int] = []
+        budget = PollBudget(self.settings.teaser_fetches_per_poll)
 
         async def one(source: SourceRecord) -> SourceReport:
-            report = await self.poll_source(source, force=force, unchanged=unchanged)
+            report = await self.poll_source(source, force=force, unchanged=unchanged, budget=budget)
             if on_source_done:
                 on_source_done(report)
             return report
@@ -253,11 +271,29 @@ class Engine:
         force: bool = False,
         unchanged: list[int] | None = None,
         fetched: FetchResult | None = None,
+        budget: PollBudget | None = None,
     ) -> SourceReport:
         """Poll one source. With `unchanged`, a source that has nothing new is added to it for the
         caller to record in one batch, rather than recorded here. `fetched` is a response from the
-        source's URL got moments ago (by `preview_source`), read instead of fetching again."""
+        source's URL got moments ago (by `preview_source`), read instead of fetching again.
+        `budget`: the teaser pages the whole poll may still fetch (default: this source's own).
+
+        The poll waits on the network for at most source_poll_timeout_seconds; teasers it had no
+        time or page budget for wait in the retry queue for the next poll."""
+        async with self._source_locks.setdefault(source.id, asyncio.Lock()):
+            budget = budget or PollBudget(self.settings.teaser_fetches_per_poll)
+            return await self._poll_source(source, force, unchanged, fetched, budget)
+
+    async def _poll_source(
+        self,
+        source: SourceRecord,
+        force: bool,
+        unchanged: list[int] | None,
+        fetched: FetchResult | None,
+        budget: PollBudget,
+    ) -> SourceReport:
         report = SourceReport(source.id, source.name)
+        deadline = asyncio.get_running_loop().time() + self.settings.source_poll_timeout_seconds
         now = self.clock()
         if source.paused:
             report.skipped = f"paused: {source.pause_reason or 'by a moderator'}"
@@ -266,10 +302,13 @@ class Engine:
             report.skipped = f"waiting until {source.next_attempt_at:%H:%M} UTC after: {source.last_error}"
             return report
         try:
-            read = await self._read(source, fetched)
-        except SourceError as exc:
-            report.error = exc.reason
-            await self._record_failure(source, exc.reason, now)
+            async with asyncio.timeout_at(deadline):
+                read = await self._read(source, fetched)
+        except (SourceError, TimeoutError) as exc:
+            report.timed_out = isinstance(exc, TimeoutError)
+            poll_time = f"did not answer within its poll time ({self._poll_time()}): will retry"
+            report.error = exc.reason if isinstance(exc, SourceError) else poll_time
+            await self._record_failure(source, report.error, now)
             return report
         except Exception:  # a bug must not stop the other sources; it is logged with its trace
             log.exception("reading source %s failed", source.location)
@@ -280,9 +319,12 @@ class Engine:
         report.failures.extend(read.failures)
         report.failed += len(read.failures)
         report.skipped_entries.extend(read.skipped)
+        report.beyond_cap = read.beyond_cap
+        if read.beyond_cap:
+            log.info("source %r lists %d entries beyond the cap: not read", source.name, read.beyond_cap)
         try:
             # Also retries the source's queued entries that are due, even when the feed answered 304.
-            await self._store_read(source, read, report)
+            await self._store_read(source, read, report, budget=budget, deadline=deadline)
         except Exception:
             # Not the source's fault, so it does not count against it. Its validators are not
             # recorded either: the next poll reads the source again and stores what is missing.
@@ -305,9 +347,24 @@ class Engine:
         )
         return report
 
+    def _poll_time(self) -> str:
+        return f"{self.settings.source_poll_timeout_seconds:g} s"
+
+    async def parse_feed(self, body: bytes, url: str | None, content_type: str | None) -> CappedFeed:
+        """A feed body parsed in a worker process within feed_parse_timeout_seconds, cut to its
+        newest feed_max_entries entries; SourceError with the reason when it is no feed."""
+        try:
+            return await self.parser.parse(
+                body, url=url, content_type=content_type, max_entries=self.settings.feed_max_entries
+            )
+        except FeedError as exc:
+            raise SourceError(exc.reason, retryable=isinstance(exc, ParseTimeout)) from exc
+
     async def _read(self, source: SourceRecord, fetched: FetchResult | None) -> SourceRead:
         if source.kind is SourceKind.FEED:
-            return await read_feed_url(self.fetcher, source.location, _last_validators(source), fetched)
+            return await read_feed_url(
+                self.fetcher, source.location, _last_validators(source), fetched, parse=self.parse_feed
+            )
         if source.kind is SourceKind.PAGE:
             return await read_page_url(self.fetcher, source.location, _last_validators(source), fetched)
         # Local files are cheap to read and have no validators: read them every time.
@@ -329,56 +386,32 @@ class Engine:
         if updated.paused and not source.paused:
             log.warning("source %r paused: %s", source.name, updated.pause_reason)
 
-    async def _store_read(self, source: SourceRecord, read: SourceRead, report: SourceReport) -> None:
+    async def _store_read(
+        self,
+        source: SourceRecord,
+        read: SourceRead,
+        report: SourceReport,
+        *,
+        budget: PollBudget,
+        deadline: float,
+    ) -> None:
         reader = page_reader(self.fetcher, allow_local=source.kind is SourceKind.LOCAL)
         now = self.clock()
+        settings = self.settings
         queue = await self.store.queued_entries(source.id)
-        pending: list[FeedEntry] = []
-        for entry in [] if read.not_modified else read.pending:
-            queued = queue.get(entry_key(entry) or "")
-            if queued is None or queued.due(now):
-                pending.append(entry)
-            elif queued.given_up_at is None:
-                report.queued += 1  # still waiting out its backoff
-        # Queued entries the feed no longer lists (or did not send: a 304) are retried from the queue.
-        listed = {entry_key(entry) for entry in read.pending}
-        for queued in queue.values():
-            if queued.key in listed or queued.given_up_at is not None:
-                continue
-            if queued.due(now):
-                pending.append(queued.entry)
-            else:
-                report.queued += 1
+        pending, report.queued = due_entries(
+            () if read.not_modified else read.pending, read.pending, queue, now
+        )
         done: list[str] = []  # keys of queued entries whose article is stored (or found stored)
 
-        async def failed(entry: FeedEntry, exc: SourceError) -> None:
-            report.failures.append(ItemFailure(entry.url or entry.guid or "entry", exc.reason))
-            report.count(Outcome.FAILED)
-            settings = self.settings
-            queued = await self.store.queue_entry_failure(
-                source.id,
-                entry,
-                exc.reason,
-                at=now,
-                delay=lambda attempts: backoff_delay(
-                    attempts, base=settings.entry_retry_base_seconds, cap=settings.entry_retry_max_seconds
-                ),
-                max_attempts=settings.entry_retry_max_attempts,
-                give_up=not exc.retryable,
-            )
-            if queued is not None and queued.given_up_at is None:
-                report.queued += 1
-            elif queued is not None:
-                report.given_up += 1
-                log.info("gave up on entry %s of %s: %s", queued.key, source.name, exc.reason)
-
-        async def resolve(entry: FeedEntry) -> tuple[Candidate, bool] | None:
+        async def handled(entry: FeedEntry) -> bool:
+            """Whether the entry needs no fetch: its link carries a password, or it is stored."""
             if has_credentials(entry.url):
                 report.failures.append(
                     ItemFailure("an entry", "its link has a user name or password: not read")
                 )
                 report.count(Outcome.FAILED)
-                return None
+                return True
             known = await self.store.find_article(
                 source_id=source.id,
                 canonical_url=canonical(entry.url),
@@ -386,44 +419,58 @@ class Engine:
                 text_hash=None,
                 fetched=None,
             )
-            if known is not None:
-                # Its page is already stored and watched for edits on its own schedule.
-                await self.store.touch_article(
-                    known.id,
-                    seen_at=self.clock(),
-                    guid=entry.guid,
-                    next_check_at=known.next_check_at,
-                    source_id=source.id,
-                )
-                report.count(Outcome.UNCHANGED)
-                _note_done(entry)
-                return None
-            try:
-                candidate = await reader(entry)
-                if not candidate.text.strip():
-                    raise SourceError("no article text found on the page")
-            except SourceError as exc:
-                await failed(entry, exc)
-                return None
+            if known is None:
+                return False
+            # Its page is already stored and watched for edits on its own schedule.
+            await self.store.touch_article(
+                known.id,
+                seen_at=self.clock(),
+                guid=entry.guid,
+                next_check_at=known.next_check_at,
+                source_id=source.id,
+            )
+            report.count(Outcome.UNCHANGED)
             _note_done(entry)
-            if not _is_web(entry.url):
-                return candidate, False  # a local source's file: the source's own, like its feed's text
-            # Known by the URL the bot fetched: the page's own claim to be another URL is not trusted.
-            return replace(candidate, canonical_url=canonical(entry.url)), True
+            return True
+
+        async def fetch(entry: FeedEntry) -> Candidate:
+            candidate = await reader(entry)
+            if not candidate.text.strip():
+                raise SourceError("no article text found on the page")
+            return candidate
 
         def _note_done(entry: FeedEntry) -> None:
             key = entry_key(entry)
             if key is not None and key in queue:
                 done.append(key)
 
-        # Teaser pages are fetched concurrently; the fetcher's per-host limit keeps that polite.
-        resolved = await asyncio.gather(*(resolve(entry) for entry in pending))
+        run = await run_teasers(
+            pending,
+            handled=handled,
+            fetch=fetch,
+            limits=TeaserLimits(
+                settings.teaser_fetch_concurrency, settings.teaser_fetches_per_source, deadline
+            ),
+            budget=budget,
+        )
+        left = await queue_leftovers(self.store, source, run, settings, at=now, poll_time=self._poll_time())
+        report.failures.extend(left.failures)
+        report.failed += len(left.failures)
+        report.queued += left.queued
+        report.given_up += left.given_up
+        report.deferred += left.deferred
+        report.timed_out = run.out_of_time
+        resolved: list[tuple[Candidate, bool]] = []
+        for entry, candidate in run.fetched:
+            _note_done(entry)
+            if not _is_web(entry.url):
+                resolved.append((candidate, False))  # a local source's file: the source's own
+            else:
+                # Known by the URL the bot fetched: the page's own claim to be another URL is not trusted.
+                resolved.append((replace(candidate, canonical_url=canonical(entry.url)), True))
         # A watched page is fetched by the bot from its own URL; a feed's or a file's text is the source's.
         own = source.kind is SourceKind.PAGE
-        candidates = [
-            *((_without_credentials(c), own) for c in read.candidates),
-            *(pair for pair in resolved if pair is not None),
-        ]
+        candidates = [*((_without_credentials(c), own) for c in read.candidates), *resolved]
         # Oldest first, so a later article on a story is compared with the earlier ones.
         candidates.sort(key=lambda pair: pair[0].published or pair[0].updated or _UNDATED)
         for candidate, fetched in candidates:
@@ -640,7 +687,7 @@ class Engine:
         result = await fetch_or_fail(self.fetcher, url)
         body = result.body or b""
         if sniff(body, content_type=result.content_type, filename=result.url) in ("feed", "json_feed"):
-            feed = parse_feed_or_fail(body, url=result.url, content_type=result.content_type)
+            feed = (await self.parse_feed(body, result.url, result.content_type)).feed
             briefs = await self._preview_entries(feed, limit)
             return SourcePreview(SourceKind.FEED, feed.title, briefs, url, result)
         try:
@@ -655,7 +702,7 @@ class Engine:
                 continue
             try:
                 found = await fetch_or_fail(self.fetcher, feed_url)
-                feed = parse_feed_or_fail(found.body or b"", url=found.url, content_type=found.content_type)
+                feed = (await self.parse_feed(found.body or b"", found.url, found.content_type)).feed
             except SourceError as exc:
                 log.info("feed %s declared by %s is not usable: %s", feed_url, url, exc.reason)
                 continue

@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, delete, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.models import FeedEntry
 from bot.store.part import StorePart
@@ -128,6 +130,48 @@ class RetryRecords(StorePart):
             }
             await connection.execute(self._upsert(entry_retries, values, ["source_id", "entry_key"]))
         return QueuedEntry(source_id, key, entry, reason, attempts, next_attempt_at, given_up_at)
+
+    async def defer_entries(
+        self, source_id: int, entries: Sequence[FeedEntry], reason: str, *, at: datetime
+    ) -> int:
+        """Queue entries whose pages this poll did not get to (its page budget or time ran out):
+        due again at once, at the next poll, with no attempt counted against them. An entry
+        already queued keeps its attempts. Returns how many were queued (entries with a key)."""
+        rows: dict[str, dict[str, Any]] = {}
+        for entry in entries:
+            key = entry_key(entry)
+            if key is None:
+                continue
+            rows[key] = {
+                "source_id": source_id,
+                "entry_key": key,
+                "url": entry.url,
+                "guid": entry.guid,
+                "title": entry.title,
+                "author": entry.author,
+                "published": entry.published,
+                "reason": reason,
+                "attempts": 0,
+                "next_attempt_at": at,
+                "given_up_at": None,
+                "first_failed_at": at,
+                "last_failed_at": at,
+            }
+        if not rows:
+            return 0
+        insert = postgresql_insert if self._dialect == "postgresql" else sqlite_insert
+        statement = insert(entry_retries)
+        statement = statement.on_conflict_do_update(
+            index_elements=["source_id", "entry_key"],
+            set_={
+                "reason": statement.excluded.reason,
+                "next_attempt_at": statement.excluded.next_attempt_at,
+                "last_failed_at": statement.excluded.last_failed_at,
+            },
+        )
+        async with self._write() as connection:
+            await connection.execute(statement, list(rows.values()))
+        return len(rows)
 
     async def drop_queued_entries(self, source_id: int, keys: Sequence[str]) -> None:
         """Remove entries from the queue: their articles are stored."""
