@@ -69,7 +69,7 @@ class Settings(BaseSettings):
     feed_parse_timeout_seconds: float = Field(20.0, gt=0)
     feed_parse_processes: int | None = Field(None, ge=1)
     feed_max_entries: int = Field(500, ge=1)
-    source_poll_timeout_seconds: float = Field(120.0, gt=0)
+    source_poll_timeout_seconds: float = Field(60.0, gt=0)
     teaser_fetch_concurrency: int = Field(4, ge=1)
     teaser_fetches_per_source: int = Field(100, ge=1)
     teaser_fetches_per_poll: int = Field(1000, ge=1)

@@ -15,7 +15,7 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.config import Settings
 from bot.ingest.sources import ItemFailure, SourceError
@@ -24,11 +24,17 @@ from bot.store import SourceRecord, Store
 from bot.store.retries import QueuedEntry, entry_key
 
 log = logging.getLogger(__name__)
+_UNDATED = datetime.min.replace(tzinfo=UTC)
 
 
 def backoff_delay(failures: int, *, base: float, cap: float) -> timedelta:
     """Exponential backoff: base, 2*base, 4*base, ... never more than cap."""
     return timedelta(seconds=min(cap, base * 2 ** max(0, failures - 1)))
+
+
+def poll_time_of(settings: Settings) -> str:
+    """A source's poll time, as messages say it ("60 s")."""
+    return f"{settings.source_poll_timeout_seconds:g} s"
 
 
 @dataclass(slots=True)
@@ -137,6 +143,8 @@ def due_entries(
             pending.append(queued.entry)
         else:
             waiting += 1
+    # Newest first: when a poll cannot fetch every page, the latest news is what it gets.
+    pending.sort(key=lambda entry: entry.published or entry.updated or _UNDATED, reverse=True)
     return pending, waiting
 
 
@@ -157,11 +165,11 @@ async def queue_leftovers(
     settings: Settings,
     *,
     at: datetime,
-    poll_time: str,
 ) -> Leftovers:
     """Put what the run did not store in the retry queue: failed and cut-off pages with an attempt
     counted and a backoff, deferred entries due at the next poll with none counted."""
     left = Leftovers()
+    poll_time = poll_time_of(settings)
 
     def delay(attempts: int) -> timedelta:
         return backoff_delay(

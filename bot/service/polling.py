@@ -64,11 +64,12 @@ from bot.service.digests import build_digest
 from bot.service.poll_budget import (
     PollBudget,
     TeaserLimits,
-    backoff_delay,
     due_entries,
+    poll_time_of,
     queue_leftovers,
     run_teasers,
 )
+from bot.service.poll_budget import backoff_delay as backoff_delay
 from bot.store import ArticleRecord, SourceRecord, Store
 from bot.store.retries import entry_key
 
@@ -306,7 +307,7 @@ class Engine:
                 read = await self._read(source, fetched)
         except (SourceError, TimeoutError) as exc:
             report.timed_out = isinstance(exc, TimeoutError)
-            poll_time = f"did not answer within its poll time ({self._poll_time()}): will retry"
+            poll_time = f"did not answer within its poll time ({poll_time_of(self.settings)}): will retry"
             report.error = exc.reason if isinstance(exc, SourceError) else poll_time
             await self._record_failure(source, report.error, now)
             return report
@@ -346,9 +347,6 @@ class Engine:
             next_attempt_at=None,
         )
         return report
-
-    def _poll_time(self) -> str:
-        return f"{self.settings.source_poll_timeout_seconds:g} s"
 
     async def parse_feed(self, body: bytes, url: str | None, content_type: str | None) -> CappedFeed:
         """A feed body parsed in a worker process within feed_parse_timeout_seconds, cut to its
@@ -453,7 +451,7 @@ class Engine:
             ),
             budget=budget,
         )
-        left = await queue_leftovers(self.store, source, run, settings, at=now, poll_time=self._poll_time())
+        left = await queue_leftovers(self.store, source, run, settings, at=now)
         report.failures.extend(left.failures)
         report.failed += len(left.failures)
         report.queued += left.queued
