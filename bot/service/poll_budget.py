@@ -111,7 +111,9 @@ async def run_teasers(
             else:
                 run.fetched.append((entry, candidate))
 
-    await asyncio.gather(*(worker() for _ in range(max(1, min(limits.concurrency, len(entries))))))
+    async with asyncio.TaskGroup() as workers:  # a worker's store error stops the others too
+        for _ in range(max(1, min(limits.concurrency, len(entries)))):
+            workers.create_task(worker())
     run.deferred.extend(waiting)  # never reached: the deadline passed
     return run
 

@@ -278,9 +278,8 @@ class Engine:
         caller to record in one batch, rather than recorded here. `fetched` is a response from the
         source's URL got moments ago (by `preview_source`), read instead of fetching again.
         `budget`: the teaser pages the whole poll may still fetch (default: this source's own).
-
-        The poll waits on the network for at most source_poll_timeout_seconds; teasers it had no
-        time or page budget for wait in the retry queue for the next poll."""
+        It waits on the network for at most source_poll_timeout_seconds; teasers it had no time or
+        page budget for wait in the retry queue for the next poll."""
         async with self._source_locks.setdefault(source.id, asyncio.Lock()):
             budget = budget or PollBudget(self.settings.teaser_fetches_per_poll)
             return await self._poll_source(source, force, unchanged, fetched, budget)
@@ -613,7 +612,10 @@ class Engine:
         now = self.clock()
         results: list[tuple[ArticleRecord, Outcome]] = []
         reader = page_reader(self.fetcher, allow_local=False)
+        deadline = asyncio.get_running_loop().time() + self.settings.source_poll_timeout_seconds
         for article in await self.store.articles_due(now):
+            if asyncio.get_running_loop().time() >= deadline:  # like a poll's: the rest stay due
+                break
             source = await self.store.get_source(article.source_id)
             if source is None or source.paused or not article.canonical_url:
                 continue
