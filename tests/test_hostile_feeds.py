@@ -10,6 +10,7 @@ without the fix than with it."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -19,7 +20,13 @@ import pytest
 from aiohttp import web
 
 from bot.config import Settings, load_settings
-from bot.ingest.feeds import AUTHOR_MAX_CHARS, TITLE_MAX_CHARS, parse_feed_capped
+from bot.ingest.feeds import (
+    AUTHOR_MAX_CHARS,
+    RAW_PERSON_MAX_BYTES,
+    TITLE_MAX_CHARS,
+    _cap_person_fields,
+    parse_feed_capped,
+)
 from bot.ingest.fetch import Fetcher
 from bot.models import SourceKind, SourceSpec
 from bot.service.polling import Engine, fetch_settings
@@ -289,3 +296,37 @@ async def test_one_poll_fetches_at_most_its_page_budget_across_sources(
     assert all(r.error is None and r.failed == 0 for r in reports)
     again = (await engine.poll()).sources
     assert sum(r.new for r in again) == 4 and sum(r.queued for r in again) == 0
+
+
+def test_cutting_author_fields_keeps_the_rest_of_the_feed_as_it_was() -> None:
+    filler = "x" * 1000
+    body = rss(
+        f"<item><guid>g1</guid><author/>{filler}<title>Kept</title><link>https://hostile.example/1</link>"
+        f"<author>Ana Ruiz &amp; {'b' * 300}&amp;c</author><description>{filler}</description></item>",
+    ).encode()
+    capped = parse_feed_capped(body, url=None, content_type=None, max_entries=10)
+    (entry,) = capped.feed.entries
+    assert entry.title == "Kept" and entry.summary_html == filler  # untouched around the cut
+    assert entry.author is not None and entry.author.startswith("Ana Ruiz & bbb")
+    # The cut never falls inside an entity or a UTF-8 character: the XML stays well formed.
+    limit = RAW_PERSON_MAX_BYTES
+    entity = b"<author>" + b"a" * (limit - 3) + b"&amp;" + b"b" * 10 + b"</author>"
+    assert _cap_person_fields(entity) == b"<author>" + b"a" * (limit - 3) + b"</author>"
+    accented = b"<dc:creator>" + b"a" * (limit - 1) + "é".encode() * 10 + b"</dc:creator>"
+    assert _cap_person_fields(accented) == b"<dc:creator>" + b"a" * (limit - 1) + b"</dc:creator>"
+
+
+def test_a_json_feed_of_10000_items_keeps_its_newest_and_counts_the_rest() -> None:
+    items = [
+        {
+            "id": f"j{i}",
+            "url": f"https://hostile.example/{i}",
+            "content_text": "Text.",
+            "date_published": f"2026-01-01T{i // 3600 % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d}Z",
+        }
+        for i in range(10_000)
+    ]
+    body = json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "J", "items": items}).encode()
+    capped = parse_feed_capped(body, url=None, content_type="application/feed+json", max_entries=5)
+    assert capped.beyond_cap == 9_995
+    assert [entry.guid for entry in capped.feed.entries] == [f"j{i}" for i in range(9_995, 10_000)]

@@ -305,6 +305,9 @@ def _cap_person_fields(body: bytes, limit: int = RAW_PERSON_MAX_BYTES) -> bytes:
     position = 0
     while (opening := _PERSON_OPEN.search(body, position)) is not None:
         start = opening.end()
+        if body[start - 2 : start] == b"/>":  # an empty element: what follows is not its text
+            position = start
+            continue
         cdata = _CDATA_OPEN.match(body, start)
         if cdata is not None:
             start = cdata.end()
