@@ -72,7 +72,7 @@ class Settings(BaseSettings):
     source_poll_timeout_seconds: float = Field(60.0, gt=0)
     teaser_fetch_concurrency: int = Field(4, ge=1)
     teaser_fetches_per_source: int = Field(100, ge=1)
-    teaser_fetches_per_poll: int = Field(1000, ge=1)
+    teaser_fetches_per_poll: int = Field(2000, ge=1)
 
     fetch_connect_timeout_seconds: float = Field(10.0, gt=0)
     fetch_timeout_seconds: float = Field(20.0, gt=0)
