@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 # A worker that parsed a body larger than this is retired afterwards (its heap stays grown).
 RETIRE_AFTER_BODY_BYTES: Final = 1024 * 1024
+STARTUP_TIMEOUT_S: Final = 60.0  # a new worker says it is ready within this, even on a busy machine
 _START_METHOD: Final = "forkserver"
 _PRELOAD: Final = ["bot.ingest.feeds"]
 
@@ -50,6 +51,10 @@ class _Job:
 def _serve(connection: Connection) -> None:
     """A worker's loop: parse each job it is sent, answer ("ok", CappedFeed) or ("error", reason)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    try:
+        connection.send(("ready", None))  # so that no parse's budget is spent starting up
+    except (EOFError, OSError):
+        return
     while True:
         try:
             job: _Job = connection.recv()
@@ -141,6 +146,13 @@ class FeedParsePool:
         process.start()
         child.close()
         worker = _Worker(process, parent)
+        try:
+            ready = parent.poll(STARTUP_TIMEOUT_S) and parent.recv() == ("ready", None)
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
+            worker.stop()
+            raise FeedError("the feed parser could not be started: see the bot's log")
         self._all.append(worker)
         return worker
 

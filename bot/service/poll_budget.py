@@ -13,9 +13,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from bot.config import Settings
 from bot.ingest.sources import ItemFailure, SourceError
@@ -76,30 +77,49 @@ async def run_teasers(
     limits: TeaserLimits,
     budget: PollBudget,
 ) -> TeaserRun:
-    """Fetch the teasers' pages within the limits, in order.
+    """Fetch the teasers' pages within the limits, the first ones first.
 
     `handled(entry)` deals with an entry that needs no fetch (already stored, say) and says so;
-    `fetch(entry)` reads its page or raises SourceError. Only the fetch is cut off at the deadline,
-    never the store work around it, so no transaction is interrupted.
+    `fetch(entry)` reads its page or raises SourceError. The entries are checked first, then the
+    first of those left are fetched up to the page budgets. Only a fetch is cut off at the
+    deadline, never the store work around it, so no transaction is interrupted.
     """
     loop = asyncio.get_running_loop()
     run = TeaserRun()
-    waiting = deque(entries)
-    fetches = 0
+    workers = max(1, min(limits.concurrency, len(entries)))
 
-    async def worker() -> None:
-        nonlocal fetches
-        while waiting:
-            if loop.time() >= limits.deadline:
-                run.out_of_time = True
-                return
-            entry = waiting.popleft()
-            if await handled(entry):
-                continue
-            if fetches >= limits.per_source or not budget.take():
-                run.deferred.append(entry)
-                continue
-            fetches += 1
+    async def in_workers(job: Callable[[deque[Any]], Coroutine[Any, Any, None]], items: deque[Any]) -> None:
+        async with asyncio.TaskGroup() as group:  # a worker's store error stops the others too
+            for _ in range(workers):
+                group.create_task(job(items))
+
+    def in_time() -> bool:
+        if loop.time() < limits.deadline:
+            return True
+        run.out_of_time = True
+        return False
+
+    unknown: list[tuple[int, FeedEntry]] = []
+
+    async def check(items: deque[tuple[int, FeedEntry]]) -> None:
+        while items and in_time():
+            index, entry = items.popleft()
+            if not await handled(entry):
+                unknown.append((index, entry))
+
+    unchecked: deque[tuple[int, FeedEntry]] = deque(enumerate(entries))
+    await in_workers(check, unchecked)
+    unknown.sort(key=lambda pair: pair[0])  # back in the order given
+    chosen: deque[FeedEntry] = deque()
+    for _, entry in unknown:
+        if len(chosen) < limits.per_source and budget.take():
+            chosen.append(entry)
+        else:
+            run.deferred.append(entry)
+
+    async def fetch_pages(items: deque[FeedEntry]) -> None:
+        while items and in_time():
+            entry = items.popleft()
             try:
                 async with asyncio.timeout_at(limits.deadline):
                     candidate = await fetch(entry)
@@ -111,10 +131,8 @@ async def run_teasers(
             else:
                 run.fetched.append((entry, candidate))
 
-    async with asyncio.TaskGroup() as workers:  # a worker's store error stops the others too
-        for _ in range(max(1, min(limits.concurrency, len(entries)))):
-            workers.create_task(worker())
-    run.deferred.extend(waiting)  # never reached: the deadline passed
+    await in_workers(fetch_pages, chosen)
+    run.deferred.extend([*chosen, *(entry for _, entry in unchecked)])  # never reached: out of time
     return run
 
 
