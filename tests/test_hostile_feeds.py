@@ -5,8 +5,6 @@ Budgets are small settings; nothing here sleeps or times the code. Where a budge
 a point (the author field is read at all), the work it bounds takes hundreds of times longer
 without the fix than with it."""
 
-# ruff: noqa: F811  (pytest fixtures imported from test_store are used as parameters)
-
 from __future__ import annotations
 
 import asyncio
@@ -31,11 +29,12 @@ from bot.ingest.fetch import Fetcher
 from bot.models import SourceKind, SourceSpec
 from bot.service.polling import Engine, fetch_settings
 from bot.store import Store
+from tests.clock import Clock
+from tests.feedkit import ARTICLE, as_html
 from tests.httpserver import LocalServer, StaticResolver, never_answer, respond
-from tests.test_engine import ARTICLE, Clock, as_html
 
-# The store fixtures are test_store's, so these run on SQLite and, when configured, PostgreSQL.
-from tests.test_store import store, target  # noqa: F401
+# The `store` fixture (conftest, tests/storekit.py) runs these on SQLite and, when configured,
+# PostgreSQL.
 
 ROOT = Path(__file__).resolve().parent.parent
 LONG = "a" * 40_000  # letters only: the worst case for feedparser's e-mail regex
