@@ -99,6 +99,8 @@ def _status(source: SourceReport) -> str:
             + _entry_notes(source)
         )
     status = "ok (not modified)" if source.not_modified else "ok"
+    if source.timed_out:
+        status += " (stopped at source_poll_timeout_seconds)"
     return status + _entry_notes(source)
 
 
@@ -108,7 +110,9 @@ def _entry_notes(source: SourceReport) -> str:
         f"{count} {what}"
         for count, what in (
             (source.queued, "waiting for a retry"),
+            (source.deferred, "of them not tried yet (page budget or poll time spent)"),
             (source.given_up, "given up"),
+            (source.beyond_cap, "beyond feed_max_entries, not read"),
             (
                 len(source.skipped_entries),
                 f"skipped ({source.skipped_entries[0].reason})" if source.skipped_entries else "",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 
 class SourceKind(enum.StrEnum):
@@ -219,3 +219,8 @@ class Digest:
     generated_at: datetime | None = None
     items_total: int = field(default=0)
     mention_roles: tuple[int, ...] = ()  # roles a filter asked to ping (bot.service.filters)
+
+
+def utc_now() -> datetime:
+    """The one clock every stage defaults to (tests pass their own)."""
+    return datetime.now(UTC)

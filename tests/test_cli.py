@@ -498,3 +498,15 @@ def test_source_kind_errors_name_only_the_kinds_a_user_may_write(
             one_error_line(capsys)
             == f"newsbrief: {sources}: source 'x': kind must be one of feed, page, local"
         )
+
+
+def test_the_poll_table_says_what_a_capped_or_cut_short_poll_left_for_later() -> None:
+    from bot.cli import _status
+    from bot.service.polling import SourceReport
+
+    report = SourceReport(1, "Huge", new=5, queued=15, deferred=15, beyond_cap=99_980, timed_out=True)
+    status = _status(report)
+    assert status.startswith("ok (stopped at source_poll_timeout_seconds)")
+    assert "15 waiting for a retry, 15 of them not tried yet" in status
+    assert "99980 beyond feed_max_entries, not read" in status
+    assert _status(SourceReport(2, "Small", new=1)) == "ok"

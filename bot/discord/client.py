@@ -32,9 +32,9 @@ from bot.discord.interactions import NotModerator, UserError, reply_error
 from bot.discord.notices import NoticeService
 from bot.errors import NewsbriefError
 from bot.ingest.sources import SourceError
-from bot.models import FetchResult
+from bot.models import FetchResult, utc_now
 from bot.service.moderation import Moderation
-from bot.service.polling import Engine, SourceReport, utc_now
+from bot.service.polling import Engine, SourceReport
 from bot.service.reading import Reading
 from bot.service.startup import open_engine
 from bot.store import SourceRecord
@@ -182,7 +182,6 @@ class NewsbriefBot(commands.Bot):
         )
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self._start_scheduler = start_scheduler
-        self._poll_lock = asyncio.Lock()
         self._jobs: set[asyncio.Task[Any]] = set()
 
     async def setup_hook(self) -> None:
@@ -233,8 +232,7 @@ class NewsbriefBot(commands.Bot):
 
     async def poll_once(self) -> None:
         with self._job("poll"):
-            async with self._poll_lock:
-                report = await self.engine.poll()
+            report = await self.engine.poll()
             failed = [s for s in report.sources if s.error]
             log.info(
                 "polled %d sources, %d failing, %d new briefs",
@@ -254,15 +252,14 @@ class NewsbriefBot(commands.Bot):
         """
 
         async def first_poll() -> SourceReport | None:
-            # One poll at a time, like the scheduled one: two polls of one source at once would
-            # race to store the same articles.
+            # Beside the scheduled poll, not behind it: the engine polls one source at a time
+            # (its per-source lock), so the two never race to store the same articles.
             with self._job(f"first poll of source {source.id}"):
-                async with self._poll_lock:
-                    report = await self.engine.poll_source(source, force=True, fetched=fetched)
-                    if not report.error:
-                        # What this poll read is the new subscriptions' backlog (bot.store.backfill).
-                        await self.engine.store.settle_backlog(at=self.clock(), source_id=source.id)
-                    return report
+                report = await self.engine.poll_source(source, force=True, fetched=fetched)
+                if not report.error:
+                    # What this poll read is the new subscriptions' backlog (bot.store.backfill).
+                    await self.engine.store.settle_backlog(at=self.clock(), source_id=source.id)
+                return report
             return None  # the job failed or was interrupted; it is logged, and the next poll retries
 
         return asyncio.create_task(first_poll())

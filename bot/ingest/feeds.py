@@ -25,6 +25,7 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
+from bot.errors import NewsbriefError
 from bot.ingest.extract import html_fragment_to_text
 from bot.models import FeedEntry, ParsedFeed
 
@@ -49,12 +50,8 @@ URL_MAX_CHARS: Final = 4096  # a longer link is no page address: the entry is ke
 RAW_PERSON_MAX_BYTES: Final = 256
 
 
-class FeedError(Exception):
+class FeedError(NewsbriefError):
     """The body is not a usable feed. `reason` is fit to show a moderator."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,6 +37,7 @@ from multidict import CIMultiDictProxy
 from yarl import URL
 
 import bot
+from bot.errors import NewsbriefError
 from bot.ingest.urls import HTTP_SCHEMES
 from bot.models import FetchResult
 
@@ -84,7 +85,7 @@ def binary_media_type(content_type: str | None) -> str | None:
     return None
 
 
-class FetchError(Exception):
+class FetchError(NewsbriefError):
     """A fetch that did not produce a usable response.
 
     `reason` is meant for moderators ("HTTP 404 Not Found", "refused: private address 10.0.0.5");
@@ -102,7 +103,6 @@ class FetchError(Exception):
         retry_after_s: float | None = None,
     ) -> None:
         super().__init__(reason)
-        self.reason = reason
         self.retryable = retryable
         self.url = url
         self.status = status

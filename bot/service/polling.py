@@ -59,6 +59,7 @@ from bot.models import (
     SourceKind,
     SourceSpec,
     StoryArticle,
+    utc_now,
 )
 from bot.service.digests import build_digest
 from bot.service.poll_budget import (
@@ -113,10 +114,6 @@ def redact_credentials(url: str) -> str:
 def refuse_credentials(url: str) -> None:
     if has_credentials(url):
         raise SourceError(CREDENTIALS_REFUSED, retryable=False)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Outcome(enum.StrEnum):
@@ -528,10 +525,14 @@ class Engine:
                 )
                 return Stored(Outcome.UNCHANGED, existing.id, None)
             if latest is not None:
+                # What readers saw of the last version: its headline and quotes are not made again.
+                seen = await self.store.get_brief(latest.id)
                 context = replace(
                     context,
                     url=existing.canonical_url or candidate.canonical_url,
                     previous=ArticleText(latest.text, latest.title),
+                    previous_headline=seen.headline if seen else None,
+                    previous_quotes=seen.quotes if seen else None,
                 )
         else:
             # The closest few carry what the story already said; comparing with every earlier

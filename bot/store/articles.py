@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.models import ArticleDraft, Brief, StoryArticle
+from bot.models import ArticleDraft, Brief, StoryArticle, utc_now
 from bot.store.identity import identity_key, insert_article_once
 from bot.store.part import StorePart
 from bot.store.quotes import quote_rows
@@ -31,7 +31,6 @@ from bot.store.records import (
     article_record,
     later,
     require_aware,
-    utc_now,
     version_record,
 )
 from bot.store.schema import (

@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.models import Brief
+from bot.models import Brief, utc_now
 from bot.store.part import StorePart
 from bot.store.records import (
     ArticleRecord,
@@ -34,7 +34,6 @@ from bot.store.records import (
     digest_channel_record,
     outbox_item_record,
     require_aware,
-    utc_now,
 )
 from bot.store.schema import (
     articles,

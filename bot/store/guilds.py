@@ -16,10 +16,10 @@ from sqlalchemy import (
     update,
 )
 
-from bot.models import SourceSpec
+from bot.models import SourceSpec, utc_now
 from bot.store.backfill import Backfill
 from bot.store.part import StorePart
-from bot.store.records import GuildSource, SourceRecord, require_aware, source_record, utc_now
+from bot.store.records import GuildSource, SourceRecord, require_aware, source_record
 from bot.store.schema import (
     articles,
     guild_articles,

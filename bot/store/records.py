@@ -10,7 +10,11 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from sqlalchemy.engine import RowMapping
 
-from bot.models import Quote, SourceKind
+from bot.models import (
+    Quote,
+    SourceKind,
+    utc_now,  # noqa: F401  (the store's parts take it from here)
+)
 
 logger = logging.getLogger(__name__)
 
@@ -173,10 +177,6 @@ class OutboxItem:
     attempts: int
     created_at: datetime
     sent_at: datetime | None
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 if TYPE_CHECKING:

@@ -22,9 +22,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.models import SourceKind, SourceSpec
+from bot.models import SourceKind, SourceSpec, utc_now
 from bot.store.part import StorePart
-from bot.store.records import NotFoundError, SourceRecord, require_aware, source_record, utc_now
+from bot.store.records import NotFoundError, SourceRecord, require_aware, source_record
 from bot.store.schema import (
     UtcDateTime,
     guild_sources,
