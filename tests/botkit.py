@@ -22,8 +22,8 @@ from tests.fakediscord import DEFAULT_IDS, FakeDiscord, OpenApiIndex, running_cl
 from tests.fakediscord.records import InteractionHandle
 from tests.fakediscord.world import FakeChannel, FakeGuild, FakeMember, FakeUser, FakeWorld, default_world
 from tests.httpserver import LocalServer, respond
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 # The bot tests' mornings: a digest at 08:00 is an hour away.
 BOT_START = datetime(2026, 11, 29, 7, 0, tzinfo=UTC)
 IDS = DEFAULT_IDS

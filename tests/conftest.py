@@ -9,10 +9,8 @@ import pytest
 # bot's against the fake Discord (tests/botkit.py).
 from tests.botkit import harness, web  # noqa: F401
 from tests.httpserver import LocalServer
+from tests.paths import ROOT, SHARED
 from tests.storekit import store, target  # noqa: F401
-
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
 
 
 @pytest.fixture

@@ -7,8 +7,7 @@ import pytest
 
 from bot.config import ConfigError, load_settings, load_sources
 from bot.models import SourceKind
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.paths import ROOT
 
 
 def test_shipped_defaults_use_sqlite_and_the_seeds(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -19,8 +19,7 @@ from bot.store import Store
 from tests.clock import Clock
 from tests.feedkit import ARTICLE, as_html, rss
 from tests.httpserver import LocalServer, never_answer, redirect, respond
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.paths import ROOT
 
 
 @pytest.fixture

@@ -22,11 +22,9 @@ from bot.store import SavedVersion, Store
 from tests.clock import Clock
 from tests.feedkit import ARTICLE, as_html, rss
 from tests.httpserver import LocalServer, respond
-
-# The store fixtures are test_store's (see test_store_guilds for why they are imported).
+from tests.paths import ROOT
 from tests.storekit import add_source, make_draft, save
 
-ROOT = Path(__file__).resolve().parent.parent
 SHARED = 20
 
 

@@ -9,8 +9,7 @@ import pytest
 from bot.cli import main
 from bot.config import load_sources
 from bot.ingest.opml import OpmlError, OpmlFeed, export_opml, parse_opml
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.paths import ROOT
 
 READER_EXPORT = b"""<?xml version="1.0" encoding="UTF-8"?>
 <opml version="1.0"><head><title>My feeds</title></head><body>

@@ -12,10 +12,9 @@ from pathlib import Path
 import pytest
 
 from tests.fakediscord import FakeDiscord, OpenApiIndex
+from tests.paths import ROOT
 
 pytest_plugins = ["tests.fakediscord.fixtures"]
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _run_env(tmp_path: Path, *, token: str, api_base: str, gateway_url: str) -> dict[str, str]:

@@ -32,11 +32,11 @@ from bot.store import Store
 from tests.clock import Clock
 from tests.feedkit import ARTICLE, as_html
 from tests.httpserver import LocalServer, StaticResolver, never_answer, respond
+from tests.paths import ROOT
 
 # The `store` fixture (conftest, tests/storekit.py) runs these on SQLite and, when configured,
 # PostgreSQL.
 
-ROOT = Path(__file__).resolve().parent.parent
 LONG = "a" * 40_000  # letters only: the worst case for feedparser's e-mail regex
 DC = "http://purl.org/dc/elements/1.1/"
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"

@@ -1,7 +1,7 @@
 """The store's origins and per-guild pauses: what a source supplied is that source's, only a
 fetched article is shared, and one guild's pause never stops another's polling; and the
 migrations that brought existing data there. On SQLite always and on PostgreSQL when
-NEWSBRIEF_TEST_DATABASE_URL is set (the fixtures are tests/test_store.py's)."""
+NEWSBRIEF_TEST_DATABASE_URL is set (the fixtures are tests/storekit.py's)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,6 @@ from bot.brief.serialize import BRIEF_JSON
 from bot.store import Store, StoreError, create_store_engine
 from bot.store.database import MIGRATIONS_DIR
 from bot.store.sources import PAUSED_EVERYWHERE
-
-# The store fixtures are test_store's (see test_store_guilds for why they are imported).
 from tests.storekit import (
     CHANNEL_A,
     CHANNEL_B,

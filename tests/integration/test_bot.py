@@ -40,8 +40,6 @@ from tests.httpserver import LocalServer, respond
 
 pytest_plugins = ["tests.fakediscord.fixtures"]
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 # ---- commands are registered within Discord's limits ---------------------------------------------
 

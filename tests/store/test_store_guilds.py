@@ -1,6 +1,6 @@
 """The store's guild side: subscriptions, visibility, quotes by speaker, settings, digest channels
 and the outbox. On SQLite always and on PostgreSQL when NEWSBRIEF_TEST_DATABASE_URL is set (the
-fixtures are tests/test_store.py's)."""
+fixtures are tests/storekit.py's)."""
 
 from __future__ import annotations
 

@@ -19,8 +19,8 @@ from rich.text import Span
 
 from bot.cli import build_parser, highlighted, main, run_jsonl
 from bot.store import SNIPPET_END, SNIPPET_START
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 SEED_ARTICLE = ROOT / "seeds" / "000_73dc0a62098f353a.txt"
 
 

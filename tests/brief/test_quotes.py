@@ -11,8 +11,7 @@ import pytest
 
 from bot.brief.quotes import ExtractionWork, extract_quotes
 from bot.models import Quote, QuoteKind
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.paths import ROOT
 
 
 def by_text(quotes: list[Quote]) -> dict[str, Quote]:

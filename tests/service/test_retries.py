@@ -22,10 +22,9 @@ from cogs.sources import describe_health
 from tests.clock import Clock
 from tests.feedkit import ARTICLE, as_html, rss
 from tests.httpserver import Handler, LocalServer, respond
+from tests.paths import ROOT
 
-# The store fixtures are test_store's, so these run on SQLite and, when configured, PostgreSQL.
-
-ROOT = Path(__file__).resolve().parent.parent
+# The store fixtures (tests/storekit.py) run these on SQLite and, when configured, PostgreSQL.
 
 
 @pytest.fixture
