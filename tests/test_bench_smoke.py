@@ -87,3 +87,9 @@ def test_summaries_runs_on_a_few_articles(shared_dir: Path) -> None:
         pytest.skip(f"{data} is missing")
     out = _run("summaries.py", str(data), "--limit", "6", "--rounds", "50", timeout=120)
     assert "cnndm, HELD-OUT half" in out and "95% paired bootstrap" in out
+
+
+def test_responsiveness_benchmark_runs_on_a_small_page() -> None:
+    out = _run("responsiveness.py", "--runs", "1", "--megabytes", "0.2", timeout=120)
+    assert "on the loop (before)" in out and "in a thread (now)" in out
+    assert "stall ratio, before / now:" in out

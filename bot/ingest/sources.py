@@ -7,6 +7,7 @@ source that fails part-way stores nothing.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
@@ -27,7 +28,7 @@ from bot.ingest.feeds import (
     sniff,
 )
 from bot.ingest.fetch import Fetcher, FetchError
-from bot.ingest.urls import canonicalize_url
+from bot.ingest.urls import CREDENTIALS_REFUSED, canonicalize_url, has_credentials
 from bot.models import Candidate, ExtractedArticle, FeedEntry, FetchResult, ParsedFeed
 
 log = logging.getLogger(__name__)
@@ -283,7 +284,11 @@ async def fetch_or_fail(fetcher: Fetcher, url: str, **conditional: str | None) -
 async def fetch_page(fetcher: Fetcher, url: str) -> ExtractedArticle:
     """One article page through the guarded fetcher, with its text extracted."""
     result = await fetch_or_fail(fetcher, url)
-    return article_from_body(result.body or b"", url=result.url, content_type=result.content_type)
+    # Extraction is CPU work (seconds for a huge page): in a thread, so the event loop (the
+    # gateway, every command) keeps its turns while it runs.
+    return await asyncio.to_thread(
+        article_from_body, result.body or b"", url=result.url, content_type=result.content_type
+    )
 
 
 def url_candidate(page: ExtractedArticle, url: str) -> Candidate:
@@ -340,7 +345,9 @@ async def read_page_url(
     result, now = await _fetch_if_changed(fetcher, url, last, fetched)
     if result is None or result.body is None:
         return _unchanged(now)
-    page = article_from_body(result.body, url=result.url, content_type=result.content_type)
+    page = await asyncio.to_thread(
+        article_from_body, result.body, url=result.url, content_type=result.content_type
+    )
     return SourceRead(candidates=(url_candidate(page, url),), validators=now)
 
 
@@ -449,3 +456,8 @@ def page_reader(fetcher: Fetcher, *, allow_local: bool) -> PageReader:
         return page_candidate(await fetch_page(fetcher, url), url, entry)
 
     return read
+
+
+def refuse_credentials(url: str) -> None:
+    if has_credentials(url):
+        raise SourceError(CREDENTIALS_REFUSED, retryable=False)

@@ -137,3 +137,30 @@ def _canonical_query(query: str) -> str:
 
 def _param_name(pair: str) -> str:
     return unquote(pair.partition("=")[0])
+
+
+CREDENTIALS_REFUSED = (
+    "that address has a user name or password in it (user:password@…), which the bot would have "
+    "to store and show: use an address that needs no login, or one with an access token in its "
+    "query string if the site offers that"
+)
+
+
+def has_credentials(url: str | None) -> bool:
+    """The URL carries userinfo (`user:password@host`)."""
+    if not url:
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not a URL the fetcher would take either
+        return False
+    return bool(parts.username or parts.password) or "@" in parts.netloc
+
+
+def redact_credentials(url: str) -> str:
+    """The URL with its userinfo replaced by `***`, for saying which source is meant."""
+    if not has_credentials(url):
+        return url
+    scheme, _, rest = url.partition("://")
+    authority, slash, path = rest.partition("/")
+    return f"{scheme}://***@{authority.rpartition('@')[2]}{slash}{path}"

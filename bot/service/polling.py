@@ -45,9 +45,11 @@ from bot.ingest.sources import (
     read_feed_url,
     read_local,
     read_page_url,
+    refuse_credentials,
     split_entries,
     url_candidate,
 )
+from bot.ingest.urls import CREDENTIALS_REFUSED, has_credentials, redact_credentials
 from bot.models import (
     ArticleDraft,
     Brief,
@@ -84,36 +86,6 @@ STORY_INDEX_MAX = 5000  # recent articles kept for same-story matching (bounds i
 STORY_COMPARE_MAX = 8  # earlier articles a new one is compared with for "what it adds"
 REQUESTED_LOCATION = "newsbrief:requested"  # the one source of articles fetched on request
 _UNDATED = datetime.max.replace(tzinfo=UTC)  # undated articles sort after dated ones
-CREDENTIALS_REFUSED = (
-    "that address has a user name or password in it (user:password@…), which the bot would have "
-    "to store and show: use an address that needs no login, or one with an access token in its "
-    "query string if the site offers that"
-)
-
-
-def has_credentials(url: str | None) -> bool:
-    """The URL carries userinfo (`user:password@host`)."""
-    if not url:
-        return False
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # not a URL the fetcher would take either
-        return False
-    return bool(parts.username or parts.password) or "@" in parts.netloc
-
-
-def redact_credentials(url: str) -> str:
-    """The URL with its userinfo replaced by `***`, for saying which source is meant."""
-    if not has_credentials(url):
-        return url
-    scheme, _, rest = url.partition("://")
-    authority, slash, path = rest.partition("/")
-    return f"{scheme}://***@{authority.rpartition('@')[2]}{slash}{path}"
-
-
-def refuse_credentials(url: str) -> None:
-    if has_credentials(url):
-        raise SourceError(CREDENTIALS_REFUSED, retryable=False)
 
 
 class Outcome(enum.StrEnum):
@@ -541,7 +513,10 @@ class Engine:
             if story:
                 context = replace(context, story=story)
                 story_id = story[0].story_id
-        brief = build_brief(article, context, sentences=self.settings.summary_sentences)
+        # CPU work, in a thread: the event loop keeps its turns (see bot.ingest.sources.fetch_page).
+        brief = await asyncio.to_thread(
+            build_brief, article, context, sentences=self.settings.summary_sentences
+        )
         draft = ArticleDraft.of(candidate, source_id=source.id)
         first_seen = existing.first_seen_at if existing else now
         saved = await self.store.save_version(
@@ -692,7 +667,9 @@ class Engine:
             briefs = await self._preview_entries(feed, limit)
             return SourcePreview(SourceKind.FEED, feed.title, briefs, url, result)
         try:
-            page = article_from_body(body, url=result.url, content_type=result.content_type)
+            page = await asyncio.to_thread(
+                article_from_body, body, url=result.url, content_type=result.content_type
+            )
         except SourceError:
             page = None
         if page is not None and word_count(page.text) >= MIN_ARTICLE_WORDS:
