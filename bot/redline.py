@@ -110,10 +110,6 @@ class _Canvas:
             self.y += self.line_height
         self.y += CHANGE_GAP - LINE_GAP
 
-    def note(self, text: str) -> None:
-        self.items.append((float(MARGIN), self.y, text, "label"))
-        self.y += self.line_height
-
     @staticmethod
     def _wrap(
         words: list[_Run], font: ImageFont.FreeTypeFont | ImageFont.ImageFont, room: float
@@ -175,7 +171,7 @@ def render_redline(changes: Changes, *, headline: str, alt_text_max: int) -> Red
         canvas.paragraph(_runs(change))
     if len(drawable) > MAX_CHANGES:
         more = len(drawable) - MAX_CHANGES
-        canvas.note(f"…and {more} more change{'' if more == 1 else 's'}, in the text above.")
+        canvas.label(f"…and {more} more change{'' if more == 1 else 's'}, in the text above.")
     image = canvas.draw()
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)

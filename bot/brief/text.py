@@ -161,14 +161,11 @@ def _is_abbreviation(token: str, next_word: str, *, at_paragraph_start: bool) ->
 
 def _sentence_spans_in(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     sentence_start = start
-    for match in _CANDIDATE.finditer(text, start, end):
-        if match.end() >= end:
-            break
-        if _is_sentence_end(text, match, _token_start(text, match.start(), start), start):
-            yield sentence_start, match.end()
-            sentence_start = match.end()
-            while sentence_start < end and text[sentence_start].isspace():
-                sentence_start += 1
+    for sentence_end in sentence_ends(text, start, end):
+        yield sentence_start, sentence_end
+        sentence_start = sentence_end
+        while sentence_start < end and text[sentence_start].isspace():
+            sentence_start += 1
     if sentence_start < end:
         yield _strip_span(text, sentence_start, end)
 
