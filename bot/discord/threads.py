@@ -125,6 +125,8 @@ class StoryThreads:
                 continues = story_id is None and current is not None and current not in known
                 if continues and any("title" in embed for embed in message.embeds):
                     routed.append(with_route(message, {"kind": THREAD, "story_id": current}))
+            elif story_id is not None:
+                routed.append(self._pointing_to(message, known[story_id].thread_id))
             else:
                 routed.append(message)
         for story in digest.stories:
@@ -136,6 +138,12 @@ class StoryThreads:
                         )
                     )
         return routed
+
+    @staticmethod
+    def _pointing_to(message: DigestMessage, thread_id: int) -> DigestMessage:
+        # A channel mention links to the thread and pings nobody.
+        line = f"🧵 More on this story, and what changed: <#{thread_id}>"
+        return replace(message, content=f"{message.content}\n{line}" if message.content else line)
 
     @staticmethod
     def _forum_body(message: DigestMessage, setting: ThreadSetting) -> DigestMessage:

@@ -256,3 +256,40 @@ async def test_a_change_filter_decides_which_edits_are_followed_up(h: Harness) -
     await run_digest(h)
     [followup] = h.channel(thread.id)
     assert "6-1" in text_of(followup) and "evening" not in text_of(followup)
+
+
+async def test_a_follow_up_whose_answer_was_lost_is_found_in_its_thread_not_posted_twice(h: Harness) -> None:
+    await threaded_digest(h)
+    [thread] = h.fake.threads_in(IDS.briefs_channel)
+    await republish(h, [("ferry", "Night ferry to stop", EDITED)])
+    h.fake.lose_ack_next(thread.id)
+    await run_digest(h)
+    assert len(h.channel(thread.id)) == 1  # Discord has it; the bot did not hear back
+    outbox = await h.engine.store.outbox_items(int(IDS.briefs_channel))
+    assert outbox[-1].state == "attempted"
+    await run_digest(h)
+    assert len(h.channel(thread.id)) == 1
+    outbox = await h.engine.store.outbox_items(int(IDS.briefs_channel))
+    assert [item.state for item in outbox] == ["sent"] * len(outbox)
+    assert outbox[-1].message_id == int(h.channel(thread.id)[0]["id"])
+
+
+async def test_a_digest_message_of_a_story_with_a_thread_points_to_it(h: Harness) -> None:
+    await threaded_digest(h)
+    [thread] = h.fake.threads_in(IDS.briefs_channel)
+    await republish(h, [("ferry", "Night ferry to stop", EDITED)])
+    await run_digest(h)
+    assert f"<#{thread.id}>" in h.channel()[-1]["content"]
+
+
+async def test_opening_a_thread_again_on_its_message_gives_the_same_thread(h: Harness) -> None:
+    """After a lost answer, the retried open finds Discord's 160004 and keeps the thread it made."""
+    await threaded_digest(h)
+    [thread] = h.fake.threads_in(IDS.briefs_channel)
+    threads = h.bot.digests.threads
+    assert threads is not None
+    again = await threads.poster.start_thread(
+        int(IDS.briefs_channel), int(thread.id), name="Night ferry to stop", auto_archive_minutes=1440
+    )
+    assert again == int(thread.id) and len(h.fake.threads_in(IDS.briefs_channel)) == 1
+    assert h.fake.requests_to("POST", FROM_MESSAGE)[-1].status == 400
