@@ -61,6 +61,7 @@ SHUTDOWN_GRACE = timedelta(seconds=5)  # how long a stop waits for a poll or dig
 RATE_LIMIT_WAIT_MAX = 30.0
 # Discord's error code for opening a thread on a message that has one (a retry after a lost answer).
 THREAD_ALREADY_CREATED = 160004
+THREAD_IS_ARCHIVED = 50083  # its code for a message posted to an archived thread
 
 
 def point_discord_at(api_base: str, gateway_url: str | None) -> None:
@@ -240,13 +241,18 @@ class DiscordPoster:
             else []
         )
         with posting_errors(forbidden=FORBIDDEN_IN_THREADS, not_found="the thread no longer exists"):
-            message = await thread.send(
-                content=payload.get("content") or None,
-                embeds=embeds,
-                files=files,
-                allowed_mentions=_allowed_mentions(payload),
-                nonce=nonce,
-            )
+            try:
+                message = await thread.send(
+                    content=payload.get("content") or None,
+                    embeds=embeds,
+                    files=files,
+                    allowed_mentions=_allowed_mentions(payload),
+                    nonce=nonce,
+                )
+            except discord.HTTPException as exc:
+                if exc.code == THREAD_IS_ARCHIVED:
+                    raise PostForbidden("the thread is archived") from exc
+                raise
         return message.id
 
     async def _channel_object(self, channel_id: int) -> object:

@@ -9,8 +9,10 @@ with the PNG redline attached; for another outlet's article what it adds.
 
 Threads go through the digest outbox like every digest message, so each is posted once: a
 message's `route` says which thread it is for, and is resolved only when it is delivered. A
-thread Discord has archived is reopened before a follow-up is posted into it; one that cannot be
-reopened (locked, deleted, or reopening refused) is replaced by a new thread that links to it.
+follow-up is posted straight into its thread (one request); only when Discord refuses is the
+thread looked at: an archived one is reopened (PATCH archived=false) and the follow-up posted
+again, one that cannot be reopened (locked, deleted, or reopening refused) is replaced by a new
+thread whose first message links to the old one.
 
 Nothing is lost when Discord refuses threads (no Create Public Threads, no Send Messages in
 Threads): the digest is posted as always, and the guild's notice channel hears it once
@@ -32,7 +34,7 @@ from bot.discord.thread_render import REDLINE_FILENAME, continued_line, followup
 from bot.models import Digest
 from bot.redline import render_redline
 from bot.store import OutboxItem, Store
-from bot.store.threads import THREAD_STATUS_FORBIDDEN, THREAD_STATUS_OK, ThreadSetting
+from bot.store.threads import THREAD_STATUS_FORBIDDEN, THREAD_STATUS_OK, StoryThread, ThreadSetting
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,7 @@ OPEN, POST, THREAD = "open", "post", "thread"  # route kinds
 THREAD_OPEN, THREAD_ARCHIVED, THREAD_LOCKED, THREAD_GONE = "open", "archived", "locked", "gone"
 FORBIDDEN_THREADS = "missing permission to create threads (Create Public Threads)"
 FORBIDDEN_IN_THREADS = "missing permission to post in threads (Send Messages in Threads)"
+MAX_THREAD_TRIES = 3  # as it is, reopened, replaced
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,42 +204,50 @@ class StoryThreads:
             if found is not None:
                 return found
         picture = await self._picture(route)
-        thread_id = known.thread_id
         try:
-            for attempt in range(2):
-                if attempt or await self._needs_new_thread(thread_id):
-                    thread_id = await self._replace(
-                        item.channel_id, story_id, known.name, thread_id, forum, minutes
-                    )
-                try:
-                    message_id = await self.poster.post_in_thread(
-                        thread_id, payload, nonce=item.nonce, picture=picture
-                    )
-                except PostForbidden as exc:
-                    if attempt == 0 and await self.poster.thread_state(thread_id) == THREAD_GONE:
-                        continue  # deleted just now: once more, in a new thread
-                    raise PostForbidden(f"{FORBIDDEN_IN_THREADS}: {exc}") from exc
-                if setting is not None:
-                    await self._allowed(setting)
-                return message_id
+            message_id = await self._post(item, payload, picture, known, forum=forum, minutes=minutes)
         except PostForbidden as exc:
             if setting is not None:
                 await self._refused(setting, str(exc))
             log.warning("follow-up for story %s in %s not posted: %s", story_id, item.channel_id, exc)
-        return 0
+            return 0
+        if setting is not None:
+            await self._allowed(setting)
+        return message_id
 
-    async def _needs_new_thread(self, thread_id: int) -> bool:
-        """Reopen an archived thread; True when it cannot be (locked, deleted, refused)."""
-        state = await self.poster.thread_state(thread_id)
-        if state == THREAD_OPEN:
-            return False
-        if state == THREAD_ARCHIVED:
+    async def _post(
+        self,
+        item: OutboxItem,
+        payload: dict[str, Any],
+        picture: Picture | None,
+        known: StoryThread,
+        *,
+        forum: bool,
+        minutes: int,
+    ) -> int:
+        """Post into the story's thread, first as it is (one request, the usual case); when Discord
+        refuses, find out why: an archived thread is reopened, a locked or deleted one (or one
+        that cannot be reopened) replaced; an open one means the bot may not post in threads."""
+        thread_id = known.thread_id
+        reopened = False
+        for _ in range(MAX_THREAD_TRIES):
             try:
-                await self.poster.unarchive(thread_id)
-                return False
+                return await self.poster.post_in_thread(thread_id, payload, nonce=item.nonce, picture=picture)
             except PostForbidden as exc:
-                log.info("thread %s cannot be reopened (%s): a new one replaces it", thread_id, exc)
-        return True
+                state = await self.poster.thread_state(thread_id)
+                if state == THREAD_OPEN:
+                    raise PostForbidden(f"{FORBIDDEN_IN_THREADS}: {exc}") from exc
+            if state == THREAD_ARCHIVED and not reopened:
+                reopened = True
+                try:
+                    await self.poster.unarchive(thread_id)
+                    continue
+                except PostForbidden as exc:
+                    log.info("thread %s cannot be reopened (%s): a new one replaces it", thread_id, exc)
+            thread_id = await self._replace(
+                item.channel_id, known.story_id, known.name, thread_id, forum, minutes
+            )
+        raise PostForbidden(f"{FORBIDDEN_IN_THREADS}: Discord refused every thread tried")
 
     async def _replace(
         self, channel_id: int, story_id: int, name: str, old_thread_id: int, forum: bool, minutes: int

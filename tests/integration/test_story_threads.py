@@ -121,6 +121,9 @@ async def test_the_first_brief_opens_a_thread_and_an_edit_posts_its_change_with_
     png = [data for name, data in h.fake.uploads if name == "redline.png"]
     assert png and png[-1].startswith(b"\x89PNG")
     assert len(h.fake.threads_in(IDS.briefs_channel)) == 1  # no second thread for the same story
+    # An open thread costs its follow-up one request: the post itself.
+    to_thread = [r for r in h.fake.requests if r.path.startswith(f"/channels/{thread.id}")]
+    assert [(r.method, r.route) for r in to_thread] == [("POST", "/channels/{channel_id}/messages")]
 
 
 async def add_teasers(h: Harness, path: str, guid: str, headline: str, text: str) -> None:
