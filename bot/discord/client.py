@@ -9,12 +9,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import io
 import logging
 import signal
 import socket
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import aiohttp
 import discord
@@ -29,7 +30,18 @@ from discord.ext import commands
 from bot.config import Settings, load_sources
 from bot.discord.deliver import DigestService, PostFailed, PostForbidden, PostRateLimited
 from bot.discord.interactions import NotModerator, UserError, reply_error
+from bot.discord.limits import THREAD_AUTO_ARCHIVE_MINUTES
 from bot.discord.notices import NoticeService
+from bot.discord.threads import (
+    FORBIDDEN_IN_THREADS,
+    FORBIDDEN_THREADS,
+    THREAD_ARCHIVED,
+    THREAD_GONE,
+    THREAD_LOCKED,
+    THREAD_OPEN,
+    Picture,
+    StoryThreads,
+)
 from bot.errors import NewsbriefError
 from bot.ingest.sources import SourceError
 from bot.models import FetchResult, utc_now
@@ -47,6 +59,9 @@ SHUTDOWN_GRACE = timedelta(seconds=5)  # how long a stop waits for a poll or dig
 # The longest rate-limit wait discord.py sits out; a longer one raises RateLimited instead, so one
 # channel's day-long 429 defers that channel's digest, not every server's. 30 s is discord.py's minimum.
 RATE_LIMIT_WAIT_MAX = 30.0
+# Discord's error code for opening a thread on a message that has one (a retry after a lost answer).
+THREAD_ALREADY_CREATED = 160004
+THREAD_IS_ARCHIVED = 50083  # its code for a message posted to an archived thread
 
 
 def point_discord_at(api_base: str, gateway_url: str | None) -> None:
@@ -82,6 +97,14 @@ def posting_errors(*, forbidden: str, not_found: str) -> Iterator[None]:
         raise
 
 
+def _archive_duration(minutes: int) -> Literal[60, 1440, 4320, 10080]:
+    if minutes not in THREAD_AUTO_ARCHIVE_MINUTES:
+        raise ValueError(
+            f"Discord archives threads after {THREAD_AUTO_ARCHIVE_MINUTES} minutes, not {minutes}"
+        )
+    return minutes  # type: ignore[return-value]
+
+
 def _allowed_mentions(payload: dict[str, Any]) -> discord.AllowedMentions:
     """Nobody, except the roles the payload names (a filter's mention, bot.service.filters)."""
     roles = (payload.get("allowed_mentions") or {}).get("roles") or []
@@ -99,13 +122,7 @@ class DiscordPoster:
         self.client = client
 
     async def _channel(self, channel_id: int) -> discord.abc.Messageable:
-        channel = self.client.get_channel(channel_id)
-        if channel is None:
-            with posting_errors(
-                forbidden="the bot cannot see the channel (missing View Channel)",
-                not_found="the channel no longer exists",
-            ):
-                channel = await self.client.fetch_channel(channel_id)
+        channel = await self._channel_object(channel_id)
         if not isinstance(channel, discord.abc.Messageable):
             raise PostForbidden("the channel is not a text channel")
         return channel
@@ -135,6 +152,118 @@ class DiscordPoster:
         ):
             await channel.get_partial_message(message_id).publish()
         return True
+
+    # ---- story threads (bot.discord.threads) ----------------------------------------------
+
+    async def start_thread(
+        self, channel_id: int, message_id: int, *, name: str, auto_archive_minutes: int
+    ) -> int:
+        channel = await self._channel(channel_id)
+        if not isinstance(channel, discord.TextChannel):
+            raise PostForbidden("threads open on messages of text channels only")
+        with posting_errors(forbidden=FORBIDDEN_THREADS, not_found="the message or channel no longer exists"):
+            try:
+                thread = await channel.get_partial_message(message_id).create_thread(
+                    name=name, auto_archive_duration=_archive_duration(auto_archive_minutes)
+                )
+            except discord.HTTPException as exc:
+                if exc.code == THREAD_ALREADY_CREATED:
+                    return message_id  # a thread opened on a message has the message's id
+                raise
+        return thread.id
+
+    async def create_thread(
+        self, channel_id: int, *, name: str, auto_archive_minutes: int, payload: dict[str, Any], forum: bool
+    ) -> tuple[int, int]:
+        channel = await self._channel_object(channel_id)
+        duration = _archive_duration(auto_archive_minutes)
+        embeds = [discord.Embed.from_dict(e) for e in payload.get("embeds", [])]
+        content = payload.get("content") or None
+        mentions = _allowed_mentions(payload)
+        if forum:
+            if not isinstance(channel, discord.ForumChannel):
+                raise PostForbidden("the channel is not a forum channel")
+            with posting_errors(
+                forbidden="missing permission to post (Send Messages / Embed Links)",
+                not_found="the channel no longer exists",
+            ):
+                created = await channel.create_thread(
+                    name=name,
+                    auto_archive_duration=duration,
+                    content=content,
+                    embeds=embeds,
+                    allowed_mentions=mentions,
+                )
+            return created.thread.id, created.message.id
+        if not isinstance(channel, discord.TextChannel):
+            raise PostForbidden("threads open in text channels only")
+        with posting_errors(forbidden=FORBIDDEN_THREADS, not_found="the channel no longer exists"):
+            thread = await channel.create_thread(
+                name=name, type=discord.ChannelType.public_thread, auto_archive_duration=duration
+            )
+        with posting_errors(forbidden=FORBIDDEN_IN_THREADS, not_found="the thread no longer exists"):
+            message = await thread.send(content=content, embeds=embeds, allowed_mentions=mentions)
+        return thread.id, message.id
+
+    async def thread_state(self, thread_id: int) -> str:
+        try:
+            with posting_errors(forbidden="the bot cannot see the thread", not_found="the thread is gone"):
+                thread = await self.client.fetch_channel(thread_id)
+        except PostForbidden as exc:
+            if isinstance(exc.__cause__, discord.NotFound):
+                return THREAD_GONE
+            raise
+        if not isinstance(thread, discord.Thread):
+            return THREAD_GONE
+        if thread.locked:
+            return THREAD_LOCKED
+        return THREAD_ARCHIVED if thread.archived else THREAD_OPEN
+
+    async def unarchive(self, thread_id: int) -> None:
+        with posting_errors(forbidden="Discord refused to reopen the thread", not_found="the thread is gone"):
+            thread = await self.client.fetch_channel(thread_id)
+            if not isinstance(thread, discord.Thread):
+                raise PostForbidden("the thread is gone")
+            await thread.edit(archived=False)
+
+    async def post_in_thread(
+        self, thread_id: int, payload: dict[str, Any], *, nonce: str, picture: Picture | None
+    ) -> int:
+        thread = self.client.get_partial_messageable(thread_id, type=discord.ChannelType.public_thread)
+        embeds = [discord.Embed.from_dict(e) for e in payload.get("embeds", [])]
+        files = (
+            [
+                discord.File(
+                    io.BytesIO(picture.data), filename=picture.filename, description=picture.description
+                )
+            ]
+            if picture is not None
+            else []
+        )
+        with posting_errors(forbidden=FORBIDDEN_IN_THREADS, not_found="the thread no longer exists"):
+            try:
+                message = await thread.send(
+                    content=payload.get("content") or None,
+                    embeds=embeds,
+                    files=files,
+                    allowed_mentions=_allowed_mentions(payload),
+                    nonce=nonce,
+                )
+            except discord.HTTPException as exc:
+                if exc.code == THREAD_IS_ARCHIVED:
+                    raise PostForbidden("the thread is archived") from exc
+                raise
+        return message.id
+
+    async def _channel_object(self, channel_id: int) -> object:
+        channel = self.client.get_channel(channel_id)
+        if channel is None:
+            with posting_errors(
+                forbidden="the bot cannot see the channel (missing View Channel)",
+                not_found="the channel no longer exists",
+            ):
+                channel = await self.client.fetch_channel(channel_id)
+        return channel
 
     async def find_marker(self, channel_id: int, marker: str) -> int | None:
         channel = await self._channel(channel_id)
@@ -173,7 +302,11 @@ class NewsbriefBot(commands.Bot):
         self.clock = clock
         self.started_at = clock()
         self.digests = DigestService(
-            engine.store, DiscordPoster(self), clock, default_max_items=settings.digest_max_items
+            engine.store,
+            DiscordPoster(self),
+            clock,
+            default_max_items=settings.digest_max_items,
+            threads=StoryThreads(engine.store, DiscordPoster(self), clock),
         )
         self.reading = Reading(engine.store, engine)
         self.moderation = Moderation(engine.store, engine, clock)

@@ -28,7 +28,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.discord.limits import MESSAGE_CONTENT_MAX, MESSAGE_NONCE_MAX
 from bot.discord.render import DigestMessage, digest_messages
@@ -39,7 +39,12 @@ from bot.service.filters import FilterItem, apply_filters
 from bot.service.schedule import ScheduleError, due_once, parse_schedule
 from bot.store import ArticleRecord, DigestChannel, OutboxItem, Store, VersionRecord
 
+if TYPE_CHECKING:
+    from bot.discord.threads import StoryThreads
+
 log = logging.getLogger(__name__)
+
+ROUTE_KEY = "newsbrief_route"  # in an outbox payload: the story thread it is for (bot.discord.threads)
 
 
 class PostForbidden(Exception):
@@ -108,6 +113,7 @@ class DigestService:
     default_max_items: int = 10
     # Channels Discord told us to leave alone, until when: their messages wait in the outbox.
     deferred: dict[int, datetime] = field(default_factory=dict)
+    threads: StoryThreads | None = None  # story threads, for the channels that turn them on
 
     # ---- composing --------------------------------------------------------------------
 
@@ -130,7 +136,14 @@ class DigestService:
             [(article, brief) for article, brief, _ in rows], max_items=limit, now=self.clock()
         )
         digest = replace(digest, mention_roles=tuple(sorted(roles)))
-        messages = digest_messages(digest, summary_sentences=self.summary_sentences) if rows else []
+        threads = await self.threads.setting(channel.channel_id) if self.threads else None
+        messages = (
+            digest_messages(digest, summary_sentences=self.summary_sentences, story_per_message=bool(threads))
+            if rows
+            else []
+        )
+        if threads is not None and self.threads is not None and messages:
+            messages = await self.threads.route(channel.channel_id, threads, digest, messages)
         return PreparedDigest(tuple(messages), cursor, digest.items_total)
 
     async def _filtered(
@@ -241,14 +254,26 @@ class DigestService:
 
     async def _deliver_one(self, item: OutboxItem) -> bool:
         """Post one outbox message; True when it turned out to be in the channel already."""
+        payload = json.loads(item.payload)
+        route = payload.pop(ROUTE_KEY, None)
+        if route is not None and route["kind"] != "open" and self.threads is not None:
+            await self.store.mark_attempted(item.id)
+            await self.store.mark_sent(
+                item.id, await self.threads.deliver(item, payload, route), self.clock()
+            )
+            return False
         if item.state == "attempted":
             found = await self.poster.find_marker(item.channel_id, item.marker)
             if found is not None:
                 await self.store.mark_sent(item.id, found, self.clock())
+                if route is not None and self.threads is not None:
+                    await self.threads.opened(item, found, route)
                 return True
         await self.store.mark_attempted(item.id)
-        message_id = await self.poster.send(item.channel_id, json.loads(item.payload), nonce=item.nonce)
+        message_id = await self.poster.send(item.channel_id, payload, nonce=item.nonce)
         await self.store.mark_sent(item.id, message_id, self.clock())
+        if route is not None and self.threads is not None:
+            await self.threads.opened(item, message_id, route)
         await self._publish(item.channel_id, message_id)
         return False
 
@@ -272,6 +297,8 @@ def _outbox_part(
     marker = f"ref {digest[:10]}"
     nonce = f"nb{digest[: MESSAGE_NONCE_MAX - 2]}"
     payload = message.payload()
+    if message.route is not None:
+        payload[ROUTE_KEY] = dict(message.route)
     footer = f"-# Newsbrief digest · part {number}/{total} · {marker}"
     content = payload.get("content", "")
     room = MESSAGE_CONTENT_MAX - len(footer) - 1

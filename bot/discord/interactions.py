@@ -56,7 +56,7 @@ def guild_id_of(interaction: discord.Interaction) -> int:
     return interaction.guild_id
 
 
-def require_can_post(channel: discord.TextChannel) -> None:
+def require_can_post(channel: discord.TextChannel | discord.ForumChannel) -> None:
     """Refuse a channel the bot cannot post digests in, before anything is saved for it.
 
     The bot's cached permissions can lag behind a change; a 403 at posting time is still

@@ -17,6 +17,11 @@ MESSAGE_EMBEDS_MAX: Final = 10
 ATTACHMENT_DESCRIPTION_MAX: Final = 1024  # an attachment's alt text
 MESSAGE_NONCE_MAX: Final = 25  # a message nonce, which makes a repeated send a no-op
 
+# Threads
+THREAD_NAME_MAX: Final = 100
+# The only auto_archive_duration values Discord takes, in minutes (1 hour, 1 day, 3 days, 1 week).
+THREAD_AUTO_ARCHIVE_MINUTES: Final = (60, 1440, 4320, 10080)
+
 # Embeds
 EMBED_TITLE_MAX: Final = 256
 EMBED_DESCRIPTION_MAX: Final = 4096

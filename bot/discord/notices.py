@@ -1,9 +1,10 @@
 """Failure notices: one message in a guild's notice channel when something it relies on changes.
 
-Subjects are the guild's sources (its subscriptions it has not paused itself) and its digest
-channels. A source is `ok`, `failing` (at least `notice_after_failures` failed fetches in a row)
-or `paused` (by the bot, after `pause_after_failures`); a digest channel is `ok` or `forbidden`
-(the bot can no longer post there). A notice is posted when a subject's state changes, and only
+Subjects are the guild's sources (its subscriptions it has not paused itself), its digest
+channels, and their story threads (`forbidden` when Discord refused to open or post in one). A
+source is `ok`, `failing` (at least `notice_after_failures` failed fetches in a row) or `paused`
+(by the bot, after `pause_after_failures`); a digest channel is `ok` or `forbidden` (the bot can
+no longer post there). A notice is posted when a subject's state changes, and only
 then: the state each subject was last announced in is stored with the queued notice, in one
 transaction, and the notices are delivered like digest messages (marker and nonce: once).
 """
@@ -68,6 +69,16 @@ def channel_notice(channel_id: int, detail: str | None, now: str) -> str:
     return f"✅ I can post digests in <#{channel_id}> again; what waited is posted."
 
 
+def threads_notice(channel_id: int, detail: str | None, now: str) -> str:
+    if now == FORBIDDEN:
+        return (
+            f"⚠️ I cannot use story threads in <#{channel_id}>: "
+            f"{escape(fit(detail or 'no permission', 200))}. "
+            "Give me Create Public Threads and Send Messages in Threads there; its digests are still posted."
+        )
+    return f"✅ Story threads work in <#{channel_id}> again."
+
+
 def notice_message(guild_id: int, subject: str, state: str, at: datetime, text: str) -> tuple[str, str, str]:
     """(payload JSON, marker, nonce), the marker in the text so a lost acknowledgement is recovered."""
     digest = hashlib.sha256(f"notice:{guild_id}:{subject}:{state}:{at.isoformat()}".encode()).hexdigest()
@@ -113,6 +124,13 @@ class NoticeService:
                 f"channel:{channel.channel_id}",
                 state,
                 channel_notice(channel.channel_id, channel.status_detail, state),
+            )
+        for setting in await self.store.thread_settings(guild_id):
+            state = FORBIDDEN if setting.enabled and setting.status == FORBIDDEN else OK
+            changed(
+                f"threads:{setting.channel_id}",
+                state,
+                threads_notice(setting.channel_id, setting.status_detail, state),
             )
         if changes:
             await self.store.record_notices(guild_id, channel_id, changes, at=now)

@@ -596,6 +596,8 @@ class DigestMessage:
     embeds: tuple[Embed, ...]
     key: str
     mention_roles: tuple[int, ...] = ()  # the only pings: roles a filter asked for, in `content`
+    stories: tuple[int, ...] = ()  # the stories whose first item is in this message
+    route: Mapping[str, Any] | None = None  # a story thread's, when not for the channel (bot.discord.threads)
 
     def payload(self) -> dict[str, Any]:
         """The message body for Discord's create-message endpoint."""
@@ -632,7 +634,7 @@ def _message_key(parts: Sequence[str]) -> str:
     return "digest-" + hashlib.sha256(json.dumps(list(parts)).encode()).hexdigest()[:32]
 
 
-def _digest_item_embed(brief: Brief, *, sentences: int, color: int, author_room: int) -> Embed:
+def digest_item_embed(brief: Brief, *, sentences: int, color: int, author_room: int) -> Embed:
     """A digest entry: linked headline, a sentence or two, the top quote and what changed, in
     at most DIGEST_ITEM_CHARS together with a story header of `author_room` characters."""
     embed: Embed = {"title": _title(brief.headline)}
@@ -662,7 +664,7 @@ def _digest_item_embed(brief: Brief, *, sentences: int, color: int, author_room:
     return _set_common(embed, footer=footer, when=brief.updated or brief.published, color=color)
 
 
-def _fits(embeds: Sequence[Embed]) -> bool:
+def fits_one_message(embeds: Sequence[Embed]) -> bool:
     return len(embeds) <= MESSAGE_EMBEDS_MAX and embeds_total_chars(embeds) <= EMBED_TOTAL_CHARS_MAX
 
 
@@ -690,16 +692,18 @@ class _MessageBuilder:
     """Accumulates embeds (and the identities of the briefs in them) into messages."""
 
     messages: list[tuple[list[Embed], list[str]]]
+    stories: list[list[int]]
 
     def current(self) -> tuple[list[Embed], list[str]]:
         return self.messages[-1]
 
     def room_for(self, embeds: Sequence[Embed]) -> bool:
-        return _fits([*self.current()[0], *embeds])
+        return fits_one_message([*self.current()[0], *embeds])
 
     def start_new(self) -> None:
         if self.current()[0]:
             self.messages.append(([], []))
+            self.stories.append([])
 
     def add(self, embed: Embed, identity: str | None) -> None:
         embeds, identities = self.current()
@@ -708,17 +712,20 @@ class _MessageBuilder:
             identities.append(identity)
 
 
-def digest_messages(digest: Digest, *, summary_sentences: int = 2) -> list[DigestMessage]:
+def digest_messages(
+    digest: Digest, *, summary_sentences: int = 2, story_per_message: bool = False
+) -> list[DigestMessage]:
     """The digest as messages to post in order, each within every message and embed limit.
 
     One embed per article, coloured by story; the first embed of a story carries a "Story N"
     header, and a story starts a new message when it would fit whole there but not in the
-    current one. "…and N more — use /search" ends the digest when items were left out."""
+    current one (with `story_per_message`, always: a thread can hang on its message). "…and N
+    more — use /search" ends the digest when items were left out."""
     header = _digest_header(digest)
     if not digest.stories:
         stamp = _timestamp(digest.generated_at) or ""
         return [DigestMessage("Nothing new since the last digest.", (), _message_key(["empty", stamp]))]
-    builder = _MessageBuilder([([], [])])
+    builder = _MessageBuilder([([], [])], [[]])
     every_identity: list[str] = []
     longest_story = max(len(story) for story in digest.stories)
     author_room = max(
@@ -730,7 +737,7 @@ def digest_messages(digest: Digest, *, summary_sentences: int = 2) -> list[Diges
         color = STORY_COLORS[index % len(STORY_COLORS)]
         items = [
             (
-                _digest_item_embed(
+                digest_item_embed(
                     item.brief, sentences=summary_sentences, color=color, author_room=author_room
                 ),
                 brief_identity(item.brief),
@@ -740,8 +747,9 @@ def digest_messages(digest: Digest, *, summary_sentences: int = 2) -> list[Diges
         every_identity.extend(identity for _, identity in items)
         items[0][0]["author"] = _story_author(number, len(story), continued=False)
         story_embeds = [embed for embed, _ in items]
-        if not builder.room_for(story_embeds) and _fits(story_embeds):
+        if story_per_message or (not builder.room_for(story_embeds) and fits_one_message(story_embeds)):
             builder.start_new()
+        builder.stories[-1].append(story[0].story_id)
         for position, (embed, identity) in enumerate(items):
             if not builder.room_for([embed]):
                 builder.start_new()
@@ -766,7 +774,8 @@ def digest_messages(digest: Digest, *, summary_sentences: int = 2) -> list[Diges
             # roles are allowed to, so article text (in embeds anyway) still pings nobody.
             roles = digest.mention_roles[:ALLOWED_MENTIONS_IDS_MAX]
             content = " ".join(f"<@&{role}>" for role in roles) + "\n" + content
-        messages.append(DigestMessage(content, tuple(embeds), _message_key(key_parts), roles))
+        stories = tuple(builder.stories[number])
+        messages.append(DigestMessage(content, tuple(embeds), _message_key(key_parts), roles, stories))
     return messages
 
 

@@ -22,6 +22,7 @@ from bot.service.schedule import Schedule, ScheduleError, parse_schedule
 from bot.store import DigestChannel, FilterKind, FilterRule, GuildSource, SourceRecord, Store
 from bot.store.backfill import Backfill, BackfillError, parse_backfill
 from bot.store.retries import RetrySummary
+from bot.store.threads import ThreadSetting
 
 __all__ = [
     "AddedSource",
@@ -285,6 +286,22 @@ class Moderation:
 
     async def set_publish_digests(self, guild_id: int, enabled: bool) -> None:
         await self._store.set_publish_digests(guild_id, enabled)
+
+    async def set_story_threads(
+        self, guild_id: int, channel_id: int, *, enabled: bool, forum: bool, auto_archive_minutes: int
+    ) -> ThreadSetting:
+        """Story threads on or off in one of the guild's digest channels (bot.discord.threads)."""
+        await self.digest_channel(guild_id, channel_id)
+        return await self._store.set_thread_setting(
+            channel_id,
+            guild_id=guild_id,
+            enabled=enabled,
+            forum=forum,
+            auto_archive_minutes=auto_archive_minutes,
+        )
+
+    async def story_threads(self, channel_id: int) -> ThreadSetting | None:
+        return await self._store.get_thread_setting(channel_id)
 
     # --- filters ---------------------------------------------------------------------------
 

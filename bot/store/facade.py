@@ -44,6 +44,7 @@ from bot.store.quotes import QuoteRecords
 from bot.store.retries import RetryRecords
 from bot.store.search import SearchRecords
 from bot.store.sources import SourceRecords
+from bot.store.threads import ThreadRecords
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ class Store(
     FilterRecords,
     NoticeRecords,
     RetryRecords,
+    ThreadRecords,
 ):
     """Sources, articles with all their versions, briefs, and search. Open with `Store.open()`."""
 

@@ -400,3 +400,42 @@ filters = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Index("ix_filters_guild_id", "guild_id"),
 )
+
+# --- story threads (0008, bot.discord.threads) -------------------------------------------------------
+# A digest channel's thread setting: with `enabled`, each story gets a thread (a forum post in a
+# forum channel) that later versions and later articles of the story post into. `status` is
+# whether the bot may open and post in threads there ('ok' or 'forbidden', with why), for notices.
+thread_settings = Table(
+    "thread_settings",
+    metadata,
+    Column(
+        "channel_id",
+        BigInteger,
+        ForeignKey("digest_channels.channel_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("guild_id", BigInteger, nullable=False, index=True),
+    Column("enabled", Boolean, nullable=False, server_default=false()),
+    Column("forum", Boolean, nullable=False, server_default=false()),
+    Column("auto_archive_minutes", Integer, nullable=False, server_default=text("1440")),
+    Column("status", Text, nullable=False, server_default=text("'ok'")),
+    Column("status_detail", Text),
+)
+
+# The thread each story has in a digest channel; `previous_thread_id`: the thread it replaced
+# when that one could not be reopened (locked or deleted).
+story_threads = Table(
+    "story_threads",
+    metadata,
+    Column(
+        "channel_id",
+        BigInteger,
+        ForeignKey("digest_channels.channel_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("story_id", Integer, primary_key=True),
+    Column("thread_id", BigInteger, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("previous_thread_id", BigInteger),
+    Column("created_at", UtcDateTime, nullable=False),
+)

@@ -551,3 +551,34 @@ async def test_gateway_resume_continues_the_session(fake: FakeDiscord) -> None:
             await second.send_json({"op": OP_RESUME, "d": resume})
             resumed = await second.receive_json()
             assert (resumed["t"], resumed["s"]) == ("RESUMED", 3)
+
+
+async def test_raw_thread_requests_are_checked_like_messages(
+    shared_dir: Path, discord_openapi: OpenApiIndex
+) -> None:
+    async with FakeDiscord(openapi=discord_openapi) as fake:
+        status, message = await _post(fake, BRIEFS_MESSAGES, {"content": "a story"})
+        assert status == 200
+        from_message = f"{BRIEFS_MESSAGES}/{message['id']}/threads"
+        # Over Discord's 100-character name, or an archive duration Discord does not offer: both the
+        # documented limits and Discord's schema refuse it.
+        status, _ = await _post(fake, from_message, {"name": "n" * 101})
+        assert status == 400
+        [violation] = fake.take_violations()
+        assert {p.source for p in violation.problems} == {"limits", "openapi"}
+        assert "101 characters" in str(violation)
+        status, _ = await _post(fake, from_message, {"name": "Story", "auto_archive_duration": 90})
+        assert status == 400
+        assert {p.source for p in fake.take_violations()[0].problems} == {"limits", "openapi"}
+        status, thread = await _post(fake, from_message, {"name": "Story", "auto_archive_duration": 60})
+        assert (
+            status == 201 and thread["id"] == message["id"] and thread["thread_metadata"]["archived"] is False
+        )
+        status, again = await _post(fake, from_message, {"name": "Story"})
+        assert status == 400 and again["code"] == 160004  # one thread per message
+        status, _ = await _post(fake, f"/channels/{thread['id']}/messages", {"content": "follow-up"})
+        assert status == 200 and [m["content"] for m in fake.channel_messages(thread["id"])] == ["follow-up"]
+        fake.archive_thread(thread["id"])
+        status, refused = await _post(fake, f"/channels/{thread['id']}/messages", {"content": "late"})
+        assert status == 400 and refused["code"] == 50083
+        assert fake.take_violations() == []

@@ -32,6 +32,7 @@ from .records import (
     json_response,
     no_content,
 )
+from .threads import FakeThread, ThreadActions
 from .validate import (
     CALLBACK_AUTOCOMPLETE_RESULT,
     CALLBACK_CHANNEL_MESSAGE,
@@ -72,7 +73,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Endpoint = Callable[[Call], Awaitable[web.StreamResponse]]
 
 
-class FakeDiscord(MemberActions):
+class FakeDiscord(MemberActions, ThreadActions):
     """The fake. `async with FakeDiscord() as fake:` or `await fake.start()` / `await fake.close()`."""
 
     def __init__(
@@ -93,6 +94,7 @@ class FakeDiscord(MemberActions):
         # Files members attached to commands (by attachment id), and files the bot uploaded.
         self.attachments: dict[str, JsonDict] = {}
         self.uploads: list[tuple[str, bytes]] = []
+        self.threads: dict[str, FakeThread] = {}
         self.messages: dict[str, list[JsonDict]] = {
             channel.id: [] for guild in self.world.guilds for channel in guild.channels
         }
@@ -347,6 +349,7 @@ class FakeDiscord(MemberActions):
                 "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}",
                 self._delete_webhook_message,
             ),
+            *self.thread_routes(),
         ]
         for method, route, handler in routes:
             app.router.add_route(method, API_PREFIX + route, self._endpoint(handler))
@@ -453,7 +456,9 @@ class FakeDiscord(MemberActions):
     # -- channels and messages ------------------------------------------------------------------
 
     def _channel(self, call: Call) -> FakeChannel | web.Response:
-        channel = self.world.channel(call.params["channel_id"])
+        channel = self.world.channel(call.params["channel_id"]) or self.thread_channel(
+            call.params["channel_id"]
+        )
         return channel if channel is not None else error_response(404, "Unknown Channel", 10003)
 
     def _new_message(
@@ -465,7 +470,7 @@ class FakeDiscord(MemberActions):
         message_type: int = MESSAGE_TYPE_DEFAULT,
         interaction: InteractionRecord | None = None,
     ) -> JsonDict:
-        channel = self.world.channel(channel_id)
+        channel = self.world.channel(channel_id) or self.thread_channel(channel_id)
         message: JsonDict = {
             "id": self._ids.next(),
             "channel_id": channel_id,
@@ -519,6 +524,9 @@ class FakeDiscord(MemberActions):
         message["edited_timestamp"] = iso_now()
 
     async def _get_channel(self, call: Call) -> web.StreamResponse:
+        thread = self.thread_json(call.params["channel_id"])
+        if thread is not None:
+            return json_response(thread)
         channel = self._channel(call)
         return channel if isinstance(channel, web.Response) else json_response(channel.to_json())
 
@@ -533,6 +541,9 @@ class FakeDiscord(MemberActions):
         channel = self._channel(call)
         if isinstance(channel, web.Response):
             return channel
+        refused = self.post_refusal(channel.id)
+        if refused is not None:
+            return refused
         if channel.bot_forbidden:
             return error_response(403, "Missing Permissions", 50013)
         body = call.body or {}

@@ -457,7 +457,33 @@ def _message_edit(body: object, has_files: bool) -> list[Problem]:
     return check_message(body, creating=False, ephemeral_allowed=False, has_files=has_files)
 
 
+def _check_thread(body: object, has_files: bool, *, forum: bool) -> list[Problem]:
+    """A thread to start: a name of 1 to 100 characters, an archive duration Discord offers, and
+    (in a forum channel) its first message."""
+    if not isinstance(body, Mapping):
+        return [Problem((), "the thread body must be a JSON object")]
+    problems = _blank(("name",), body.get("name"), "thread name")
+    problems += _too_long(("name",), body.get("name"), limits.THREAD_NAME_MAX, "thread name")
+    duration = body.get("auto_archive_duration")
+    if duration is not None and duration not in limits.THREAD_AUTO_ARCHIVE_MINUTES:
+        problems.append(
+            Problem(
+                ("auto_archive_duration",),
+                f"{duration} is not one of {limits.THREAD_AUTO_ARCHIVE_MINUTES} minutes",
+            )
+        )
+    if forum and "message" in body:
+        problems += check_message(
+            body["message"], creating=True, ephemeral_allowed=False, has_files=has_files, where=("message",)
+        )
+    return problems
+
+
 LIMIT_CHECKS: dict[RouteKey, LimitCheck] = {
+    ("POST", "/channels/{channel_id}/threads"): lambda body, files: _check_thread(body, files, forum=True),
+    ("POST", "/channels/{channel_id}/messages/{message_id}/threads"): lambda body, files: _check_thread(
+        body, files, forum=False
+    ),
     ("POST", "/channels/{channel_id}/messages"): _message_create(ephemeral_allowed=False),
     ("PATCH", "/channels/{channel_id}/messages/{message_id}"): _message_edit,
     ("POST", "/webhooks/{webhook_id}/{webhook_token}"): _message_create(ephemeral_allowed=True),

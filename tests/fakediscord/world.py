@@ -15,6 +15,8 @@ PERM_SEND_MESSAGES = 1 << 11
 PERM_EMBED_LINKS = 1 << 14
 PERM_READ_MESSAGE_HISTORY = 1 << 16
 PERM_USE_APPLICATION_COMMANDS = 1 << 31
+PERM_CREATE_PUBLIC_THREADS = 1 << 35
+PERM_SEND_MESSAGES_IN_THREADS = 1 << 38
 PERM_MANAGE_GUILD = 1 << 5
 PERM_ADMINISTRATOR = 1 << 3
 MEMBER_PERMISSIONS = (
@@ -23,11 +25,15 @@ MEMBER_PERMISSIONS = (
     | PERM_EMBED_LINKS
     | PERM_READ_MESSAGE_HISTORY
     | PERM_USE_APPLICATION_COMMANDS
+    | PERM_CREATE_PUBLIC_THREADS
+    | PERM_SEND_MESSAGES_IN_THREADS
 )
 MODERATOR_PERMISSIONS = MEMBER_PERMISSIONS | PERM_MANAGE_GUILD
 
 CHANNEL_TYPE_GUILD_TEXT = 0
 CHANNEL_TYPE_GUILD_ANNOUNCEMENT = 5
+CHANNEL_TYPE_PUBLIC_THREAD = 11
+CHANNEL_TYPE_GUILD_FORUM = 15
 BOT_TOKEN = "fake-bot-token"  # what the fake accepts; tests pass it to Client.login
 
 
@@ -116,11 +122,33 @@ class FakeChannel:
     position: int = 0
     overwrites: tuple[JsonDict, ...] = ()  # permission overwrites, as Discord sends them
     announcement: bool = False  # an announcement (news) channel, whose messages can be crossposted
+    forum: bool = False  # a forum channel: it holds posts (threads), not messages
+    # The bot lacks Create Public Threads (opening one answers 403), or Send Messages in Threads
+    # (posting in this channel's threads answers 403).
+    threads_forbidden: bool = False
+    thread_posts_forbidden: bool = False
+
+    @property
+    def type(self) -> int:
+        if self.forum:
+            return CHANNEL_TYPE_GUILD_FORUM
+        return CHANNEL_TYPE_GUILD_ANNOUNCEMENT if self.announcement else CHANNEL_TYPE_GUILD_TEXT
 
     def to_json(self) -> JsonDict:
-        return {
+        forum: JsonDict = (
+            {
+                "available_tags": [],
+                "default_reaction_emoji": None,
+                "default_sort_order": None,
+                "default_forum_layout": 0,
+                "flags": 0,
+            }
+            if self.forum
+            else {}
+        )
+        return forum | {
             "id": self.id,
-            "type": CHANNEL_TYPE_GUILD_ANNOUNCEMENT if self.announcement else CHANNEL_TYPE_GUILD_TEXT,
+            "type": self.type,
             "guild_id": self.guild_id,
             "name": self.name,
             "position": self.position,

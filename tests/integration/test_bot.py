@@ -66,6 +66,7 @@ async def test_every_command_is_registered(harness: Harness) -> None:
         "preview",
         "off",
         "publish",
+        "threads",
     }
     for command in harness.fake.commands[None]:
         for option in command.get("options", []):
