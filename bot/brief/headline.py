@@ -591,9 +591,10 @@ def _droppable_spans(tokens: Sequence[_Word]) -> list[tuple[int, int]]:
     spans = [
         (i, end)
         for i in range(verb + 2, end)
-        if (_opens_phrase(tokens, i) and not _takes_complement(tokens[i - 1]))
+        if (_opens_phrase(tokens, i) and (i >= verb + 3 or not _takes_complement(tokens[i - 1])))
         or tokens[i - 1].ends_clause
         or tokens[i].bare == "and"
+        or (tokens[i].bare == "that" and i >= verb + 2 and tokens[i - 1].bare not in SPEECH_VERBS)
         or (tokens[i].bare == "to" and i >= verb + 3 and _ends_noun_phrase(tokens[i - 1], tokens[i - 2]))
         # A past participle after a noun opens a reduced relative clause: "plans [aimed at ...]".
         or (tokens[i].bare.endswith("ed") and _takes_complement(tokens[i]) and _after_noun(tokens, i, verb))
