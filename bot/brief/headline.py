@@ -385,7 +385,7 @@ def _drop_trailing_clauses(tokens: list[_Word]) -> list[_Word]:
         opens_clause = (word.bare in _SUBORDINATORS and word.bare not in ("as", "so", "if")) or (
             previous.ends_clause and (word.bare in ("and", "but", "as", "so") or word.bare.endswith("ing"))
         )
-        if opens_clause and index >= MIN_WORDS:
+        if opens_clause and index >= MIN_WORDS and not _needs_complement(previous):
             return tokens[:index]
         if previous.text.endswith((";", ":")) and index >= MIN_WORDS:
             return tokens[:index]
@@ -611,19 +611,20 @@ def _droppable_spans(tokens: Sequence[_Word]) -> list[tuple[int, int]]:
     spans = [
         (i, end)
         for i in range(verb + 2, end)
-        if (_opens_phrase(tokens, i) and (i >= verb + 3 or not _takes_complement(tokens[i - 1])))
+        if not _needs_complement(tokens[i - 1])
+        and ((_opens_phrase(tokens, i) and (i >= verb + 3 or not _takes_complement(tokens[i - 1])))
         or tokens[i - 1].ends_clause
         or tokens[i].bare == "and"
         or (tokens[i].bare == "that" and i >= verb + 2 and tokens[i - 1].bare not in SPEECH_VERBS)
         or (tokens[i].bare == "to" and i >= verb + 3 and _ends_noun_phrase(tokens[i - 1], tokens[i - 2]))
         # A past participle after a noun opens a reduced relative clause: "plans [aimed at ...]".
-        or (tokens[i].bare.endswith("ed") and _takes_complement(tokens[i]) and _after_noun(tokens, i, verb))
+        or (tokens[i].bare.endswith("ed") and _takes_complement(tokens[i]) and _after_noun(tokens, i, verb)))
     ]
     for start in range(1, end):
         # An "of" phrase belongs to its noun ("the eyes of voters"): it goes only with it.
         if not _opens_phrase(tokens, start) or (start == verb + 1 and tokens[start].bare == "to"):
             continue
-        if _takes_complement(tokens[start - 1]):
+        if _takes_complement(tokens[start - 1]) or _needs_complement(tokens[start - 1]):
             continue
         stop = start + 1
         while (
@@ -662,6 +663,14 @@ def _is_modifier(tokens: Sequence[_Word], index: int, verb: int) -> bool:
         return False  # "is [final]": the complement
     nxt = tokens[index + 1]
     return nxt.text.isalpha() and nxt.bare not in stop and nxt.bare not in _PREPOSITIONS and index + 1 != verb
+
+
+# Words that cannot end a clause: what follows them goes with them ("will be [up to four years]").
+_NEEDS_COMPLEMENT = AUXILIARIES | word_set("it he she they we not whether that up be being")
+
+
+def _needs_complement(word: _Word) -> bool:
+    return word.bare in _NEEDS_COMPLEMENT and not word.ends_clause
 
 
 def _takes_complement(word: _Word) -> bool:
