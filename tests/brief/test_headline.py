@@ -216,3 +216,38 @@ def test_the_keep_model_has_a_weight_for_every_feature() -> None:
     text = "The Harlow Bay council has approved a new budget for its libraries."
     rows = keep_features([_Word(w) for w in text.split()], term_counts(text), frozenset({"budget"}))
     assert rows and all(len(row) == len(_KEEP_WEIGHTS) for row in rows)
+
+
+def _spans(sentence: str) -> list[str]:
+    """The phrases the keep model may drop from `sentence`'s core."""
+    from bot.brief.headline import core_tokens
+    from bot.brief.headline.keep import _droppable_spans
+
+    tokens = core_tokens(sentence)
+    return [" ".join(w.text for w in tokens[a:b]) for a, b in _droppable_spans(tokens)]
+
+
+def test_an_adjective_before_its_noun_may_go_alone_but_not_a_verb() -> None:
+    spans = _spans("The Harlow council has approved an annual budget to hold historic talks with farmers.")
+    assert "annual" in spans
+    assert "historic" in spans
+    assert "hold" not in spans  # after "to": a verb
+
+
+def test_a_relative_that_clause_may_go() -> None:
+    assert "that will pass through valley." in _spans(
+        "Three towns have approved a pipeline that will pass through the valley."
+    )
+
+
+def test_no_phrase_goes_after_a_word_that_needs_it() -> None:
+    spans = _spans("The director has said it will be up to four years before filming starts.")
+    assert not any(s.startswith("to four") for s in spans)
+
+
+def test_a_present_tense_verb_is_found_when_no_form_shows_it() -> None:
+    from bot.brief.headline import _main_verb, core_tokens
+
+    tokens = core_tokens("Harbour ministers meet to discuss proposals for a ferry levy.")
+    verb = _main_verb(tokens)
+    assert verb is not None and tokens[verb].bare == "meet"
