@@ -197,9 +197,7 @@ def _guess_verb(tokens: list[_Word]) -> list[_Word]:
 def _base_form(bare: str) -> bool:
     """Whether a lowercase word could be a verb's base form after a plural subject ("meet", "plan")."""
     return (
-        bare not in stop_words()
-        and bare not in _PREPOSITIONS
-        and not bare.endswith(("s", "ly", "ing", "ed"))
+        bare not in stop_words() and bare not in _PREPOSITIONS and not bare.endswith(("s", "ly", "ing", "ed"))
     )
 
 
