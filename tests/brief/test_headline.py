@@ -227,13 +227,6 @@ def _spans(sentence: str) -> list[str]:
     return [" ".join(w.text for w in tokens[a:b]) for a, b in _droppable_spans(tokens)]
 
 
-def test_an_adjective_before_its_noun_may_go_alone_but_not_a_verb() -> None:
-    spans = _spans("The Harlow council has approved an annual budget to hold historic talks with farmers.")
-    assert "annual" in spans
-    assert "historic" in spans
-    assert "hold" not in spans  # after "to": a verb
-
-
 def test_a_relative_that_clause_may_go() -> None:
     assert "that will pass through valley." in _spans(
         "Three towns have approved a pipeline that will pass through the valley."
@@ -241,13 +234,13 @@ def test_a_relative_that_clause_may_go() -> None:
 
 
 def test_no_phrase_goes_after_a_word_that_needs_it() -> None:
-    spans = _spans("The director has said it will be up to four years before filming starts.")
-    assert not any(s.startswith("to four") for s in spans)
+    spans = _spans("The director has said the film will be in cinemas by the summer.")
+    assert spans and not any(s.startswith("in cinemas") for s in spans)
 
 
-def test_a_present_tense_verb_is_found_when_no_form_shows_it() -> None:
-    from bot.brief.headline import _main_verb, core_tokens
-
-    tokens = core_tokens("Harbour ministers meet to discuss proposals for a ferry levy.")
-    verb = _main_verb(tokens)
-    assert verb is not None and tokens[verb].bare == "meet"
+def test_what_was_said_and_the_agent_stay() -> None:
+    assert not any(
+        s.startswith("that") for s in _spans("The mayor told the council that the bridge would close.")
+    )
+    spans = _spans("The council has released a film about the harbour produced and directed by Ada Quist.")
+    assert not any(s.startswith("by") for s in spans)

@@ -6,11 +6,11 @@ fragment without a verb; datelines and bylines are stripped or skipped. **Compre
 phrases only: drop a leading attribution or adverbial ("According to X,", "On Tuesday,"),
 parentheses, appositives ("Parmalat, the Italian food group, has" -> "Parmalat has"), asides after a
 dash, a trailing attribution (", the firm said"), trailing subordinate and participle clauses, time
-phrases and articles; then trailing and inner prepositional phrases, relative "that" clauses and
-adjectives before their noun ("[annual] income"), chosen by a small logistic model of which words an
-editor keeps (`keep._fit_by_weight`); never a phrase after a word that needs it ("will be [up to
-...]"). Headline tense replaces the auxiliaries where that is safe ("will meet" -> "to meet", "has
-been fined" -> "fined", "has won" / "just skipped" -> "wins" / "skips").
+phrases and articles; then trailing and inner prepositional phrases and relative "that" clauses,
+chosen by a small logistic model of which words an editor keeps (`keep._fit_by_weight`); never a
+phrase after a word that needs it ("will be [in cinemas]"). Headline tense replaces the auxiliaries
+where that is safe ("will meet" -> "to meet", "has been fined" -> "fined", "has won" / "just
+skipped" -> "wins" / "skips").
 
 The parts: `pick` (which sentence), `compress` (the rules), `keep` (the keep model and the phrases
 it may drop), `words` (the word classes and the verb and phrase tests they share).

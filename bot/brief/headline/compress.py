@@ -25,7 +25,7 @@ from bot.brief.headline.words import (
     _opens_phrase,
     _Word,
 )
-from bot.brief.summarize import content_terms, stop_words
+from bot.brief.summarize import content_terms
 from bot.brief.text import word_set
 from bot.brief.verbs import (
     IRREGULAR_PARTICIPLES,
@@ -158,47 +158,7 @@ def core_tokens(sentence: str, names: frozenset[str] = frozenset()) -> list[_Wor
     tokens = _headline_tense(tokens)
     tokens = _drop_inner_copulas(tokens)
     tokens = _drop_reported_that(tokens)
-    return _guess_verb(_drop_articles(tokens))
-
-
-def _guess_verb(tokens: list[_Word]) -> list[_Word]:
-    """When no verb is known by its form, the present-tense verb that agrees with the noun before it
-    ("Anelka wants", "ministers meet") is taken for the main verb, so its phrases can be dropped."""
-    if _main_verb(tokens) is not None:
-        return tokens
-    stop = stop_words()
-    for index in range(1, len(tokens) - 1):
-        word, previous = tokens[index], tokens[index - 1]
-        bare, before = word.bare, previous.bare
-        if not (word.text.isalpha() and word.text.islower()) or bare in stop or bare in _PREPOSITIONS:
-            continue
-        if (
-            previous.ends_clause
-            or before in stop
-            or before in _PREPOSITIONS
-            or not previous.text[:1].isalnum()
-        ):
-            continue
-        plural_before = (
-            previous.text.islower() and before.endswith("s") and not before.endswith(("ss", "us", "is"))
-        )
-        singular_verb = bare.endswith("s") and not bare.endswith(("ss", "us", "is")) and len(bare) > 3
-        base_verb = plural_before and not singular_verb and not bare.endswith(("ly", "ing", "ed"))
-        if singular_verb and not plural_before:
-            # "Harbour ministers meet": a plural noun, when a verb's base form comes next.
-            nxt = tokens[index + 1]
-            if not (nxt.text.isalpha() and nxt.text.islower() and _base_form(nxt.bare)):
-                return [*tokens[:index], _Word(word.text, verb=True), *tokens[index + 1 :]]
-        elif base_verb:
-            return [*tokens[:index], _Word(word.text, verb=True), *tokens[index + 1 :]]
-    return tokens
-
-
-def _base_form(bare: str) -> bool:
-    """Whether a lowercase word could be a verb's base form after a plural subject ("meet", "plan")."""
-    return (
-        bare not in stop_words() and bare not in _PREPOSITIONS and not bare.endswith(("s", "ly", "ing", "ed"))
-    )
+    return _drop_articles(tokens)
 
 
 def _drop_leading_adverbial(text: str) -> str:
