@@ -216,3 +216,31 @@ def test_the_keep_model_has_a_weight_for_every_feature() -> None:
     text = "The Harlow Bay council has approved a new budget for its libraries."
     rows = keep_features([_Word(w) for w in text.split()], term_counts(text), frozenset({"budget"}))
     assert rows and all(len(row) == len(_KEEP_WEIGHTS) for row in rows)
+
+
+def _spans(sentence: str) -> list[str]:
+    """The phrases the keep model may drop from `sentence`'s core."""
+    from bot.brief.headline import core_tokens
+    from bot.brief.headline.keep import _droppable_spans
+
+    tokens = core_tokens(sentence)
+    return [" ".join(w.text for w in tokens[a:b]) for a, b in _droppable_spans(tokens)]
+
+
+def test_a_relative_that_clause_may_go() -> None:
+    assert "that will pass through valley." in _spans(
+        "Three towns have approved a pipeline that will pass through the valley."
+    )
+
+
+def test_no_phrase_goes_after_a_word_that_needs_it() -> None:
+    spans = _spans("The director has said the film will be in cinemas by the summer.")
+    assert spans and not any(s.startswith("in cinemas") for s in spans)
+
+
+def test_what_was_said_and_the_agent_stay() -> None:
+    assert not any(
+        s.startswith("that") for s in _spans("The mayor told the council that the bridge would close.")
+    )
+    spans = _spans("The council has released a film about the harbour produced and directed by Ada Quist.")
+    assert not any(s.startswith("by") for s in spans)

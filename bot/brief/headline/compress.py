@@ -1,37 +1,33 @@
-"""A headline for an article without a title, made the way an editor would.
-
-Two steps. **Pick** the sentence that states the news: the first of the lead sentences that is not
-an opening hook ("Well, that's one way to make a statement."), a question, a quote, a scene or a
-fragment without a verb; datelines and bylines are stripped or skipped. **Compress** it, by whole
-phrases only: drop a leading attribution or adverbial ("According to X,", "On Tuesday,"),
-parentheses, appositives ("Parmalat, the Italian food group, has" -> "Parmalat has"), asides after a
-dash, a trailing attribution (", the firm said"), trailing subordinate and participle clauses, time
-phrases and articles; then trailing and inner prepositional phrases, chosen by a small logistic
-model of which words an editor keeps (`_fit_by_weight`). Headline tense replaces the auxiliaries
-where that is safe ("will meet" -> "to meet", "has been fined" -> "fined", "has won" / "just
-skipped" -> "wins" / "skips").
-
-No cut ever falls inside a phrase, and a headline never ends with "…". The rules are written from
-English grammar (function words, speech verbs, time words); the model's weights and the few lengths
-were chosen on one half of a set of titled news articles and checked on the other
-(bench/headlines.py).
-"""
+"""A news sentence shortened to a headline by whole phrases (see the package's notes)."""
 
 from __future__ import annotations
 
-import math
-import operator
 import re
-from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache
-from itertools import chain, islice, pairwise
+from itertools import pairwise
 
-from bot.brief.summarize import content_terms, is_hook, is_junk, stop_words
-from bot.brief.text import SplitText, fold_word, tokenize_words, word_set
+from bot.brief.headline.keep import (
+    _fit_by_weight,
+    _needs_complement,
+)
+from bot.brief.headline.words import (
+    _ARTICLES,
+    _DETERMINERS,
+    _DROPPED_DETERMINERS,
+    _END_PUNCT,
+    _PREPOSITIONS,
+    _SUBORDINATORS,
+    MAX_WORDS,
+    MIN_WORDS,
+    _is_name,
+    _is_verb,
+    _main_verb,
+    _opens_phrase,
+    _Word,
+)
+from bot.brief.summarize import content_terms
+from bot.brief.text import word_set
 from bot.brief.verbs import (
-    AUXILIARIES,
     IRREGULAR_PARTICIPLES,
     IRREGULAR_PASTS,
     SPEECH_VERBS,
@@ -39,34 +35,15 @@ from bot.brief.verbs import (
     regular_stem,
 )
 
-# Lengths, in words. Chosen on the tuning half of bench/headlines.py's data (see its notes).
-MAX_WORDS = 10  # trailing phrases are kept only while the headline stays within this
-MIN_WORDS = 4  # no phrase is dropped if fewer words than this would remain
-KEY_TERM_COUNT = 2  # a word used this many times in the opening is one of the story's key words
-LEAD_SENTENCES = 5  # the news sentence is looked for among this many lead sentences
-OPENING_CHARS = 1500  # names and key words are read from this much of the text (speed)
-FOLLOWING_SENTENCES = 3  # a word the story goes on using in this many sentences is likelier kept
-MIN_NEWS_WORDS = 6  # a shorter sentence states news only if it names someone or something
-VERBLESS_NEWS_WORDS = 10  # a sentence with no verb we know states news if it is this long
-
-
-_SUBORDINATORS = word_set(
-    "after because as while when whereas although though despite amid amidst since before "
-    "until unless if which who whom whose where so"
-)
-_PREPOSITIONS = word_set(
-    "in on at for from with by to of into onto over under between among against during without "
-    "within through across towards toward about around near via per amid ahead"
-)
-_ARTICLES = word_set("a an the")
-# Headlinese drops articles and possessive determiners ("cuts his schedule" -> "cuts schedule").
-_DROPPED_DETERMINERS = _ARTICLES | word_set("its his her their")
-_DETERMINERS = word_set("a an the this that these those its his her their our my your some another")
 _TIME_WORDS = (
     r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
     r"(?:\s+(?:morning|afternoon|evening|night))?(?![’'\w])"
 )
+
+
 _MONTHS = r"(?:january|february|march|april|may|june|july|august|september|october|november|december)"
+
+
 _TIME_PHRASE = re.compile(
     r"\b(?:(?:on|by|until|since|from|this|last|next|early|late|earlier|later)\s+)?" + _TIME_WORDS + r"\b"
     r"|\b(?:earlier|later)\s+(?:this|last|next)\s+(?:week|month|year|season|weekend|summer|winter|"
@@ -80,127 +57,23 @@ _TIME_PHRASE = re.compile(
     r"|\bin\s+recent\s+(?:days|weeks|months|years)\b|\b(?:just|now)\b(?=\s+\w)",
     re.IGNORECASE,
 )
-# Sentence openers that announce a hook rather than the news.
-_HOOK_OPENERS = re.compile(
-    r"^(?:well|so|oh|okay|ok|look|yes|no|now|imagine|picture|remember|forget|guess|ever|meet|"
-    r"here's|here’s|think|call it|talk about|it's official|it’s official)\b",
-    re.IGNORECASE,
-)
-_PRONOUNS = word_set("this that these those it it's it’s they he she we i you there here and or but like one")
-_QUOTE_OPEN = re.compile(r"^[\"“‘'«]")
-_DATELINE = re.compile(r"^(?:\(\w+\)\s*|[A-Z][A-Z .,'’-]{1,40}(?:\([\w .]+\))?\s+[-–—]\s+)")
+
+
 _LEADING_ATTRIBUTION = re.compile(r"^(?:according to|in a statement|speaking|writing)\b[^,]{0,80},\s+", re.I)
+
+
 _PARENTHESES = re.compile(r"\s*\([^()]{0,80}\)")
+
+
 _DASH = re.compile(r"\s*[—–]\s*|\s+-\s+|\s*--\s*")
+
+
 _TOKEN = re.compile(r"\S+")
-_SENTENCE_END = re.compile(r"[.!][\"'”’)\]]*$")
-_END_PUNCT = ".,;:!?\"'”’)]"
-
-
-@dataclass(frozen=True, slots=True)
-class _Word:
-    """One whitespace-separated token of the sentence being compressed."""
-
-    text: str
-    verb: bool = False  # known to be the main verb (set once headline tense rewrote it)
-    bare: str = field(init=False, compare=False)  # lowercased, without punctuation around it
-
-    def __post_init__(self) -> None:
-        # Every rule reads it, many times a word: worked out once.
-        object.__setattr__(self, "bare", self.text.strip(_END_PUNCT + "“‘(").lower())
-
-    @property
-    def ends_clause(self) -> bool:
-        return self.text.endswith((",", ";", ":"))
-
-
-def make_headline(text: str | SplitText) -> str:
-    """A headline for an untitled text: the sentence that states the news, compressed.
-
-    Empty for a text without sentences. `text` may come already split (`SplitText.of`).
-    """
-    split = SplitText.of(text)
-    sentence = pick_sentence(split.sentences)
-    if not sentence:
-        return ""
-    # The story's names and key words are read from its opening, where a headline's words are.
-    opening = split.text[:OPENING_CHARS]
-    at = next((i for i, s in enumerate(split.sentences) if s.endswith(sentence)), 0)
-    following = " ".join(split.sentences[at + 1 : at + 1 + FOLLOWING_SENTENCES])
-    return compress(
-        sentence, short_names(opening), counts=term_counts(opening), following=content_terms(following)
-    )
-
-
-def pick_sentence(sentences: Sequence[str]) -> str:
-    """The first lead sentence that states the news; failing that, the first that is not boilerplate."""
-    # Lazily: the lead is all that is read, unless no sentence in it will do.
-    story = (_DATELINE.sub("", s).strip() or s for s in sentences if not is_junk(s))
-    lead = list(islice(story, LEAD_SENTENCES))
-    for sentence in lead:
-        if states_news(sentence):
-            return sentence
-    return next((s for s in chain(lead, story) if len(s.split()) >= 3), lead[0] if lead else "")
-
-
-def states_news(sentence: str) -> bool:
-    """Whether a sentence can carry a headline: a statement with a verb, not a hook or a quote."""
-    words = sentence.split()
-    if not words or sentence.rstrip(_END_PUNCT[-5:]).endswith("?") or sentence.rstrip().endswith("?"):
-        return False
-    if _QUOTE_OPEN.match(sentence) or _HOOK_OPENERS.match(sentence) or is_hook(sentence):
-        return False
-    lowered = [w.strip(_END_PUNCT + "“‘(").lower() for w in words]
-    if lowered[0] in _PRONOUNS or "you" in lowered or "your" in lowered:
-        # "This won't go down as ...", "When you are ...": a hook, or a subject the reader lacks.
-        return False
-    tokens = [_Word(w) for w in words]
-    if _main_verb(tokens) is None:
-        # Our verb test knows verbs by form and misses many ("ministers meet", "firm plans"): a
-        # full sentence that ends as one is taken to have one.
-        return len(words) >= VERBLESS_NEWS_WORDS and bool(_SENTENCE_END.search(sentence))
-    named = any(_is_name(w) for w in words[1:]) or any(c.isdigit() for c in sentence)
-    return len(words) >= MIN_NEWS_WORDS or named
-
-
-def _is_name(word: str) -> bool:
-    core = word.strip(_END_PUNCT + "“‘(")
-    return bool(core) and core[0].isupper() and core.lower() not in AUXILIARIES
-
-
-def _is_verb(word: _Word, previous: _Word | None) -> bool:
-    """A finite or participle verb, by form: auxiliaries, speech verbs, irregular pasts, "-ed"."""
-    if word.verb:
-        return True
-    bare = word.bare
-    if not bare or not bare[0].isalpha() or word.text[:1].isupper():
-        return bare in AUXILIARIES and word.text[:1].islower()
-    if bare in AUXILIARIES or bare in SPEECH_VERBS or bare in IRREGULAR_PASTS:
-        return True
-    if bare.endswith("ed") and len(bare) > 4 and "-" not in bare:
-        # "the troubled firm", "state-owned": after a determiner or hyphenated, an adjective.
-        return previous is None or previous.bare not in _DETERMINERS
-    return False
-
-
-def _main_verb(tokens: Sequence[_Word]) -> int | None:
-    """Index of the main clause's first verb, skipping verbs inside comma-delimited asides."""
-    depth = False
-    for index, word in enumerate(tokens):
-        previous = tokens[index - 1] if index else None
-        if index and previous is not None and previous.ends_clause:
-            # Inside ", who ... ," or ", the firm that ... ," the verb is not the main one.
-            depth = (
-                word.bare in _SUBORDINATORS or word.bare in _DETERMINERS or (depth and not word.ends_clause)
-            )
-        if not depth and index and _is_verb(word, previous):
-            return index
-        if depth and word.ends_clause:
-            depth = False
-    return None
 
 
 _CAPITALIZED_RUN = re.compile(r"(?:[A-Z][\w'’.-]*\s+)*[A-Z][\w'’-]*")
+
+
 _NAME_TITLES = word_set("Mr Mrs Ms Dr Sir Dame Lord Lady Prof President Judge")
 
 
@@ -365,7 +238,7 @@ def _drop_trailing_clauses(tokens: list[_Word]) -> list[_Word]:
         opens_clause = (word.bare in _SUBORDINATORS and word.bare not in ("as", "so", "if")) or (
             previous.ends_clause and (word.bare in ("and", "but", "as", "so") or word.bare.endswith("ing"))
         )
-        if opens_clause and index >= MIN_WORDS:
+        if opens_clause and index >= MIN_WORDS and not _needs_complement(previous):
             return tokens[:index]
         if previous.text.endswith((";", ":")) and index >= MIN_WORDS:
             return tokens[:index]
@@ -493,198 +366,6 @@ def _bound_fragment(tokens: list[_Word]) -> list[_Word]:
     return tokens[: ends[-1]] if ends else tokens[:limit]
 
 
-def term_counts(text: str | SplitText) -> Counter[str]:
-    """How often the text uses each word, lowercased and folded as the summary folds them."""
-    words = tokenize_words(text.text if isinstance(text, SplitText) else text)
-    return Counter(map(_folded, words))
-
-
-@lru_cache(maxsize=1 << 16)
-def _folded(word: str) -> str:
-    return fold_word(word.lower())
-
-
-def key_terms(text: str | SplitText) -> frozenset[str]:
-    """The story's key words: the content words (folded as the summary folds them) it repeats."""
-    stop = stop_words()
-    return frozenset(t for t, count in term_counts(text).items() if count >= KEY_TERM_COUNT and t not in stop)
-
-
-# How likely an editor is to keep a word: a logistic model of its form and place, fitted on the
-# tuning half of bench/headlines.py's data (7,200 words of 535 articles, labelled by whether the
-# real title has it; `bench/headlines.py --fit-weights` refits it). Features: see `keep_features`.
-# fmt: off
-_KEEP_WEIGHTS = (
-    -2.36, 0.45, 0.49, -1.41, -0.06, 0.47, 0.18, 0.32, 0.26, 0.16,
-    0.84, 0.39, -1.24, 0.52, -0.14, 0.30, 0.13, -0.48, 0.40, 0.59,
-)
-# fmt: on
-# The title length the choice aims at: a phrase is dropped when the expected ROUGE-1 F1 of the rest,
-# 2 * (sum of keep odds) / (words + TITLE_WORDS), is higher. Chosen on the tuning half.
-TITLE_WORDS = 4.0
-
-
-def keep_features(
-    tokens: Sequence[_Word], counts: Mapping[str, int], following: frozenset[str] = frozenset()
-) -> list[tuple[float, ...]]:
-    """Per token: bias; capitalized mid-sentence; first word; a stop word; has a digit; the opening
-    uses it 2+, 3+, 5+ times; log(1 + uses); before, at, after the main verb; place (0..1 over 15
-    words); up to three letters; ends a clause; a preposition; ends in "ing"; in "ed"; a content
-    word that heads its phrase (`_is_head`); one the following sentences use too."""
-    verb = _main_verb(tokens)
-    stop = stop_words()
-    rows: list[tuple[float, ...]] = []
-    for index, word in enumerate(tokens):
-        bare = word.bare
-        uses = counts.get(fold_word(bare), 0)
-        rows.append(
-            (
-                1.0,
-                float(index > 0 and word.text[:1].isupper()),
-                float(index == 0),
-                float(bare in stop),
-                float(any(c.isdigit() for c in bare)),
-                float(uses >= 2),
-                float(uses >= 3),
-                float(uses >= 5),
-                math.log1p(uses),
-                float(verb is not None and index < verb),
-                float(verb is not None and index == verb),
-                float(verb is not None and index > verb),
-                min(index, 15) / 15.0,
-                float(len(bare) <= 3),
-                float(word.ends_clause),
-                float(bare in _PREPOSITIONS),
-                float(bare.endswith("ing")),
-                float(bare.endswith("ed")),
-                float(bare not in stop and _is_head(tokens, index, verb)),
-                float(bare not in stop and fold_word(bare) in following),
-            )
-        )
-    return rows
-
-
-def _is_head(tokens: Sequence[_Word], index: int, verb: int | None) -> bool:
-    """Whether a word ends its phrase (the head noun, most often): a function word, the verb, a
-    comma or the end comes next."""
-    if index + 1 == len(tokens) or tokens[index].ends_clause or index + 1 == verb:
-        return True
-    following = tokens[index + 1].bare
-    return following in stop_words() or following in _PREPOSITIONS
-
-
-def _keep_odds(tokens: Sequence[_Word], counts: Mapping[str, int], following: frozenset[str]) -> list[float]:
-    return [
-        1.0 / (1.0 + math.exp(-sum(map(operator.mul, _KEEP_WEIGHTS, row))))
-        for row in keep_features(tokens, counts, following)
-    ]
-
-
-def _droppable_spans(tokens: Sequence[_Word]) -> list[tuple[int, int]]:
-    """Phrases that can go without cutting the clause: each trailing phrase or purpose infinitive
-    ("to settle a claim", with all after it) after the verb and its object, and each prepositional
-    phrase inside ("at the office")."""
-    verb = _main_verb(tokens)
-    if verb is None:
-        return []
-    end = len(tokens)
-    spans = [
-        (i, end)
-        for i in range(verb + 2, end)
-        if (_opens_phrase(tokens, i) and not _takes_complement(tokens[i - 1]))
-        or tokens[i - 1].ends_clause
-        or tokens[i].bare == "and"
-        or (tokens[i].bare == "to" and i >= verb + 3 and _ends_noun_phrase(tokens[i - 1], tokens[i - 2]))
-        # A past participle after a noun opens a reduced relative clause: "plans [aimed at ...]".
-        or (tokens[i].bare.endswith("ed") and _takes_complement(tokens[i]) and _after_noun(tokens, i, verb))
-    ]
-    for start in range(1, end):
-        # An "of" phrase belongs to its noun ("the eyes of voters"): it goes only with it.
-        if not _opens_phrase(tokens, start) or (start == verb + 1 and tokens[start].bare == "to"):
-            continue
-        if _takes_complement(tokens[start - 1]):
-            continue
-        stop = start + 1
-        while (
-            stop < end
-            and stop != verb
-            and not tokens[stop - 1].ends_clause
-            and tokens[stop].bare not in ("and", "but")
-        ):
-            if _opens_inner_phrase(tokens, stop) and tokens[stop].bare != "of":
-                break
-            stop += 1  # an "of" phrase goes with the noun before it ("at critics of the bill")
-        # Not when what follows depends on it: "between X [and Y]", "as cards[, with ...]".
-        dangles = stop < end and (tokens[stop].bare in ("and", "or", "but") or tokens[stop - 1].ends_clause)
-        if not start <= verb < stop and not dangles:
-            spans.append((start, stop))
-    return spans
-
-
-def _takes_complement(word: _Word) -> bool:
-    """A participle that needs the phrase after it: "plans aimed [at ...]", "following [in ...]"."""
-    return word.text.isalpha() and word.text.islower() and word.bare.endswith(("ed", "ing"))
-
-
-def _after_noun(tokens: Sequence[_Word], index: int, verb: int) -> bool:
-    previous = tokens[index - 1]
-    if index < verb + 3 or previous.bare in stop_words() or previous.bare in _PREPOSITIONS:
-        return False
-    return not previous.text.endswith(("'s", "’s")) and previous.text[:1].isalpha()
-
-
-def _ends_noun_phrase(word: _Word, previous: _Word) -> bool:
-    """Whether a "to" after `word` starts a purpose ("a fine to settle"), not a verb's complement
-    ("has to act", "plans to sell")."""
-    bare = word.bare
-    if bare in AUXILIARIES or _is_verb(word, previous) or word.ends_clause:
-        return False
-    return not (bare.endswith("s") and word.text.isalpha() and word.text.islower())
-
-
-def _opens_inner_phrase(tokens: Sequence[_Word], index: int) -> bool:
-    return tokens[index].bare == "of" or _opens_phrase(tokens, index)
-
-
-def _fit_by_weight(tokens: list[_Word], counts: Mapping[str, int], following: frozenset[str]) -> list[_Word]:
-    """Drop phrases (`_droppable_spans`), best first, while that raises the expected ROUGE-1 F1 (words
-    scored by `_keep_odds`) against a title of `TITLE_WORDS` words; never below `MIN_WORDS` words."""
-    kept = list(zip(tokens, _keep_odds(tokens, counts, following), strict=True))
-    while True:
-        words = [w for w, _ in kept]
-        odds = [p for _, p in kept]
-        total = sum(odds)
-        best_value = total / (len(odds) + TITLE_WORDS)
-        best: tuple[int, int] | None = None
-        for start, stop in _droppable_spans(words):
-            size = stop - start
-            if len(words) - size < MIN_WORDS:
-                continue
-            value = (total - sum(odds[start:stop])) / (len(odds) - size + TITLE_WORDS)
-            if value > best_value + 1e-9:
-                best_value, best = value, (start, stop)
-        if best is None:
-            return words
-        kept = kept[: best[0]] + kept[best[1] :]
-
-
-def _opens_phrase(tokens: Sequence[_Word], index: int) -> bool:
-    """Whether a prepositional phrase opens at `index` ("to" only before a noun phrase, since
-    before a verb it opens an infinitive that the clause may need)."""
-    bare = tokens[index].bare
-    if bare == "as":
-        return True
-    if bare not in _PREPOSITIONS or bare == "of":
-        # An "of" phrase belongs to its noun ("a total of $515m").
-        return False
-    if bare != "to":
-        return True
-    following = tokens[index + 1] if index + 1 < len(tokens) else None
-    return following is not None and (
-        following.bare in _DETERMINERS or following.text[:1].isupper() or following.text[:1].isdigit()
-    )
-
-
 def _headline_tense(tokens: list[_Word]) -> list[_Word]:
     """Auxiliaries out where it is safe: "will meet" -> "to meet", "has won" -> "wins"."""
     verb = _main_verb(tokens)
@@ -756,7 +437,11 @@ def _drop_inner_copulas(tokens: list[_Word]) -> list[_Word]:
 
 
 _DANGLING = _PREPOSITIONS | _ARTICLES | word_set("and or but")
+
+
 _NOT_AFTER_COPULA = word_set("not no never a an the one set due expected likely")
+
+
 _NOT_AFTER_WILL = word_set("not no never be have also still only soon now then continue")
 
 
