@@ -5,11 +5,13 @@ from __future__ import annotations
 import importlib.util
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from bot.brief.quotes import ExtractionWork, extract_quotes
+from bot.brief.quotes.first_names import _counts, gender_of_first_name
 from bot.models import Quote, QuoteKind
 from tests.paths import ROOT
 
@@ -743,3 +745,33 @@ def test_a_long_description_ending_in_a_title_before_the_name() -> None:
 def test_a_hyphenated_role_before_the_name() -> None:
     text = "“The code was never broken,” HarborSoft co-founder Nils Vik told reporters."
     assert only(extract_quotes(text)).speaker == "Nils Vik"
+
+
+def test_first_names_decide_a_sex_only_when_given_almost_only_to_one() -> None:
+    assert gender_of_first_name("Margaret") == "f"
+    assert gender_of_first_name("Robert") == "m"
+    assert gender_of_first_name("Casey") is None  # given to boys and girls alike
+    assert gender_of_first_name("Qzxvort") is None  # no such name
+
+
+def test_a_first_name_given_to_both_does_not_skip_its_bearer() -> None:
+    text = (
+        "Casey Lindqvist, the treasurer, spoke after Owen Barr presented the budget.\n\n"
+        "“The reserve will be empty by spring,” she said."
+    )
+    assert only(extract_quotes(text)).speaker == "Casey Lindqvist"
+
+
+def test_first_names_are_looked_up_from_several_threads() -> None:
+    names = ["Margaret", "Robert", "Helen", "George"] * 25
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        genders = list(pool.map(_counts_male_share, names))
+    assert genders[:4] == [False, True, False, True] and len(set(genders)) == 2
+
+
+def _counts_male_share(name: str) -> bool:
+    counts = _counts()
+    assert counts is not None
+    share = counts.male_share(name.lower())
+    assert share is not None
+    return share > 0.5
