@@ -164,7 +164,7 @@ def characters(text: str, pieces: tuple[tuple[int, int], ...]) -> set[int]:
 
 def source_head(source: str) -> str:
     """The head of an annotated source: "Ben Cole, the treasurer, who ..." -> "Ben Cole"."""
-    cleaned = _PARTY_TAG.sub("", _PARENTHETICAL.sub("", source)).strip(' ,."“”')
+    cleaned = _without_quoted_title(_PARTY_TAG.sub("", _PARENTHETICAL.sub("", source))).strip(' ,."“”')
     parts = [p.strip() for p in _HEAD_CUT.split(cleaned)]
     head = parts[0] if parts else cleaned
     if not name_of(head) and "," in cleaned:
@@ -175,11 +175,37 @@ def source_head(source: str) -> str:
     return head
 
 
+_QUOTED_TITLE = re.compile(r"\s*(?:''|[\"“‘«]).*$")
+
+
+def _without_quoted_title(source: str) -> str:
+    """ 'Ann Lee's book "The Long Road"' -> "Ann Lee's book": a title in quotes is no part of the
+    head, any more than a parenthetical is (its capitals would be read as a name)."""
+    return _QUOTED_TITLE.sub("", source) if not source.lstrip().startswith(('"', "“", "‘", "''")) else source
+
+
+def source_names(source: str) -> list[str]:
+    """The names an annotated source gives: one, or each of a joint source's ("Ann Lee and Bo
+    Kerr"), whose words either may be said to be; [] when its head is no name."""
+    head = source_head(source)
+    name = name_of(head)
+    if name is None or head.lower() in _PRONOUNS:
+        return []
+    cleaned = _without_quoted_title(_PARTY_TAG.sub("", _PARENTHETICAL.sub("", source))).strip(' ,."“”')
+    first_part = re.split(r",|;|\s(?:who|whose|which|that|of|from|at|in|for|with|on|to|as|during)\s", cleaned)[0]
+    joint = [name_of(part.strip()) for part in re.split(r"\s+(?:and|&)\s+", first_part)]
+    if len(joint) > 1 and all(joint):
+        return [n for n in joint if n]
+    return [name]
+
+
 def name_of(head: str) -> str | None:
     """The capitalized name that ends a head, titles and descriptors dropped; None for none."""
     words = head.split()
     if not words or (words[0].lower() in _PRONOUNS | _OTHER_PRONOUNS and len(words) == 1):
         return None
+    if len(words) > 1 and all(w.upper() == w for w in words) and sum(w.isalpha() for w in words) > 1:
+        return None  # a headline in capitals ("POLLS SHIFT TOWARD THE CENTER") names nobody
     if words[0].lower() in _INDEFINITE:
         return None  # "a New Hampshire Democrat" describes someone, it does not name them
     run = []
@@ -261,12 +287,25 @@ def same_organisation(ours: str, gold_name: str) -> bool:
     theirs = [w for w in _tokens(gold_name) if w not in _ORGANISATION_FILLER]
     if not mine or not theirs:
         return False
-    main_mine = {w for w in mine if w not in _ORGANISATION_WORDS} or set(mine)
-    main_theirs = {w for w in theirs if w not in _ORGANISATION_WORDS} or set(theirs)
+    main_mine = {w for w in mine if w not in _ORGANISATION_WORDS}
+    main_theirs = {w for w in theirs if w not in _ORGANISATION_WORDS}
     if main_mine & main_theirs:
         return True
-    acronym_mine, acronym_theirs = "".join(w[0] for w in mine), "".join(w[0] for w in theirs)
-    return "".join(mine) == acronym_theirs or "".join(theirs) == acronym_mine
+    if not main_mine or not main_theirs:
+        # "the Times" has only organisation words: it is "The New York Times" when they are in it.
+        return set(mine) <= set(theirs) if not main_mine else set(theirs) <= set(mine)
+    return _acronym_of(ours, gold_name) or _acronym_of(gold_name, ours)
+
+
+def _acronym_of(short: str, long: str) -> bool:
+    """ "DNC" for "Democratic National Committee", "DOJ" for "the Department of Justice"."""
+    words = _tokens(short)
+    if len(words) != 1:
+        return False
+    long_words = [w for w in _tokens(long) if w not in ("the", "a", "an")]
+    initials = "".join(w[0] for w in long_words)
+    content_initials = "".join(w[0] for w in long_words if w not in _ORGANISATION_FILLER)
+    return len(words[0]) > 1 and words[0] in (initials, content_initials)
 
 
 def is_named(speaker: str | None) -> bool:
@@ -311,22 +350,22 @@ def score_article(article: Article, verbose: bool) -> Scores:
         if not annotation.source:
             continue
         head = source_head(annotation.source)
-        name = name_of(head)
+        names = source_names(annotation.source)
         if head.lower() in _PRONOUNS:
             scores.pronoun += 1
             scores.pronoun_named += is_named(found.speaker)
             if verbose and not is_named(found.speaker):
                 print(f"  PRO ours={found.speaker!r} annotated={annotation.source!r} {found.text[:50]!r}")
-        elif name is None:
+        elif not names:
             if head.lower() not in _OTHER_PRONOUNS:
                 scores.description += 1
                 scores.description_named += is_named(found.speaker)
         else:
             scores.named += 1
-            if same_speaker(found.speaker, name):
+            if any(same_speaker(found.speaker, name) for name in names):
                 scores.right_speakers += 1
             elif verbose:
-                print(f"  SPK ours={found.speaker!r} annotated={name!r} {found.text[:50]!r}")
+                print(f"  SPK ours={found.speaker!r} annotated={' / '.join(names)!r} {found.text[:50]!r}")
     return scores
 
 
