@@ -12,7 +12,10 @@ Each article is scored on its first annotator's attributions (the first in attri
   of any attribution (direct or reported: a quoted fragment inside reported speech is real);
 - named-speaker accuracy: over found gold quotes whose annotated source has a named head, share
   where our speaker is that person (surnames match, first names or Mr./Ms. in both do not
-  contradict) or that organisation (main words or acronym);
+  contradict) or that organisation (main words or acronym); a joint source ("Ann Lee and Bo
+  Kerr") is right for either person; a quoted title in a source is no part of its head;
+- a head that names nobody is a description: a headline in capitals, or one word the corpus writes
+  in lower case and the article capitalizes only to open sentences ("Transcript as follows:");
 - pronoun / description sources: over found gold quotes whose source is "he"/"she" or a
   description ("a spokesman"), share to which we gave a named speaker.
 
@@ -27,7 +30,7 @@ import json
 import re
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,6 +72,8 @@ _ORGANISATION_WORDS = _words(
     "house senate congress caucus pac organization coalition"
 )
 _HEAD_CUT = re.compile(r",|;|\s(?:who|whose|which|that|of|from|at|in|for|with|on|to|and|as|during)\s")
+# Where a joint source's names end: _HEAD_CUT's words, "and" left out ("Ann Lee and Bo Kerr").
+_JOINT_CUT = re.compile(r",|;|\s(?:who|whose|which|that|of|from|at|in|for|with|on|to|as|during)\s")
 _PARENTHETICAL = re.compile(r"\([^()]*\)")
 _PARTY_TAG = re.compile(r"\b[RDI]-[A-Z][\w.]*\.?")
 _NAME_RUN = re.compile(r"(?:(?:[A-Z][\w’'.\-]*|de|van|von|al|la|le|del|da)\s*)*[A-Z][\w’'.\-]*")
@@ -179,7 +184,7 @@ _QUOTED_TITLE = re.compile(r"\s*(?:''|[\"“‘«]).*$")
 
 
 def _without_quoted_title(source: str) -> str:
-    """ 'Ann Lee's book "The Long Road"' -> "Ann Lee's book": a title in quotes is no part of the
+    """'Ann Lee's book "The Long Road"' -> "Ann Lee's book": a title in quotes is no part of the
     head, any more than a parenthetical is (its capitals would be read as a name)."""
     return _QUOTED_TITLE.sub("", source) if not source.lstrip().startswith(('"', "“", "‘", "''")) else source
 
@@ -192,11 +197,50 @@ def source_names(source: str) -> list[str]:
     if name is None or head.lower() in _PRONOUNS:
         return []
     cleaned = _without_quoted_title(_PARTY_TAG.sub("", _PARENTHETICAL.sub("", source))).strip(' ,."“”')
-    first_part = re.split(r",|;|\s(?:who|whose|which|that|of|from|at|in|for|with|on|to|as|during)\s", cleaned)[0]
+    first_part = _JOINT_CUT.split(cleaned)[0]
     joint = [name_of(part.strip()) for part in re.split(r"\s+(?:and|&)\s+", first_part)]
     if len(joint) > 1 and all(joint):
         return [n for n in joint if n]
     return [name]
+
+
+_MID_SENTENCE_WORD = re.compile(r"(?<=[a-z0-9,;] )[A-Za-z]+\b")
+
+
+def _capitalized_only_to_open_sentences(text: str, name: str) -> bool:
+    """Whether the article writes `name` with its capital only where a sentence starts."""
+    for match in re.finditer(rf"(?<![\w\-]){re.escape(name)}(?![\w\-])", text):
+        before = text[max(0, match.start() - 3) : match.start()].rstrip(" \xa0")
+        if before and (before[-1].isalnum() or before[-1] in ",;’'-"):
+            return False
+    return True
+
+
+def is_description_word(text: str, name: str, common: frozenset[str]) -> bool:
+    """A one-word head that the corpus mostly writes in lower case and this article capitalizes
+    only to open sentences ("Transcript as follows:", "Hundreds of voters") is a description:
+    its capital says nothing. "Al From" and "Ann Bond" keep their names (capitals inside a sentence)."""
+    word = _possessor(name)
+    return " " not in name and word.lower() in common and _capitalized_only_to_open_sentences(text, word)
+
+
+def _possessor(word: str) -> str:
+    return word.removesuffix("’s").removesuffix("'s")
+
+
+def common_nouns(articles: list[Article]) -> frozenset[str]:
+    """Words the articles write in lower case inside sentences more often than with a capital.
+
+    A one-word source head among them ("Transcript as follows:", "Hundreds of voters") is a
+    description whose capital only opens its sentence, not a name.
+    """
+    lower: Counter[str] = Counter()
+    capital: Counter[str] = Counter()
+    for article in articles:
+        for match in _MID_SENTENCE_WORD.finditer(article.text):
+            word = match.group()
+            (lower if word.islower() else capital)[word.lower()] += 1
+    return frozenset(word for word, count in lower.items() if count > capital[word])
 
 
 def name_of(head: str) -> str | None:
@@ -322,7 +366,7 @@ def is_named(speaker: str | None) -> bool:
 # --- scoring ------------------------------------------------------------------------------------
 
 
-def score_article(article: Article, verbose: bool) -> Scores:
+def score_article(article: Article, verbose: bool, common: frozenset[str] = frozenset()) -> Scores:
     text, scores = article.text, Scores()
     quotes = extract_quotes(text)
     scores.quotes = len(quotes)
@@ -350,7 +394,7 @@ def score_article(article: Article, verbose: bool) -> Scores:
         if not annotation.source:
             continue
         head = source_head(annotation.source)
-        names = source_names(annotation.source)
+        names = [n for n in source_names(annotation.source) if not is_description_word(text, n, common)]
         if head.lower() in _PRONOUNS:
             scores.pronoun += 1
             scores.pronoun_named += is_named(found.speaker)
@@ -448,9 +492,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="timing rounds (median)")
     args = parser.parse_args(argv)
     print_machine()
+    loaded = load(args.quotes_dir)
+    common = common_nouns(loaded)
     articles = [
         a
-        for a in load(args.quotes_dir)
+        for a in loaded
         if (args.outlet is None or a.outlet == args.outlet)
         and (args.half is None or half_of(a.id) == args.half)
     ]
@@ -459,7 +505,7 @@ def main(argv: list[str] | None = None) -> int:
     for article in articles:
         if args.verbose:
             print(article.id)
-        per[(article.outlet, half_of(article.id))].add(score_article(article, args.verbose))
+        per[(article.outlet, half_of(article.id))].add(score_article(article, args.verbose, common))
         counts[(article.outlet, half_of(article.id))] += 1
     outlets = sorted({outlet for outlet, _ in per})
     for half, label in ((0, "half 0 (tuned on)"), (1, "half 1 (held out)")):
