@@ -775,3 +775,39 @@ def _counts_male_share(name: str) -> bool:
     share = counts.male_share(name.lower())
     assert share is not None
     return share > 0.5
+
+
+def test_a_show_after_told_is_the_listener_not_speech() -> None:
+    text = "Ann Kerr told “Harbor Mornings,” that the levy would pass in the spring."
+    assert extract_quotes(text) == []
+
+
+def test_words_after_so_called_are_the_writers_distance_not_speech() -> None:
+    text = "The board approved the so-called “rainy day” reserve, its chair said on Monday."
+    assert extract_quotes(text) == []
+
+
+def test_a_station_after_on_is_where_the_words_were_said_not_who() -> None:
+    text = (
+        "Ann Kerr spoke to reporters on Monday about the levy.\n\n"
+        "Then, later that week on WKXR: “We never said the levy would fall on renters.”"
+    )
+    assert only(extract_quotes(text)).speaker is None
+
+
+def test_an_adverb_opening_a_sentence_is_not_a_name() -> None:
+    text = (
+        "Ann Kerr met the board on Monday. Then she cut into the plan, calling it “a sham” and "
+        "“a gift to developers.”\n\n"
+        "Soon after Friday's storm the council had one message for residents: “Stay home tonight.”"
+    )
+    assert [(q.text, q.speaker) for q in sorted(extract_quotes(text), key=lambda q: q.start)] == [
+        ("a sham", "Ann Kerr"),
+        ("a gift to developers.", "Ann Kerr"),
+        ("Stay home tonight.", None),
+    ]
+
+
+def test_sung_words_are_the_singers() -> None:
+    text = "In the closing ballad, Ray Holm sings, “Don’t wait for the morning to come.”"
+    assert only(extract_quotes(text)).speaker == "Ray Holm"

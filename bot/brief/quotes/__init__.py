@@ -197,7 +197,8 @@ def _headline_speaker(text: str, low: int, open_at: int) -> _Speaker | None:
 
 _HEADLINE_NAME = re.compile(
     # Not after "to": in "… a message to Ann Lee:", Ann Lee is who hears the words.
-    rf"(?:^\s*|\s(?!to\s|at\s|against\s)[a-z]+\s+|\s[-—–]\s*)(?P<name>{_NAME_RUN.pattern})"
+    # Nor after "on" or "in": in "… later that month on CNN:", CNN is where the words were said.
+    rf"(?:^\s*|\s(?!to\s|at\s|against\s|on\s|in\s)[a-z]+\s+|\s[-—–]\s*)(?P<name>{_NAME_RUN.pattern})"
     r"(?:\s*\([^()]*\))?:$"
 )
 _HEADLINE_NAME_ON_TOPIC = re.compile(rf"\s*(?P<name>{_NAME_RUN.pattern})\s+(?:on|On)\s+[^:]+:$")
@@ -255,15 +256,32 @@ def _is_name_of_a_work(text: str, item: _Found, paragraph: _Paragraph) -> bool:
 
     Headlines are set in Title Case throughout, so there Title Case says nothing.
     """
-    if item.kind is not QuoteKind.FRAGMENT or not _is_title_case(item.text):
+    if not _is_title_case(item.text):
         return False
     start, end = item.raw.open_at, item.raw.close_end
+    if _LISTENER_VERB_BEFORE.search(text[max(paragraph.start, start - _CONTEXT) : start]):
+        return True  # `Lee told "Harbor Mornings,"`: after "told" comes who heard it, a show here
+    if item.kind is not QuoteKind.FRAGMENT:
+        return False
     outside = (
         text[max(paragraph.start, start - _CONTEXT) : start]
         + " "
         + text[end : min(paragraph.end, end + _CONTEXT)]
     )
     return not _is_title_case(outside)
+
+
+# "told" with nothing between it and the quote: the quote is the listener's name.
+_LISTENER_VERB_BEFORE = re.compile(r"\b(?:told|tells|tell|telling)\s*$")
+# The writer's distance from a term: "the so-called “super PACs”" is no one's speech.
+_SO_CALLED_BEFORE = re.compile(r"\bso-?\s?called\s*$", re.IGNORECASE)
+
+
+def _is_so_called(text: str, item: _Found, paragraph: _Paragraph) -> bool:
+    start = item.raw.open_at
+    return item.kind is QuoteKind.FRAGMENT and bool(
+        _SO_CALLED_BEFORE.search(text, max(paragraph.start, start - 20), start)
+    )
 
 
 def _is_all_capitals(words: str) -> bool:
@@ -357,6 +375,7 @@ def extract_quotes(
             and not is_headline(item.raw.first_paragraph)
         )
         and not _is_name_of_a_work(text, item, paragraphs[item.raw.first_paragraph])
+        and not _is_so_called(text, item, paragraphs[item.raw.first_paragraph])
         and not (
             _is_all_capitals(item.text)
             and (item.speaker is None or _is_whole_paragraph(text, item, paragraphs))

@@ -37,7 +37,8 @@ _VERB_FORMS = _word_list(
     "affirmed commented comments disclosed hinted implored informed mentioned objected opined "
     "proclaimed reasoned reminded revealed speculated whispered cried groaned grumbled murmured "
     "muttered protested ranted roared screamed scolded sneered wailed blasted slammed interjected "
-    "remembered recollected cracked texted emailed advised chanted chants repeated repeats thanked"
+    "remembered recollected cracked texted emailed advised chanted chants repeated repeats thanked "
+    "sings sang"
 )
 # Two words: "pointed" or "put" alone says nothing.
 _VERB_FORMS += ["pointed out", "points out", "went on", "goes on", "put it", "puts it"]
@@ -98,7 +99,10 @@ _NOT_NAME_WORDS = word_set(
     "following according despite amid among against across under over through "
     "of not no some many most all both each every one two three four five several few another other "
     "such editor’s editor's mrs. mr. ms. "
-    "see read watch click follow like share photo video related update back"
+    "see read watch click follow like share photo video related update back "
+    # Adverbs that open sentences: "Soon after the vote, …", "Then, later that week, …".
+    "then soon now later today yesterday tomorrow tonight earlier instead perhaps maybe finally "
+    "indeed afterward afterwards recently"
 )
 _ORGANIZATION_WORDS = word_set(
     "house committee council party department service caucus institute university association center "
@@ -449,6 +453,9 @@ def _leading_subject(text: str, low: int, high: int) -> _Speaker | None:
     commas = [low + m.end() for m in re.finditer(",", text[low:high])]
     for start in [low, *commas][:4]:
         match = _SUBJECT.match(text, start, high)
+        adverb = _OPENING_ADVERB.match(text, start, high)
+        if adverb:  # "Then he cut into the plan, calling it …": the subject follows the adverb
+            match = _SUBJECT.match(text, adverb.end(), high) or match
         if match:
             phrase = match.group()
             speaker = _parse_speaker(phrase, start + len(phrase) - len(phrase.lstrip()))
@@ -465,6 +472,9 @@ def _leading_subject(text: str, low: int, high: int) -> _Speaker | None:
 
 
 _NEXT_WORD = re.compile(r"\s+([a-z]+)\b")
+_OPENING_ADVERB = re.compile(
+    r"\s*(?:Then|Soon|Now|Later|Today|Yesterday|Earlier|Instead|Finally|Indeed|Afterward|Recently)\s+(?=[a-z])"
+)
 _PHRASE_OPENERS = _GOVERNING_PREPOSITIONS | word_set(
     "since when after before if because while as the a an last this next so than"
 )
@@ -539,9 +549,13 @@ def _subject_of_coordinated_verb(text: str, low: int, high: int) -> _Speaker | N
     subject = None
     # On a slice: "^" matches only at the start of the string searched, not at a start position.
     for match in _CLAUSE_SUBJECT.finditer(text[low:high]):
-        if match.group("next") in _GOVERNING_PREPOSITIONS or match.group("next") in ("and", "or"):
+        if match.group("next") in _PHRASE_OPENERS or match.group("next") in ("and", "or"):
             continue
+        if match.group("subject").endswith(("’s", "'s")):
+            continue  # "after Lee's speech": a possessive opens a noun phrase, it is no subject
         speaker = _parse_speaker(match.group("subject"), low + match.start("subject"))
+        if speaker is not None and speaker.words.split()[-1].lower() in _CALENDAR_WORDS:
+            continue  # "after Sunday the board …": a day or a month is no subject
         if speaker is not None and speaker.form is not _SpeakerForm.NOUN:
             subject = speaker
     return subject
