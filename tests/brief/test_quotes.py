@@ -811,3 +811,33 @@ def test_an_adverb_opening_a_sentence_is_not_a_name() -> None:
 def test_sung_words_are_the_singers() -> None:
     text = "In the closing ballad, Ray Holm sings, “Don’t wait for the morning to come.”"
     assert only(extract_quotes(text)).speaker == "Ray Holm"
+
+
+def test_a_quote_after_reported_speech_in_its_paragraph_is_the_reporters() -> None:
+    text = (
+        "The levy passed on Monday. Ann Kerr said it was unfair to renters. "
+        "“It hurts the people who can least afford it.”"
+    )
+    assert only(extract_quotes(text)).speaker == "Ann Kerr"
+
+
+def test_a_title_quoted_in_the_attribution_does_not_hide_its_subject() -> None:
+    text = (
+        "As Ann Kerr, professor of law at Carville and author of “The Long Road,” put it, "
+        "“Compromise today beats a worse deal tomorrow.”"
+    )
+    quotes = {q.text: q.speaker for q in extract_quotes(text)}
+    assert quotes["Compromise today beats a worse deal tomorrow."] == "Ann Kerr"
+
+
+def test_a_bullet_before_the_attribution_is_not_part_of_the_name() -> None:
+    text = "~ As the Harbor Ledger put it, “The council blinked first.” The vote is on Friday."
+    assert only(extract_quotes(text)).speaker == "The Harbor Ledger"
+
+
+def test_verbs_of_judging_take_the_words_judged() -> None:
+    text = "Ann Kerr condemned “such a cowardly attack” and vowed to “keep our city open.”"
+    assert {q.text: q.speaker for q in extract_quotes(text)} == {
+        "such a cowardly attack": "Ann Kerr",
+        "keep our city open.": "Ann Kerr",
+    }

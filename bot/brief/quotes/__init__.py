@@ -356,7 +356,8 @@ def extract_quotes(
     found = _merge_interrupted(text, found)
     _attribute_from_neighbours(text, found, paragraphs)
     _inherit_speakers(text, found, paragraphs)
-    _attribute_from_reported_speech(text, found, paragraphs)
+    _attribute_from_reported_speech(text, found, paragraphs, within_paragraph=True)
+    _attribute_from_reported_speech(text, found, paragraphs, within_paragraph=False)
     headlines: dict[int, bool] = {}  # paragraph index -> is it a headline; asked once per paragraph
 
     def is_headline(index: int) -> bool:
@@ -514,21 +515,42 @@ def _inherit_speakers(text: str, found: list[_Found], paragraphs: Sequence[_Para
             item.speaker = previous.speaker
 
 
-def _attribute_from_reported_speech(text: str, found: list[_Found], paragraphs: Sequence[_Paragraph]) -> None:
-    """`Lee said the levy was unfair.` then a paragraph of quote alone: the words are Lee's, the
-    quote going on from the reported speech."""
+def _attribute_from_reported_speech(
+    text: str, found: list[_Found], paragraphs: Sequence[_Paragraph], *, within_paragraph: bool
+) -> None:
+    """`Lee said the levy was unfair.` then a quote: the words are Lee's, the quote going on from
+    the reported speech.
+
+    `within_paragraph`: the quote opens a sentence in the paragraph of the reported speech; else
+    it opens the next paragraph, after one without quotes.
+    """
     quoted_paragraphs = {
         i for item in found for i in range(item.raw.first_paragraph, item.raw.last_paragraph + 1)
     }
+    previous_end = 0  # where the quote before ends: reported speech lies after it
     for item in found:
         index = item.raw.first_paragraph
-        if item.speaker is not None or item.raw.single or item.kind is not QuoteKind.STATEMENT or index == 0:
+        low, previous_end = previous_end, item.raw.close_end
+        if item.speaker is not None or item.raw.single or item.kind is not QuoteKind.STATEMENT:
             continue
-        if item.raw.open_at != paragraphs[index].start or index - 1 in quoted_paragraphs:
-            continue
-        before = paragraphs[index - 1]
-        last_sentence = _sentence_start(text, max(before.start, before.end - _CONTEXT), before.end)
-        speaker = _attribution_before(text, last_sentence, before.end)
+        paragraph = paragraphs[index]
+        if within_paragraph:
+            opening = text[max(paragraph.start, low) : item.raw.open_at].rstrip()
+            if item.raw.open_at == paragraph.start or not opening or opening[-1] not in ".!?":
+                continue
+            sentence_end = item.raw.open_at - (
+                len(text[: item.raw.open_at]) - len(text[: item.raw.open_at].rstrip())
+            )
+            last_sentence = _sentence_start(
+                text, max(paragraph.start, low, sentence_end - _CONTEXT), sentence_end - 1
+            )
+        else:
+            if item.raw.open_at != paragraph.start or index == 0 or index - 1 in quoted_paragraphs:
+                continue
+            before = paragraphs[index - 1]
+            sentence_end = before.end
+            last_sentence = _sentence_start(text, max(before.start, before.end - _CONTEXT), before.end)
+        speaker = _attribution_before(text, last_sentence, sentence_end)
         if speaker is not None and speaker.form is not _SpeakerForm.NOUN:
             item.speaker = speaker
 

@@ -47,7 +47,10 @@ _PARTICIPLES = _word_list(
     "stating calling describing reporting chanting tweeting repeating shouting yelling joking"
 )
 _CHARACTERIZING = _word_list(
-    "called likened described describes dubbed labeled labelled labeling labelling termed branded"
+    "called likened described describes dubbed labeled labelled labeling labelling termed branded "
+    # Verbs of judging take the words judged: "Lee condemned “such a cowardly attack”".
+    "condemned condemns denounced denounces praised praises hailed hails criticized criticizes "
+    "decried decries lauded ridiculed mocked dismissed"
 )
 # Not after a hyphen: "so-called" is no speech verb.
 # "Tweeted" is often set with a capital, as the brand is.
@@ -260,7 +263,8 @@ def _described_name(tokens: Sequence[str]) -> tuple[str, str | None] | None:
 
 def _parse_speaker(phrase: str, at: int) -> _Speaker | None:
     """A speaker from the noun phrase of an attribution, or None when it is not one."""
-    phrase = _PARENTHETICAL.sub("", phrase).strip(' ,;:—–"“”')
+    # A list's bullet ("~ As Lee put it") is no part of the phrase.
+    phrase = _PARENTHETICAL.sub("", phrase).strip(' ,;:—–"“”~•*·>')
     phrase = _LEADING_CONJUNCTION.sub("", phrase)
     if not phrase:
         return None
@@ -380,6 +384,8 @@ def _speaker_before_verb(text: str, clause_low: int, verb_start: int) -> _Speake
     """The subject ending just before a speech verb, skipping an appositive or relative clause."""
     segment = text[clause_low:verb_start]
     masked = _PARENTHETICAL.sub(lambda m: " " * len(m.group()), segment)
+    # A title quoted in an aside ("author of “The Long Road,”") is masked like a parenthetical.
+    masked = _QUOTED_TITLE.sub(lambda m: " " * len(m.group()), masked)
     bounds = [0] + [m.end() for m in re.finditer(r"[,;:—–]", masked)]
     # Walk back over comma-separated clauses: "Sen. Ann Lee, a Democrat from Maine, said", "Ann
     # Lee, 30, of Salem, Ore., who was polled, said".
@@ -413,6 +419,9 @@ def _speaker_before_verb(text: str, clause_low: int, verb_start: int) -> _Speake
     return None
 
 
+_QUOTED_TITLE = re.compile(r"(?:“[^“”]{1,80}”|\"[^\"]{1,80}\"|''[^']{1,80}'')")
+
+
 _SUBORDINATOR = re.compile(r"\b(?:when|as|after|before|because|while|since|until|where|once|that|what)\s+")
 
 
@@ -439,7 +448,13 @@ def _is_aside(phrase: str) -> bool:
 
 def _looks_like_appositive(phrase: str) -> bool:
     words = phrase.split()
-    return bool(words) and (words[0].lower() in _DETERMINERS | {"who", "whose", "which"})
+    if not words:
+        return False
+    # "a Democrat from Maine", "who ran the fund", or a bare role: "author of …", "professor of law"
+    bare_role = (
+        len(words) > 1 and words[0].isalpha() and words[0].islower() and words[1] in ("of", "at", "for")
+    )
+    return words[0].lower() in _DETERMINERS | {"who", "whose", "which"} or bare_role
 
 
 _SUBJECT = re.compile(rf"\s*(?:(?:[a-z]+\s+){{0,3}}{_NAME_RUN.pattern}|[Hh]e|[Ss]he|[Tt]hey)\b")
@@ -611,6 +626,14 @@ def _attribution_before(
             )
         else:
             subject = _speaker_before_verb(text, sentence_low, verb.start())
+            if (
+                subject is None
+                and subject_low < sentence_low
+                and not text[sentence_low : verb.start()].strip(" ,’'”\"")
+            ):
+                # `Lee, author of “The Long Road,” put it this way: …`: a title quoted in the
+                # attribution cut the sentence short; its subject stands before the title.
+                subject = _speaker_before_verb(text, subject_low, verb.start())
         if subject is not None:
             return subject
     return None
