@@ -841,3 +841,17 @@ def test_verbs_of_judging_take_the_words_judged() -> None:
         "such a cowardly attack": "Ann Kerr",
         "keep our city open.": "Ann Kerr",
     }
+
+
+def test_a_speech_verb_before_its_subject() -> None:
+    text = "The vote is on Friday. Said Kerr, “We are not going to pass this bill.”"
+    assert only(extract_quotes(text)).speaker == "Kerr"
+
+
+def test_a_transcript_heading_gives_the_words_to_who_spoke_before_it() -> None:
+    text = (
+        "On Sunday, Senator Ann Kerr (R-OH) said the plan would fail.\n\n"
+        "Partial transcript as follows:\n\n"
+        "“We are not going to pass this bill. It is dead on arrival.”"
+    )
+    assert only(extract_quotes(text)).speaker == "Ann Kerr"

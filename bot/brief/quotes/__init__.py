@@ -158,6 +158,10 @@ def _find_speaker(
         before = _attribution_ending_sentence(text, quote.close_end, sentence_high)
     if before is None:
         before = _headline_speaker(text, sentence_low, quote.open_at)
+    if before is None:
+        inverted = _INVERTED_ATTRIBUTION.match(text, sentence_low, quote.open_at)
+        if inverted:  # "Said Lee, “…”": the verb before its subject
+            before = _parse_speaker(inverted.group("name"), inverted.start("name"))
     if before is None and text[sentence_low : quote.open_at].rstrip().endswith(":"):
         before = _subject_before_colon(text, subject_low, quote.open_at)
     return before, has_verb
@@ -207,6 +211,12 @@ _INVERTED_VERB = re.compile(
     r"(?:Said|Says|Added|Adds|Continued|Continues|Wrote|Writes|Stated|States|Explained|Noted|"
     r"Asked|Replied|Responded|Declared|Tweeted|Concluded|Argued|Insisted)\s+(?=[A-Z])"
 )
+# A heading that introduces someone's words without naming them.
+_TRANSCRIPT_INTRO = re.compile(
+    r"(?i)(?:(?:partial|full|a|the|an|relevant)\s+)?(?:transcript|excerpts?|text|remarks|video|audio)"
+    r"(?:\s+(?:as\s+follows|below|reads|follows|here))?\s*:"
+)
+_INVERTED_ATTRIBUTION = re.compile(rf"\s*{_INVERTED_VERB.pattern}(?P<name>{_NAME_RUN.pattern})\s*,\s*$")
 _DASH_SIGNATURE = re.compile(rf"[-—–]+\s*(?P<name>{_NAME_RUN.pattern})\s*(?:[,.]|$)")
 
 
@@ -231,6 +241,18 @@ def _attribute_from_neighbours(text: str, found: list[_Found], paragraphs: Seque
                 item.speaker = _attribution_before(text, low, colon) or _headline_speaker(
                     text, low, colon + 1
                 )
+                if item.speaker is None and index > 1 and _TRANSCRIPT_INTRO.fullmatch(intro):
+                    # "Partial transcript as follows:" names no one: the paragraph before it says
+                    # who spoke ("On Sunday, Lee said the plan would fail.").
+                    speaker_paragraph = paragraphs[index - 2]
+                    last_sentence = _sentence_start(
+                        text,
+                        max(speaker_paragraph.start, speaker_paragraph.end - _CONTEXT),
+                        speaker_paragraph.end,
+                    )
+                    speaker = _attribution_before(text, last_sentence, speaker_paragraph.end)
+                    if speaker is not None and speaker.form is not _SpeakerForm.NOUN:
+                        item.speaker = speaker
                 if item.speaker is not None:
                     item.has_verb = True
                     continue

@@ -105,7 +105,10 @@ _NOT_NAME_WORDS = word_set(
     "see read watch click follow like share photo video related update back "
     # Adverbs that open sentences: "Soon after the vote, …", "Then, later that week, …".
     "then soon now later today yesterday tomorrow tonight earlier instead perhaps maybe finally "
-    "indeed afterward afterwards recently"
+    "indeed afterward afterwards recently "
+    # Speech verbs set before their subject: "Said Lee, …", "Continued Lee: …".
+    "said says added adds continued continues wrote writes stated explained noted asked replied "
+    "responded declared tweeted concluded argued insisted"
 )
 _ORGANIZATION_WORDS = word_set(
     "house committee council party department service caucus institute university association center "
