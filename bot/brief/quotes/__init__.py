@@ -557,12 +557,13 @@ def _attribute_from_reported_speech(
             continue
         paragraph = paragraphs[index]
         if within_paragraph:
-            opening = text[max(paragraph.start, low) : item.raw.open_at].rstrip()
+            # Only the text since the quote before: slicing back to the paragraph's start would
+            # cost a page without paragraph breaks its length for every quote.
+            opening_at = max(paragraph.start, low)
+            opening = text[opening_at : item.raw.open_at].rstrip()
             if item.raw.open_at == paragraph.start or not opening or opening[-1] not in ".!?":
                 continue
-            sentence_end = item.raw.open_at - (
-                len(text[: item.raw.open_at]) - len(text[: item.raw.open_at].rstrip())
-            )
+            sentence_end = opening_at + len(opening)
             last_sentence = _sentence_start(
                 text, max(paragraph.start, low, sentence_end - _CONTEXT), sentence_end - 1
             )
