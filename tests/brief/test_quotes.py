@@ -855,3 +855,14 @@ def test_a_transcript_heading_gives_the_words_to_who_spoke_before_it() -> None:
         "“We are not going to pass this bill. It is dead on arrival.”"
     )
     assert only(extract_quotes(text)).speaker == "Ann Kerr"
+
+
+def test_a_headline_opens_with_who_speaks_then_a_verb_or_a_colon() -> None:
+    text = (
+        "Ann Lee Calls Levy Against Renters ‘Unfair’\n\n"
+        "Bo Lind: Council ‘Better Prepared’ Than Last Year\n\n"
+        "Harbor Council ‘Refurbished’ Before Vote\n\n"
+        "The mayor spoke on Monday."
+    )
+    speakers = {q.text: q.speaker for q in extract_quotes(text)}
+    assert speakers == {"Unfair": "Ann Lee", "Better Prepared": "Bo Lind", "Refurbished": None}

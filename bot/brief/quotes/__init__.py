@@ -34,6 +34,7 @@ from bot.brief.quotes.people import (
 from bot.brief.quotes.speakers import (
     _ACCORDING_TO,
     _NAME_RUN,
+    _NAME_WORD,
     _SAID_JUST_BEFORE,
     _SPEECH_AFTER,
     _SPEECH_BEFORE,
@@ -197,6 +198,27 @@ def _headline_speaker(text: str, low: int, open_at: int) -> _Speaker | None:
         name, name_at = name[inverted.end() :], name_at + inverted.end()
     speaker = _parse_speaker(name, name_at)
     return speaker if speaker is not None and speaker.form is _SpeakerForm.NAME else None
+
+
+def _headline_subject(text: str, headline: _Paragraph, open_at: int) -> _Speaker | None:
+    """`Ann Lee Calls the Levy ‘Unfair’`, `Ann Lee: Levy ‘Unfair’`: a headline in Title Case
+    opens with who speaks, then a speech verb (capitalized, as every word is) or a colon."""
+    match = _HEADLINE_SUBJECT.match(text, headline.start, open_at)
+    if match is None:
+        return None
+    speaker = _parse_speaker(match.group("name"), match.start("name"))
+    return speaker if speaker is not None and speaker.form is _SpeakerForm.NAME else None
+
+
+_HEADLINE_VERBS = (
+    "Says|Said|Calls|Called|Tells|Told|Slams|Warns|Claims|Admits|Blasts|Urges|Vows|Rips|Denies|"
+    "Praises|Defends|Mocks|Accuses|Asks|Insists|Declares|Promises|Predicts|Tweets|Suggests|Argues|"
+    "Jokes|Responds|Explains|Reveals|Dismisses|Labels|Describes|Dubs|Condemns|Touts|Brands|Hails"
+)
+# At most three words: in Title Case every word is capitalized, and a longer run is a clause.
+_HEADLINE_SUBJECT = re.compile(
+    rf"\s*(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}}?)(?:\s+(?:{_HEADLINE_VERBS})\b|\s*:\s)"
+)
 
 
 _HEADLINE_NAME = re.compile(
@@ -386,6 +408,10 @@ def extract_quotes(
         if index not in headlines:
             headlines[index] = _is_headline(text, paragraphs[index])
         return headlines[index]
+
+    for item in found:
+        if item.speaker is None and is_headline(item.raw.first_paragraph):
+            item.speaker = _headline_subject(text, paragraphs[item.raw.first_paragraph], item.raw.open_at)
 
     # Scare quotes ("super PACs" in a sentence nobody speaks in) and names of works are not speech.
     found = [
