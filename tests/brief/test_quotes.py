@@ -866,3 +866,17 @@ def test_a_headline_opens_with_who_speaks_then_a_verb_or_a_colon() -> None:
     )
     speakers = {q.text: q.speaker for q in extract_quotes(text)}
     assert speakers == {"Unfair": "Ann Lee", "Better Prepared": "Bo Lind", "Refurbished": None}
+
+
+def test_a_document_speaks_for_its_author() -> None:
+    text = "According to a report from the Harbor Ledger, “The council has delayed the vote again.”"
+    assert only(extract_quotes(text)).speaker == "Harbor Ledger"
+
+
+def test_more_ways_to_say_it() -> None:
+    texts = [
+        "Ann Lee fired back on Twitter, “The council has delayed the vote again.”",
+        "Ann Lee took to Twitter to write, “The council has delayed the vote again.”",
+        "At the hearing, Ann Lee read aloud from the letter: “The council has delayed the vote again.”",
+    ]
+    assert [only(extract_quotes(text)).speaker for text in texts] == ["Ann Lee", "Ann Lee", "Ann Lee"]

@@ -42,6 +42,7 @@ _VERB_FORMS = _word_list(
 )
 # Two words: "pointed" or "put" alone says nothing.
 _VERB_FORMS += ["pointed out", "points out", "went on", "goes on", "put it", "puts it"]
+_VERB_FORMS += ["fired back", "fires back", "hit back", "hits back", "write", "tweet", "read", "reads"]
 _PARTICIPLES = _word_list(
     "saying adding telling writing noting arguing warning insisting explaining asking declaring "
     "stating calling describing reporting chanting tweeting repeating shouting yelling joking"
@@ -271,6 +272,11 @@ def _parse_speaker(phrase: str, at: int) -> _Speaker | None:
     phrase = _LEADING_CONJUNCTION.sub("", phrase)
     if not phrase:
         return None
+    document = _DOCUMENT_FROM.match(phrase) or _DOCUMENT_FROM.match(phrase[:1].lower() + phrase[1:])
+    if document:  # "A statement from Ann Lee’s office read": the author speaks
+        author = _parse_speaker(phrase[document.end() :], at + document.end())
+        if author is not None and author.form is _SpeakerForm.NAME:
+            return author
     raw_tokens = [t for t in phrase.split() if not _PARTY_TAG.fullmatch(t.rstrip(",;:"))]
     # "Gallup's Jeffrey Jones", "the Post's Ann Lee": the name is the one after the possessive.
     for i in range(len(raw_tokens) - 2, -1, -1):
@@ -344,12 +350,24 @@ def _parse_speaker(phrase: str, at: int) -> _Speaker | None:
     return _Speaker(_SpeakerForm.NAME, name, at, gender)
 
 
+# A document, then who it is from: its words are its author's.
+_DOCUMENT_FROM = re.compile(
+    r"\s*(?:(?:a|an|the)\s+)?(?:[a-z\-]+\s+){0,2}?(?:report|statement|post|tweet|letter|memo|article|story|"
+    r"email|e-mail|release|op-ed|column|editorial|filing|message|note|video|ad)\s+(?:from|by|of)\s+"
+)
+
+
 def _speaker_after_verb(text: str, start: int, end: int) -> _Speaker | None:
     """`said Donna Brazile, the chairwoman` -> Donna Brazile; `said state treasurer Ben Cole` and
     `said the treasurer, Ben Cole` -> Ben Cole."""
     tail = text[start:end]
     tail_clean = _PARTY_TAG.sub(lambda m: " " * len(m.group()), tail)
     tail_clean = _PARENTHETICAL.sub(lambda m: " " * len(m.group()), tail_clean)
+    document = _DOCUMENT_FROM.match(tail_clean)
+    if document:  # "according to a report from the Harbor Ledger": the author speaks
+        author = _speaker_after_verb(text, start + document.end(), end)
+        if author is not None and author.form is _SpeakerForm.NAME:
+            return author
     stop = _NP_STOP.search(tail_clean)
     phrase = tail_clean[: stop.start()] if stop else tail_clean
     phrase = phrase.strip().rstrip(".!?")
@@ -579,6 +597,7 @@ def _subject_of_coordinated_verb(text: str, low: int, high: int) -> _Speaker | N
     return subject
 
 
+_INFINITIVE_BEFORE = re.compile(r"\bto\s+$")
 _PASSIVE_AGENT = re.compile(r"\s+by\s+")
 _OPENING_SUBORDINATOR = re.compile(
     r"\s*(?:When|After|As|Before|While|Since|Because|If|Although|Though|Once|Until)\s"
@@ -622,8 +641,11 @@ def _attribution_before(
                 return agent
         if coordinated:
             subject = _subject_of_coordinated_verb(text, subject_low, coordinated.start())
-        elif verb.group() in _PARTICIPLE_SET:
-            # "Lee defended the plan, saying", "When he returned he began by saying".
+        elif verb.group() in _PARTICIPLE_SET or _INFINITIVE_BEFORE.search(
+            text, max(sentence_low, verb.start() - 4), verb.start()
+        ):
+            # "Lee defended the plan, saying", "When he returned he began by saying", "Lee took
+            # to the radio to say": the sentence's subject speaks.
             subject = _leading_subject(text, subject_low, verb.start()) or _subject_of_coordinated_verb(
                 text, subject_low, verb.start()
             )
