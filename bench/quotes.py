@@ -12,7 +12,10 @@ Each article is scored on its first annotator's attributions (the first in attri
   of any attribution (direct or reported: a quoted fragment inside reported speech is real);
 - named-speaker accuracy: over found gold quotes whose annotated source has a named head, share
   where our speaker is that person (surnames match, first names or Mr./Ms. in both do not
-  contradict) or that organisation (main words or acronym);
+  contradict) or that organisation (main words or acronym); a joint source ("Ann Lee and Bo
+  Kerr") is right for either person; a quoted title in a source is no part of its head;
+- a head that names nobody is a description: a headline in capitals, or one word the corpus writes
+  in lower case and the article capitalizes only to open sentences ("Transcript as follows:");
 - pronoun / description sources: over found gold quotes whose source is "he"/"she" or a
   description ("a spokesman"), share to which we gave a named speaker.
 
@@ -27,7 +30,7 @@ import json
 import re
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,6 +72,8 @@ _ORGANISATION_WORDS = _words(
     "house senate congress caucus pac organization coalition"
 )
 _HEAD_CUT = re.compile(r",|;|\s(?:who|whose|which|that|of|from|at|in|for|with|on|to|and|as|during)\s")
+# Where a joint source's names end: _HEAD_CUT's words, "and" left out ("Ann Lee and Bo Kerr").
+_JOINT_CUT = re.compile(r",|;|\s(?:who|whose|which|that|of|from|at|in|for|with|on|to|as|during)\s")
 _PARENTHETICAL = re.compile(r"\([^()]*\)")
 _PARTY_TAG = re.compile(r"\b[RDI]-[A-Z][\w.]*\.?")
 _NAME_RUN = re.compile(r"(?:(?:[A-Z][\w’'.\-]*|de|van|von|al|la|le|del|da)\s*)*[A-Z][\w’'.\-]*")
@@ -164,7 +169,7 @@ def characters(text: str, pieces: tuple[tuple[int, int], ...]) -> set[int]:
 
 def source_head(source: str) -> str:
     """The head of an annotated source: "Ben Cole, the treasurer, who ..." -> "Ben Cole"."""
-    cleaned = _PARTY_TAG.sub("", _PARENTHETICAL.sub("", source)).strip(' ,."“”')
+    cleaned = _without_quoted_title(_PARTY_TAG.sub("", _PARENTHETICAL.sub("", source))).strip(' ,."“”')
     parts = [p.strip() for p in _HEAD_CUT.split(cleaned)]
     head = parts[0] if parts else cleaned
     if not name_of(head) and "," in cleaned:
@@ -175,11 +180,76 @@ def source_head(source: str) -> str:
     return head
 
 
+_QUOTED_TITLE = re.compile(r"\s*(?:''|[\"“‘«]).*$")
+
+
+def _without_quoted_title(source: str) -> str:
+    """'Ann Lee's book "The Long Road"' -> "Ann Lee's book": a title in quotes is no part of the
+    head, any more than a parenthetical is (its capitals would be read as a name)."""
+    return _QUOTED_TITLE.sub("", source) if not source.lstrip().startswith(('"', "“", "‘", "''")) else source
+
+
+def source_names(source: str) -> list[str]:
+    """The names an annotated source gives: one, or each of a joint source's ("Ann Lee and Bo
+    Kerr"), whose words either may be said to be; [] when its head is no name."""
+    head = source_head(source)
+    name = name_of(head)
+    if name is None or head.lower() in _PRONOUNS:
+        return []
+    cleaned = _without_quoted_title(_PARTY_TAG.sub("", _PARENTHETICAL.sub("", source))).strip(' ,."“”')
+    first_part = _JOINT_CUT.split(cleaned)[0]
+    joint = [name_of(part.strip()) for part in re.split(r"\s+(?:and|&)\s+", first_part)]
+    if len(joint) > 1 and all(joint):
+        return [n for n in joint if n]
+    return [name]
+
+
+_MID_SENTENCE_WORD = re.compile(r"(?<=[a-z0-9,;] )[A-Za-z]+\b")
+
+
+def _capitalized_only_to_open_sentences(text: str, name: str) -> bool:
+    """Whether the article writes `name` with its capital only where a sentence starts."""
+    for match in re.finditer(rf"(?<![\w\-]){re.escape(name)}(?![\w\-])", text):
+        before = text[max(0, match.start() - 3) : match.start()].rstrip(" \xa0")
+        if before and (before[-1].isalnum() or before[-1] in ",;’'-"):
+            return False
+    return True
+
+
+def is_description_word(text: str, name: str, common: frozenset[str]) -> bool:
+    """A one-word head that the corpus mostly writes in lower case and this article capitalizes
+    only to open sentences ("Transcript as follows:", "Hundreds of voters") is a description:
+    its capital says nothing. "Al From" and "Ann Bond" keep their names (capitals inside a sentence)."""
+    word = _possessor(name)
+    return " " not in name and word.lower() in common and _capitalized_only_to_open_sentences(text, word)
+
+
+def _possessor(word: str) -> str:
+    return word.removesuffix("’s").removesuffix("'s")
+
+
+def common_nouns(articles: list[Article]) -> frozenset[str]:
+    """Words the articles write in lower case inside sentences more often than with a capital.
+
+    A one-word source head among them ("Transcript as follows:", "Hundreds of voters") is a
+    description whose capital only opens its sentence, not a name.
+    """
+    lower: Counter[str] = Counter()
+    capital: Counter[str] = Counter()
+    for article in articles:
+        for match in _MID_SENTENCE_WORD.finditer(article.text):
+            word = match.group()
+            (lower if word.islower() else capital)[word.lower()] += 1
+    return frozenset(word for word, count in lower.items() if count > capital[word])
+
+
 def name_of(head: str) -> str | None:
     """The capitalized name that ends a head, titles and descriptors dropped; None for none."""
     words = head.split()
     if not words or (words[0].lower() in _PRONOUNS | _OTHER_PRONOUNS and len(words) == 1):
         return None
+    if len(words) > 1 and all(w.upper() == w for w in words) and sum(w.isalpha() for w in words) > 1:
+        return None  # a headline in capitals ("POLLS SHIFT TOWARD THE CENTER") names nobody
     if words[0].lower() in _INDEFINITE:
         return None  # "a New Hampshire Democrat" describes someone, it does not name them
     run = []
@@ -261,12 +331,25 @@ def same_organisation(ours: str, gold_name: str) -> bool:
     theirs = [w for w in _tokens(gold_name) if w not in _ORGANISATION_FILLER]
     if not mine or not theirs:
         return False
-    main_mine = {w for w in mine if w not in _ORGANISATION_WORDS} or set(mine)
-    main_theirs = {w for w in theirs if w not in _ORGANISATION_WORDS} or set(theirs)
+    main_mine = {w for w in mine if w not in _ORGANISATION_WORDS}
+    main_theirs = {w for w in theirs if w not in _ORGANISATION_WORDS}
     if main_mine & main_theirs:
         return True
-    acronym_mine, acronym_theirs = "".join(w[0] for w in mine), "".join(w[0] for w in theirs)
-    return "".join(mine) == acronym_theirs or "".join(theirs) == acronym_mine
+    if not main_mine or not main_theirs:
+        # "the Times" has only organisation words: it is "The New York Times" when they are in it.
+        return set(mine) <= set(theirs) if not main_mine else set(theirs) <= set(mine)
+    return _acronym_of(ours, gold_name) or _acronym_of(gold_name, ours)
+
+
+def _acronym_of(short: str, long: str) -> bool:
+    """ "DNC" for "Democratic National Committee", "DOJ" for "the Department of Justice"."""
+    words = _tokens(short)
+    if len(words) != 1:
+        return False
+    long_words = [w for w in _tokens(long) if w not in ("the", "a", "an")]
+    initials = "".join(w[0] for w in long_words)
+    content_initials = "".join(w[0] for w in long_words if w not in _ORGANISATION_FILLER)
+    return len(words[0]) > 1 and words[0] in (initials, content_initials)
 
 
 def is_named(speaker: str | None) -> bool:
@@ -283,7 +366,7 @@ def is_named(speaker: str | None) -> bool:
 # --- scoring ------------------------------------------------------------------------------------
 
 
-def score_article(article: Article, verbose: bool) -> Scores:
+def score_article(article: Article, verbose: bool, common: frozenset[str] = frozenset()) -> Scores:
     text, scores = article.text, Scores()
     quotes = extract_quotes(text)
     scores.quotes = len(quotes)
@@ -311,22 +394,22 @@ def score_article(article: Article, verbose: bool) -> Scores:
         if not annotation.source:
             continue
         head = source_head(annotation.source)
-        name = name_of(head)
+        names = [n for n in source_names(annotation.source) if not is_description_word(text, n, common)]
         if head.lower() in _PRONOUNS:
             scores.pronoun += 1
             scores.pronoun_named += is_named(found.speaker)
             if verbose and not is_named(found.speaker):
                 print(f"  PRO ours={found.speaker!r} annotated={annotation.source!r} {found.text[:50]!r}")
-        elif name is None:
+        elif not names:
             if head.lower() not in _OTHER_PRONOUNS:
                 scores.description += 1
                 scores.description_named += is_named(found.speaker)
         else:
             scores.named += 1
-            if same_speaker(found.speaker, name):
+            if any(same_speaker(found.speaker, name) for name in names):
                 scores.right_speakers += 1
             elif verbose:
-                print(f"  SPK ours={found.speaker!r} annotated={name!r} {found.text[:50]!r}")
+                print(f"  SPK ours={found.speaker!r} annotated={' / '.join(names)!r} {found.text[:50]!r}")
     return scores
 
 
@@ -409,9 +492,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="timing rounds (median)")
     args = parser.parse_args(argv)
     print_machine()
+    loaded = load(args.quotes_dir)
+    common = common_nouns(loaded)
     articles = [
         a
-        for a in load(args.quotes_dir)
+        for a in loaded
         if (args.outlet is None or a.outlet == args.outlet)
         and (args.half is None or half_of(a.id) == args.half)
     ]
@@ -420,7 +505,7 @@ def main(argv: list[str] | None = None) -> int:
     for article in articles:
         if args.verbose:
             print(article.id)
-        per[(article.outlet, half_of(article.id))].add(score_article(article, args.verbose))
+        per[(article.outlet, half_of(article.id))].add(score_article(article, args.verbose, common))
         counts[(article.outlet, half_of(article.id))] += 1
     outlets = sorted({outlet for outlet, _ in per})
     for half, label in ((0, "half 0 (tuned on)"), (1, "half 1 (held out)")):

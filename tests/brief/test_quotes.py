@@ -5,11 +5,13 @@ from __future__ import annotations
 import importlib.util
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from bot.brief.quotes import ExtractionWork, extract_quotes
+from bot.brief.quotes.first_names import _counts, gender_of_first_name
 from bot.models import Quote, QuoteKind
 from tests.paths import ROOT
 
@@ -743,3 +745,138 @@ def test_a_long_description_ending_in_a_title_before_the_name() -> None:
 def test_a_hyphenated_role_before_the_name() -> None:
     text = "“The code was never broken,” HarborSoft co-founder Nils Vik told reporters."
     assert only(extract_quotes(text)).speaker == "Nils Vik"
+
+
+def test_first_names_decide_a_sex_only_when_given_almost_only_to_one() -> None:
+    assert gender_of_first_name("Margaret") == "f"
+    assert gender_of_first_name("Robert") == "m"
+    assert gender_of_first_name("Casey") is None  # given to boys and girls alike
+    assert gender_of_first_name("Qzxvort") is None  # no such name
+
+
+def test_a_first_name_given_to_both_does_not_skip_its_bearer() -> None:
+    text = (
+        "Casey Lindqvist, the treasurer, spoke after Owen Barr presented the budget.\n\n"
+        "“The reserve will be empty by spring,” she said."
+    )
+    assert only(extract_quotes(text)).speaker == "Casey Lindqvist"
+
+
+def test_first_names_are_looked_up_from_several_threads() -> None:
+    names = ["Margaret", "Robert", "Helen", "George"] * 25
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        genders = list(pool.map(_counts_male_share, names))
+    assert genders[:4] == [False, True, False, True] and len(set(genders)) == 2
+
+
+def _counts_male_share(name: str) -> bool:
+    counts = _counts()
+    assert counts is not None
+    share = counts.male_share(name.lower())
+    assert share is not None
+    return share > 0.5
+
+
+def test_a_show_after_told_is_the_listener_not_speech() -> None:
+    text = "Ann Kerr told “Harbor Mornings,” that the levy would pass in the spring."
+    assert extract_quotes(text) == []
+
+
+def test_words_after_so_called_are_the_writers_distance_not_speech() -> None:
+    text = "The board approved the so-called “rainy day” reserve, its chair said on Monday."
+    assert extract_quotes(text) == []
+
+
+def test_a_station_after_on_is_where_the_words_were_said_not_who() -> None:
+    text = (
+        "Ann Kerr spoke to reporters on Monday about the levy.\n\n"
+        "Then, later that week on WKXR: “We never said the levy would fall on renters.”"
+    )
+    assert only(extract_quotes(text)).speaker is None
+
+
+def test_an_adverb_opening_a_sentence_is_not_a_name() -> None:
+    text = (
+        "Ann Kerr met the board on Monday. Then she cut into the plan, calling it “a sham” and "
+        "“a gift to developers.”\n\n"
+        "Soon after Friday's storm the council had one message for residents: “Stay home tonight.”"
+    )
+    assert [(q.text, q.speaker) for q in sorted(extract_quotes(text), key=lambda q: q.start)] == [
+        ("a sham", "Ann Kerr"),
+        ("a gift to developers.", "Ann Kerr"),
+        ("Stay home tonight.", None),
+    ]
+
+
+def test_sung_words_are_the_singers() -> None:
+    text = "In the closing ballad, Ray Holm sings, “Don’t wait for the morning to come.”"
+    assert only(extract_quotes(text)).speaker == "Ray Holm"
+
+
+def test_a_quote_after_reported_speech_in_its_paragraph_is_the_reporters() -> None:
+    text = (
+        "The levy passed on Monday. Ann Kerr said it was unfair to renters. "
+        "“It hurts the people who can least afford it.”"
+    )
+    assert only(extract_quotes(text)).speaker == "Ann Kerr"
+
+
+def test_a_title_quoted_in_the_attribution_does_not_hide_its_subject() -> None:
+    text = (
+        "As Ann Kerr, professor of law at Carville and author of “The Long Road,” put it, "
+        "“Compromise today beats a worse deal tomorrow.”"
+    )
+    quotes = {q.text: q.speaker for q in extract_quotes(text)}
+    assert quotes["Compromise today beats a worse deal tomorrow."] == "Ann Kerr"
+
+
+def test_a_bullet_before_the_attribution_is_not_part_of_the_name() -> None:
+    text = "~ As the Harbor Ledger put it, “The council blinked first.” The vote is on Friday."
+    assert only(extract_quotes(text)).speaker == "The Harbor Ledger"
+
+
+def test_verbs_of_judging_take_the_words_judged() -> None:
+    text = "Ann Kerr condemned “such a cowardly attack” and vowed to “keep our city open.”"
+    assert {q.text: q.speaker for q in extract_quotes(text)} == {
+        "such a cowardly attack": "Ann Kerr",
+        "keep our city open.": "Ann Kerr",
+    }
+
+
+def test_a_speech_verb_before_its_subject() -> None:
+    text = "The vote is on Friday. Said Kerr, “We are not going to pass this bill.”"
+    assert only(extract_quotes(text)).speaker == "Kerr"
+
+
+def test_a_transcript_heading_gives_the_words_to_who_spoke_before_it() -> None:
+    text = (
+        "On Sunday, Senator Ann Kerr (R-OH) said the plan would fail.\n\n"
+        "Partial transcript as follows:\n\n"
+        "“We are not going to pass this bill. It is dead on arrival.”"
+    )
+    assert only(extract_quotes(text)).speaker == "Ann Kerr"
+
+
+def test_a_headline_opens_with_who_speaks_then_a_verb_or_a_colon() -> None:
+    text = (
+        "Ann Lee Calls Levy Against Renters ‘Unfair’\n\n"
+        "Bo Lind: Council ‘Better Prepared’ Than Last Year\n\n"
+        "Harbor Council ‘Refurbished’ Before Vote\n\n"
+        "The mayor spoke on Monday."
+    )
+    speakers = {q.text: q.speaker for q in extract_quotes(text)}
+    assert speakers == {"Unfair": "Ann Lee", "Better Prepared": "Bo Lind", "Refurbished": None}
+
+
+def test_a_document_speaks_for_its_author() -> None:
+    text = "According to a report from the Harbor Ledger, “The council has delayed the vote again.”"
+    assert only(extract_quotes(text)).speaker == "Harbor Ledger"
+
+
+def test_more_ways_to_say_it() -> None:
+    texts = [
+        "Ann Lee fired back on Twitter, “The council has delayed the vote again.”",
+        "Ann Lee took to Twitter to write, “The council has delayed the vote again.”",
+        "At the hearing, Ann Lee read aloud from the letter: “The council has delayed the vote again.”",
+    ]
+    assert [only(extract_quotes(text)).speaker for text in texts] == ["Ann Lee", "Ann Lee", "Ann Lee"]

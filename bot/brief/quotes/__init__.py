@@ -34,6 +34,7 @@ from bot.brief.quotes.people import (
 from bot.brief.quotes.speakers import (
     _ACCORDING_TO,
     _NAME_RUN,
+    _NAME_WORD,
     _SAID_JUST_BEFORE,
     _SPEECH_AFTER,
     _SPEECH_BEFORE,
@@ -158,6 +159,10 @@ def _find_speaker(
         before = _attribution_ending_sentence(text, quote.close_end, sentence_high)
     if before is None:
         before = _headline_speaker(text, sentence_low, quote.open_at)
+    if before is None:
+        inverted = _INVERTED_ATTRIBUTION.match(text, sentence_low, quote.open_at)
+        if inverted:  # "Said Lee, “…”": the verb before its subject
+            before = _parse_speaker(inverted.group("name"), inverted.start("name"))
     if before is None and text[sentence_low : quote.open_at].rstrip().endswith(":"):
         before = _subject_before_colon(text, subject_low, quote.open_at)
     return before, has_verb
@@ -195,9 +200,31 @@ def _headline_speaker(text: str, low: int, open_at: int) -> _Speaker | None:
     return speaker if speaker is not None and speaker.form is _SpeakerForm.NAME else None
 
 
+def _headline_subject(text: str, headline: _Paragraph, open_at: int) -> _Speaker | None:
+    """`Ann Lee Calls the Levy ‘Unfair’`, `Ann Lee: Levy ‘Unfair’`: a headline in Title Case
+    opens with who speaks, then a speech verb (capitalized, as every word is) or a colon."""
+    match = _HEADLINE_SUBJECT.match(text, headline.start, open_at)
+    if match is None:
+        return None
+    speaker = _parse_speaker(match.group("name"), match.start("name"))
+    return speaker if speaker is not None and speaker.form is _SpeakerForm.NAME else None
+
+
+_HEADLINE_VERBS = (
+    "Says|Said|Calls|Called|Tells|Told|Slams|Warns|Claims|Admits|Blasts|Urges|Vows|Rips|Denies|"
+    "Praises|Defends|Mocks|Accuses|Asks|Insists|Declares|Promises|Predicts|Tweets|Suggests|Argues|"
+    "Jokes|Responds|Explains|Reveals|Dismisses|Labels|Describes|Dubs|Condemns|Touts|Brands|Hails"
+)
+# At most three words: in Title Case every word is capitalized, and a longer run is a clause.
+_HEADLINE_SUBJECT = re.compile(
+    rf"\s*(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}}?)(?:\s+(?:{_HEADLINE_VERBS})\b|\s*:\s)"
+)
+
+
 _HEADLINE_NAME = re.compile(
     # Not after "to": in "… a message to Ann Lee:", Ann Lee is who hears the words.
-    rf"(?:^\s*|\s(?!to\s|at\s|against\s)[a-z]+\s+|\s[-—–]\s*)(?P<name>{_NAME_RUN.pattern})"
+    # Nor after "on" or "in": in "… later that month on CNN:", CNN is where the words were said.
+    rf"(?:^\s*|\s(?!to\s|at\s|against\s|on\s|in\s)[a-z]+\s+|\s[-—–]\s*)(?P<name>{_NAME_RUN.pattern})"
     r"(?:\s*\([^()]*\))?:$"
 )
 _HEADLINE_NAME_ON_TOPIC = re.compile(rf"\s*(?P<name>{_NAME_RUN.pattern})\s+(?:on|On)\s+[^:]+:$")
@@ -206,6 +233,12 @@ _INVERTED_VERB = re.compile(
     r"(?:Said|Says|Added|Adds|Continued|Continues|Wrote|Writes|Stated|States|Explained|Noted|"
     r"Asked|Replied|Responded|Declared|Tweeted|Concluded|Argued|Insisted)\s+(?=[A-Z])"
 )
+# A heading that introduces someone's words without naming them.
+_TRANSCRIPT_INTRO = re.compile(
+    r"(?i)(?:(?:partial|full|a|the|an|relevant)\s+)?(?:transcript|excerpts?|text|remarks|video|audio)"
+    r"(?:\s+(?:as\s+follows|below|reads|follows|here))?\s*:"
+)
+_INVERTED_ATTRIBUTION = re.compile(rf"\s*{_INVERTED_VERB.pattern}(?P<name>{_NAME_RUN.pattern})\s*,\s*$")
 _DASH_SIGNATURE = re.compile(rf"[-—–]+\s*(?P<name>{_NAME_RUN.pattern})\s*(?:[,.]|$)")
 
 
@@ -230,6 +263,18 @@ def _attribute_from_neighbours(text: str, found: list[_Found], paragraphs: Seque
                 item.speaker = _attribution_before(text, low, colon) or _headline_speaker(
                     text, low, colon + 1
                 )
+                if item.speaker is None and index > 1 and _TRANSCRIPT_INTRO.fullmatch(intro):
+                    # "Partial transcript as follows:" names no one: the paragraph before it says
+                    # who spoke ("On Sunday, Lee said the plan would fail.").
+                    speaker_paragraph = paragraphs[index - 2]
+                    last_sentence = _sentence_start(
+                        text,
+                        max(speaker_paragraph.start, speaker_paragraph.end - _CONTEXT),
+                        speaker_paragraph.end,
+                    )
+                    speaker = _attribution_before(text, last_sentence, speaker_paragraph.end)
+                    if speaker is not None and speaker.form is not _SpeakerForm.NOUN:
+                        item.speaker = speaker
                 if item.speaker is not None:
                     item.has_verb = True
                     continue
@@ -255,15 +300,32 @@ def _is_name_of_a_work(text: str, item: _Found, paragraph: _Paragraph) -> bool:
 
     Headlines are set in Title Case throughout, so there Title Case says nothing.
     """
-    if item.kind is not QuoteKind.FRAGMENT or not _is_title_case(item.text):
+    if not _is_title_case(item.text):
         return False
     start, end = item.raw.open_at, item.raw.close_end
+    if _LISTENER_VERB_BEFORE.search(text[max(paragraph.start, start - _CONTEXT) : start]):
+        return True  # `Lee told "Harbor Mornings,"`: after "told" comes who heard it, a show here
+    if item.kind is not QuoteKind.FRAGMENT:
+        return False
     outside = (
         text[max(paragraph.start, start - _CONTEXT) : start]
         + " "
         + text[end : min(paragraph.end, end + _CONTEXT)]
     )
     return not _is_title_case(outside)
+
+
+# "told" with nothing between it and the quote: the quote is the listener's name.
+_LISTENER_VERB_BEFORE = re.compile(r"\b(?:told|tells|tell|telling)\s*$")
+# The writer's distance from a term: "the so-called “super PACs”" is no one's speech.
+_SO_CALLED_BEFORE = re.compile(r"\bso-?\s?called\s*$", re.IGNORECASE)
+
+
+def _is_so_called(text: str, item: _Found, paragraph: _Paragraph) -> bool:
+    start = item.raw.open_at
+    return item.kind is QuoteKind.FRAGMENT and bool(
+        _SO_CALLED_BEFORE.search(text, max(paragraph.start, start - 20), start)
+    )
 
 
 def _is_all_capitals(words: str) -> bool:
@@ -338,13 +400,18 @@ def extract_quotes(
     found = _merge_interrupted(text, found)
     _attribute_from_neighbours(text, found, paragraphs)
     _inherit_speakers(text, found, paragraphs)
-    _attribute_from_reported_speech(text, found, paragraphs)
+    _attribute_from_reported_speech(text, found, paragraphs, within_paragraph=True)
+    _attribute_from_reported_speech(text, found, paragraphs, within_paragraph=False)
     headlines: dict[int, bool] = {}  # paragraph index -> is it a headline; asked once per paragraph
 
     def is_headline(index: int) -> bool:
         if index not in headlines:
             headlines[index] = _is_headline(text, paragraphs[index])
         return headlines[index]
+
+    for item in found:
+        if item.speaker is None and is_headline(item.raw.first_paragraph):
+            item.speaker = _headline_subject(text, paragraphs[item.raw.first_paragraph], item.raw.open_at)
 
     # Scare quotes ("super PACs" in a sentence nobody speaks in) and names of works are not speech.
     found = [
@@ -357,6 +424,7 @@ def extract_quotes(
             and not is_headline(item.raw.first_paragraph)
         )
         and not _is_name_of_a_work(text, item, paragraphs[item.raw.first_paragraph])
+        and not _is_so_called(text, item, paragraphs[item.raw.first_paragraph])
         and not (
             _is_all_capitals(item.text)
             and (item.speaker is None or _is_whole_paragraph(text, item, paragraphs))
@@ -495,21 +563,43 @@ def _inherit_speakers(text: str, found: list[_Found], paragraphs: Sequence[_Para
             item.speaker = previous.speaker
 
 
-def _attribute_from_reported_speech(text: str, found: list[_Found], paragraphs: Sequence[_Paragraph]) -> None:
-    """`Lee said the levy was unfair.` then a paragraph of quote alone: the words are Lee's, the
-    quote going on from the reported speech."""
+def _attribute_from_reported_speech(
+    text: str, found: list[_Found], paragraphs: Sequence[_Paragraph], *, within_paragraph: bool
+) -> None:
+    """`Lee said the levy was unfair.` then a quote: the words are Lee's, the quote going on from
+    the reported speech.
+
+    `within_paragraph`: the quote opens a sentence in the paragraph of the reported speech; else
+    it opens the next paragraph, after one without quotes.
+    """
     quoted_paragraphs = {
         i for item in found for i in range(item.raw.first_paragraph, item.raw.last_paragraph + 1)
     }
+    previous_end = 0  # where the quote before ends: reported speech lies after it
     for item in found:
         index = item.raw.first_paragraph
-        if item.speaker is not None or item.raw.single or item.kind is not QuoteKind.STATEMENT or index == 0:
+        low, previous_end = previous_end, item.raw.close_end
+        if item.speaker is not None or item.raw.single or item.kind is not QuoteKind.STATEMENT:
             continue
-        if item.raw.open_at != paragraphs[index].start or index - 1 in quoted_paragraphs:
-            continue
-        before = paragraphs[index - 1]
-        last_sentence = _sentence_start(text, max(before.start, before.end - _CONTEXT), before.end)
-        speaker = _attribution_before(text, last_sentence, before.end)
+        paragraph = paragraphs[index]
+        if within_paragraph:
+            # Only the text since the quote before: slicing back to the paragraph's start would
+            # cost a page without paragraph breaks its length for every quote.
+            opening_at = max(paragraph.start, low)
+            opening = text[opening_at : item.raw.open_at].rstrip()
+            if item.raw.open_at == paragraph.start or not opening or opening[-1] not in ".!?":
+                continue
+            sentence_end = opening_at + len(opening)
+            last_sentence = _sentence_start(
+                text, max(paragraph.start, low, sentence_end - _CONTEXT), sentence_end - 1
+            )
+        else:
+            if item.raw.open_at != paragraph.start or index == 0 or index - 1 in quoted_paragraphs:
+                continue
+            before = paragraphs[index - 1]
+            sentence_end = before.end
+            last_sentence = _sentence_start(text, max(before.start, before.end - _CONTEXT), before.end)
+        speaker = _attribution_before(text, last_sentence, sentence_end)
         if speaker is not None and speaker.form is not _SpeakerForm.NOUN:
             item.speaker = speaker
 

@@ -6,10 +6,8 @@ import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
-import gender_guesser.detector
-
+from bot.brief.quotes.first_names import gender_of_first_name
 from bot.brief.quotes.marks import (
     _sentence_start,
 )
@@ -240,21 +238,8 @@ class People:
 
     def _gender_of(self, mention: _Mention) -> str | None:
         full = self.full_name(mention.name, mention.at)
-        return _gender_of_first_name(full.split()[0]) if len(full.split()) >= 2 else None
+        return gender_of_first_name(full.split()[0]) if len(full.split()) >= 2 else None
 
 
 # How many people named before a pronoun it may refer to; beyond that the reader has lost track.
 _SALIENT_MENTIONS = 12
-
-
-@lru_cache(maxsize=1)
-def _first_names() -> gender_guesser.detector.Detector:
-    return gender_guesser.detector.Detector(case_sensitive=False)
-
-
-@lru_cache(maxsize=1 << 12)
-def _gender_of_first_name(first: str) -> str | None:
-    """ "m" or "f" when a first name is given (almost) only to men or to women, else None."""
-    guess = _first_names().get_gender(first.strip("."))
-    # "mostly_" names are given to both (Bernie, Chris, Terry): they decide nothing.
-    return {"male": "m", "female": "f"}.get(guess)

@@ -37,16 +37,21 @@ _VERB_FORMS = _word_list(
     "affirmed commented comments disclosed hinted implored informed mentioned objected opined "
     "proclaimed reasoned reminded revealed speculated whispered cried groaned grumbled murmured "
     "muttered protested ranted roared screamed scolded sneered wailed blasted slammed interjected "
-    "remembered recollected cracked texted emailed advised chanted chants repeated repeats thanked"
+    "remembered recollected cracked texted emailed advised chanted chants repeated repeats thanked "
+    "sings sang"
 )
 # Two words: "pointed" or "put" alone says nothing.
 _VERB_FORMS += ["pointed out", "points out", "went on", "goes on", "put it", "puts it"]
+_VERB_FORMS += ["fired back", "fires back", "hit back", "hits back", "write", "tweet", "read", "reads"]
 _PARTICIPLES = _word_list(
     "saying adding telling writing noting arguing warning insisting explaining asking declaring "
     "stating calling describing reporting chanting tweeting repeating shouting yelling joking"
 )
 _CHARACTERIZING = _word_list(
-    "called likened described describes dubbed labeled labelled labeling labelling termed branded"
+    "called likened described describes dubbed labeled labelled labeling labelling termed branded "
+    # Verbs of judging take the words judged: "Lee condemned “such a cowardly attack”".
+    "condemned condemns denounced denounces praised praises hailed hails criticized criticizes "
+    "decried decries lauded ridiculed mocked dismissed"
 )
 # Not after a hyphen: "so-called" is no speech verb.
 # "Tweeted" is often set with a capital, as the brand is.
@@ -98,7 +103,13 @@ _NOT_NAME_WORDS = word_set(
     "following according despite amid among against across under over through "
     "of not no some many most all both each every one two three four five several few another other "
     "such editor’s editor's mrs. mr. ms. "
-    "see read watch click follow like share photo video related update back"
+    "see read watch click follow like share photo video related update back "
+    # Adverbs that open sentences: "Soon after the vote, …", "Then, later that week, …".
+    "then soon now later today yesterday tomorrow tonight earlier instead perhaps maybe finally "
+    "indeed afterward afterwards recently "
+    # Speech verbs set before their subject: "Said Lee, …", "Continued Lee: …".
+    "said says added adds continued continues wrote writes stated explained noted asked replied "
+    "responded declared tweeted concluded argued insisted"
 )
 _ORGANIZATION_WORDS = word_set(
     "house committee council party department service caucus institute university association center "
@@ -256,10 +267,16 @@ def _described_name(tokens: Sequence[str]) -> tuple[str, str | None] | None:
 
 def _parse_speaker(phrase: str, at: int) -> _Speaker | None:
     """A speaker from the noun phrase of an attribution, or None when it is not one."""
-    phrase = _PARENTHETICAL.sub("", phrase).strip(' ,;:—–"“”')
+    # A list's bullet ("~ As Lee put it") is no part of the phrase.
+    phrase = _PARENTHETICAL.sub("", phrase).strip(' ,;:—–"“”~•*·>')
     phrase = _LEADING_CONJUNCTION.sub("", phrase)
     if not phrase:
         return None
+    document = _DOCUMENT_FROM.match(phrase) or _DOCUMENT_FROM.match(phrase[:1].lower() + phrase[1:])
+    if document:  # "A statement from Ann Lee’s office read": the author speaks
+        author = _parse_speaker(phrase[document.end() :], at + document.end())
+        if author is not None and author.form is _SpeakerForm.NAME:
+            return author
     raw_tokens = [t for t in phrase.split() if not _PARTY_TAG.fullmatch(t.rstrip(",;:"))]
     # "Gallup's Jeffrey Jones", "the Post's Ann Lee": the name is the one after the possessive.
     for i in range(len(raw_tokens) - 2, -1, -1):
@@ -333,12 +350,24 @@ def _parse_speaker(phrase: str, at: int) -> _Speaker | None:
     return _Speaker(_SpeakerForm.NAME, name, at, gender)
 
 
+# A document, then who it is from: its words are its author's.
+_DOCUMENT_FROM = re.compile(
+    r"\s*(?:(?:a|an|the)\s+)?(?:[a-z\-]+\s+){0,2}?(?:report|statement|post|tweet|letter|memo|article|story|"
+    r"email|e-mail|release|op-ed|column|editorial|filing|message|note|video|ad)\s+(?:from|by|of)\s+"
+)
+
+
 def _speaker_after_verb(text: str, start: int, end: int) -> _Speaker | None:
     """`said Donna Brazile, the chairwoman` -> Donna Brazile; `said state treasurer Ben Cole` and
     `said the treasurer, Ben Cole` -> Ben Cole."""
     tail = text[start:end]
     tail_clean = _PARTY_TAG.sub(lambda m: " " * len(m.group()), tail)
     tail_clean = _PARENTHETICAL.sub(lambda m: " " * len(m.group()), tail_clean)
+    document = _DOCUMENT_FROM.match(tail_clean)
+    if document:  # "according to a report from the Harbor Ledger": the author speaks
+        author = _speaker_after_verb(text, start + document.end(), end)
+        if author is not None and author.form is _SpeakerForm.NAME:
+            return author
     stop = _NP_STOP.search(tail_clean)
     phrase = tail_clean[: stop.start()] if stop else tail_clean
     phrase = phrase.strip().rstrip(".!?")
@@ -376,6 +405,8 @@ def _speaker_before_verb(text: str, clause_low: int, verb_start: int) -> _Speake
     """The subject ending just before a speech verb, skipping an appositive or relative clause."""
     segment = text[clause_low:verb_start]
     masked = _PARENTHETICAL.sub(lambda m: " " * len(m.group()), segment)
+    # A title quoted in an aside ("author of “The Long Road,”") is masked like a parenthetical.
+    masked = _QUOTED_TITLE.sub(lambda m: " " * len(m.group()), masked)
     bounds = [0] + [m.end() for m in re.finditer(r"[,;:—–]", masked)]
     # Walk back over comma-separated clauses: "Sen. Ann Lee, a Democrat from Maine, said", "Ann
     # Lee, 30, of Salem, Ore., who was polled, said".
@@ -409,6 +440,9 @@ def _speaker_before_verb(text: str, clause_low: int, verb_start: int) -> _Speake
     return None
 
 
+_QUOTED_TITLE = re.compile(r"(?:“[^“”]{1,80}”|\"[^\"]{1,80}\"|''[^']{1,80}'')")
+
+
 _SUBORDINATOR = re.compile(r"\b(?:when|as|after|before|because|while|since|until|where|once|that|what)\s+")
 
 
@@ -435,7 +469,13 @@ def _is_aside(phrase: str) -> bool:
 
 def _looks_like_appositive(phrase: str) -> bool:
     words = phrase.split()
-    return bool(words) and (words[0].lower() in _DETERMINERS | {"who", "whose", "which"})
+    if not words:
+        return False
+    # "a Democrat from Maine", "who ran the fund", or a bare role: "author of …", "professor of law"
+    bare_role = (
+        len(words) > 1 and words[0].isalpha() and words[0].islower() and words[1] in ("of", "at", "for")
+    )
+    return words[0].lower() in _DETERMINERS | {"who", "whose", "which"} or bare_role
 
 
 _SUBJECT = re.compile(rf"\s*(?:(?:[a-z]+\s+){{0,3}}{_NAME_RUN.pattern}|[Hh]e|[Ss]he|[Tt]hey)\b")
@@ -449,6 +489,9 @@ def _leading_subject(text: str, low: int, high: int) -> _Speaker | None:
     commas = [low + m.end() for m in re.finditer(",", text[low:high])]
     for start in [low, *commas][:4]:
         match = _SUBJECT.match(text, start, high)
+        adverb = _OPENING_ADVERB.match(text, start, high)
+        if adverb:  # "Then he cut into the plan, calling it …": the subject follows the adverb
+            match = _SUBJECT.match(text, adverb.end(), high) or match
         if match:
             phrase = match.group()
             speaker = _parse_speaker(phrase, start + len(phrase) - len(phrase.lstrip()))
@@ -465,6 +508,9 @@ def _leading_subject(text: str, low: int, high: int) -> _Speaker | None:
 
 
 _NEXT_WORD = re.compile(r"\s+([a-z]+)\b")
+_OPENING_ADVERB = re.compile(
+    r"\s*(?:Then|Soon|Now|Later|Today|Yesterday|Earlier|Instead|Finally|Indeed|Afterward|Recently)\s+(?=[a-z])"
+)
 _PHRASE_OPENERS = _GOVERNING_PREPOSITIONS | word_set(
     "since when after before if because while as the a an last this next so than"
 )
@@ -539,14 +585,19 @@ def _subject_of_coordinated_verb(text: str, low: int, high: int) -> _Speaker | N
     subject = None
     # On a slice: "^" matches only at the start of the string searched, not at a start position.
     for match in _CLAUSE_SUBJECT.finditer(text[low:high]):
-        if match.group("next") in _GOVERNING_PREPOSITIONS or match.group("next") in ("and", "or"):
+        if match.group("next") in _PHRASE_OPENERS or match.group("next") in ("and", "or"):
             continue
+        if match.group("subject").endswith(("’s", "'s")):
+            continue  # "after Lee's speech": a possessive opens a noun phrase, it is no subject
         speaker = _parse_speaker(match.group("subject"), low + match.start("subject"))
+        if speaker is not None and speaker.words.split()[-1].lower() in _CALENDAR_WORDS:
+            continue  # "after Sunday the board …": a day or a month is no subject
         if speaker is not None and speaker.form is not _SpeakerForm.NOUN:
             subject = speaker
     return subject
 
 
+_INFINITIVE_BEFORE = re.compile(r"\bto\s+$")
 _PASSIVE_AGENT = re.compile(r"\s+by\s+")
 _OPENING_SUBORDINATOR = re.compile(
     r"\s*(?:When|After|As|Before|While|Since|Because|If|Although|Though|Once|Until)\s"
@@ -590,13 +641,24 @@ def _attribution_before(
                 return agent
         if coordinated:
             subject = _subject_of_coordinated_verb(text, subject_low, coordinated.start())
-        elif verb.group() in _PARTICIPLE_SET:
-            # "Lee defended the plan, saying", "When he returned he began by saying".
+        elif verb.group() in _PARTICIPLE_SET or _INFINITIVE_BEFORE.search(
+            text, max(sentence_low, verb.start() - 4), verb.start()
+        ):
+            # "Lee defended the plan, saying", "When he returned he began by saying", "Lee took
+            # to the radio to say": the sentence's subject speaks.
             subject = _leading_subject(text, subject_low, verb.start()) or _subject_of_coordinated_verb(
                 text, subject_low, verb.start()
             )
         else:
             subject = _speaker_before_verb(text, sentence_low, verb.start())
+            if (
+                subject is None
+                and subject_low < sentence_low
+                and not text[sentence_low : verb.start()].strip(" ,’'”\"")
+            ):
+                # `Lee, author of “The Long Road,” put it this way: …`: a title quoted in the
+                # attribution cut the sentence short; its subject stands before the title.
+                subject = _speaker_before_verb(text, subject_low, verb.start())
         if subject is not None:
             return subject
     return None
