@@ -89,14 +89,13 @@ class LeaseRecords(StorePart):
         self, kind: str, holder: str, *, now: datetime, ttl: timedelta, limit: int
     ) -> list[Lease]:
         """Claim up to `limit` rows of `kind` due by `now` that nobody holds, most overdue first."""
-        return await self._claim(kind, holder, now=now, ttl=ttl, limit=limit, key=None)
+        return await self._claim(kind, holder, now=now, ttl=ttl, limit=limit, key=None, due_only=True)
 
     async def claim_key(
-        self, kind: str, key: int, holder: str, *, now: datetime, ttl: timedelta
+        self, kind: str, key: int, holder: str, *, now: datetime, ttl: timedelta, due_only: bool = False
     ) -> Lease | None:
-        """Claim one row whether due or not (created if missing), unless someone else holds it.
-
-        A holder that claims its own live lease again extends it."""
+        """Claim one row (created due now if missing), unless someone else holds it; with
+        `due_only`, only when it is due. A holder that claims its own live lease again extends it."""
         now = require_aware(now, "now")
         async with self._write() as connection:
             await connection.execute(
@@ -104,19 +103,29 @@ class LeaseRecords(StorePart):
                     leases, {"kind": kind, "key": key, "due_at": now, "token": 0, "runs": 0}
                 )
             )
-        claimed = await self._claim(kind, holder, now=now, ttl=ttl, limit=1, key=key)
+        claimed = await self._claim(kind, holder, now=now, ttl=ttl, limit=1, key=key, due_only=due_only)
         return claimed[0] if claimed else None
 
     async def _claim(
-        self, kind: str, holder: str, *, now: datetime, ttl: timedelta, limit: int, key: int | None
+        self,
+        kind: str,
+        holder: str,
+        *,
+        now: datetime,
+        ttl: timedelta,
+        limit: int,
+        key: int | None,
+        due_only: bool,
     ) -> list[Lease]:
         now = require_aware(now, "now")
         free = or_(leases.c.expires_at.is_(None), leases.c.expires_at <= now)
         if key is not None:
             free = or_(free, leases.c.holder == holder)  # a holder may extend its own lease
         query = select(leases.c.key).where(leases.c.kind == kind, free)
+        if due_only:
+            query = query.where(leases.c.due_at <= now)
         if key is None:
-            query = query.where(leases.c.due_at <= now).order_by(leases.c.due_at, leases.c.key)
+            query = query.order_by(leases.c.due_at, leases.c.key)
         else:
             query = query.where(leases.c.key == key)
         # Rows another transaction is claiming right now are skipped, not waited for (PostgreSQL;
@@ -160,6 +169,20 @@ class LeaseRecords(StorePart):
                 )
             )
             return bool(result.rowcount)
+
+    async def extend_leases(self, kind: str, holder: str, keys: Iterable[int], *, until: datetime) -> int:
+        """Renew `holder`'s claims on these rows until `until` (a long poll keeps its sources);
+        how many it still held."""
+        wanted = sorted(set(keys))
+        if not wanted:
+            return 0
+        async with self._write() as connection:
+            result = await connection.execute(
+                update(leases)
+                .where(leases.c.kind == kind, leases.c.holder == holder, leases.c.key.in_(wanted))
+                .values(expires_at=require_aware(until, "until"))
+            )
+            return int(result.rowcount or 0)
 
     async def release_leases(self, holder: str) -> int:
         """Free every row `holder` still holds, due as they were (a clean shutdown)."""
