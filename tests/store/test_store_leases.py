@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from bot.brief.serialize import BRIEF_JSON
 from bot.store import Store
-from tests.storekit import T0, Target
+from tests.storekit import CHANNEL_A, GUILD_A, T0, Target
 
 TTL = timedelta(seconds=30)
 
@@ -77,3 +77,37 @@ async def test_claimers_side_by_side_never_take_the_same_row(target: Target) -> 
     finally:
         for opened in stores:
             await opened.close()
+
+
+async def test_a_digest_slot_is_queued_by_the_first_process_that_claims_it(store: Store) -> None:
+    channel = await store.set_digest_channel(
+        CHANNEL_A,
+        guild_id=GUILD_A,
+        schedule="every 1h",
+        timezone="UTC",
+        anchor_at=T0,
+        next_run_at=T0,
+    )
+    part = ('{"content": "x"}', "ref 1", "nb1")
+    first = await store.enqueue_digest(
+        CHANNEL_A,
+        run_key="v0-v5",
+        parts=[part],
+        new_cursor_version_id=5,
+        ran_at=T0,
+        next_run_at=T0 + timedelta(hours=1),
+        claim=channel,
+    )
+    # A second process composed the same slot from the same record, a moment later (more items).
+    second = await store.enqueue_digest(
+        CHANNEL_A,
+        run_key="v0-v6",
+        parts=[part],
+        new_cursor_version_id=6,
+        ran_at=T0,
+        next_run_at=T0 + timedelta(hours=1),
+        claim=channel,
+    )
+    assert first is not None and len(first) == 1
+    assert second is None
+    assert [item.run_key for item in await store.pending_posts(CHANNEL_A)] == ["v0-v5"]
