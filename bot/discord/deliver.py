@@ -179,7 +179,7 @@ class DigestService:
             next_run_at=next_run,
             claim=channel,
         )
-        if queued is None:
+        if parts and not queued:
             log.info("digest channel %s: this slot was queued by another process", channel.channel_id)
             return 0
         return total

@@ -96,7 +96,9 @@ class SharedPolling:
         try:
             while not stop.is_set():
                 now = self.clock()
-                if synced_at is None or now - synced_at >= min(self.interval, IDLE_WAIT_MAX):
+                # Once per interval: listing every source is the costliest query here. A source
+                # added in between is polled at once by the bot that added it, then from here on.
+                if synced_at is None or now - synced_at >= self.interval:
                     await self.sync()
                     synced_at = now
                 await self._check_pages_if_due()

@@ -241,7 +241,7 @@ class DigestRecords(StorePart):
         ran_at: datetime,
         next_run_at: datetime,
         claim: DigestChannel | None = None,
-    ) -> list[OutboxItem] | None:
+    ) -> list[OutboxItem]:
         """Queue one digest run's messages and advance the channel, in one transaction.
 
         parts: (payload JSON, marker, nonce) per message, in posting order. Queuing the same
@@ -252,7 +252,7 @@ class DigestRecords(StorePart):
         `claim`: the channel as the digest was composed from. The run is queued only if the
         channel's cursor and next run time are still that record's: the slot is claimed in the
         same transaction that queues it, so of processes composing the same slot (or a process
-        restarted mid-run) one queues it and the others get None.
+        restarted mid-run) one queues it and the others queue nothing (an empty list).
         """
         for payload, marker, nonce in parts:
             # How long a nonce may be is the poster's business (bot/discord/limits.py).
@@ -267,7 +267,7 @@ class DigestRecords(StorePart):
                 claim.cursor_version_id,
                 claim.next_run_at,
             ):
-                return None  # another process queued this slot first
+                return []  # another process queued this slot first
             now = utc_now()
             for part, (payload, marker, nonce) in enumerate(parts):
                 await connection.execute(
