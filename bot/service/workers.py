@@ -92,6 +92,7 @@ class SharedPolling:
     async def run(self, stop: asyncio.Event) -> None:
         """Poll due sources until `stop` is set; then release what this process still holds."""
         renewer = asyncio.create_task(self._renew(stop))
+        pages: asyncio.Task[None] | None = None
         synced_at: datetime | None = None
         try:
             while not stop.is_set():
@@ -101,15 +102,19 @@ class SharedPolling:
                 if synced_at is None or now - synced_at >= self.interval:
                     await self.sync()
                     synced_at = now
-                await self._check_pages_if_due()
+                if pages is None or pages.done():
+                    # Beside the polls, never in their way: re-checking pages waits on slow sites.
+                    pages = asyncio.create_task(self._check_pages_if_due())
                 polled = await self.poll_due(stop)
                 if polled:
                     continue
                 await self._wait_for_work(stop)
         finally:
-            renewer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewer
+            for task in (renewer, pages):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
             await self._flush_unchanged()
             await self.engine.store.release_leases(self.holder)
 
@@ -171,13 +176,12 @@ class SharedPolling:
     async def _check_pages_if_due(self) -> None:
         """Re-check article pages for edits once per interval, in whichever process claims it."""
         store = self.engine.store
+        # Held as long as a re-check may last (it stops starting new pages at the poll timeout).
+        longest = self.lease_time + timedelta(seconds=2 * self.engine.settings.source_poll_timeout_seconds)
         lease = await store.claim_key(
-            JOB_LEASE, CHECK_PAGES_JOB, self.holder, now=self.clock(), ttl=self.lease_time
+            JOB_LEASE, CHECK_PAGES_JOB, self.holder, now=self.clock(), ttl=longest, due_only=True
         )
         if lease is None:
-            return
-        if lease.due_at > self.clock():
-            await store.finish_lease(lease, self.holder, next_due_at=lease.due_at, at=self.clock())
             return
         try:
             await self.engine.check_pages()
