@@ -7,6 +7,7 @@ import asyncio
 import json
 import logging
 import os
+import signal
 import sys
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from pathlib import Path
@@ -37,6 +38,7 @@ from bot.models import SourceKind
 from bot.render import render_brief_rich, render_digest_rich
 from bot.service.polling import Engine, PollReport, SourceReport, fetch_settings
 from bot.service.startup import open_engine
+from bot.service.workers import SharedPolling, process_name
 from bot.store import SNIPPET_END, SNIPPET_START, SourceRecord
 from bot.store.retries import RetrySummary
 
@@ -378,6 +380,21 @@ async def cmd_run(settings: Settings, args: argparse.Namespace, console: Console
     return await run_bot(settings, token)
 
 
+async def cmd_worker(settings: Settings, args: argparse.Namespace, console: Console) -> int:
+    """Poll and brief, sharing the sources with every other worker on the same database."""
+    async with open_engine(settings) as engine:
+        await engine.sync_sources(load_sources(settings.sources_file))
+        polling = SharedPolling(engine, holder=process_name("worker"))
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        log.info("worker %s polling (every %s min)", polling.holder, settings.poll_interval_minutes)
+        await polling.run(stop)
+        log.info("worker %s stopped after polling %d sources", polling.holder, polling.reports)
+    return EXIT_OK
+
+
 # ---- entry point ---------------------------------------------------------------------------
 
 
@@ -456,7 +473,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--limit", type=whole_number(1), default=10, metavar="N", help="most hits shown (default 10)"
     )
 
-    command("run", cmd_run, "start the Discord bot (needs DISCORD_TOKEN)")
+    p = command("run", cmd_run, "start the Discord bot (needs DISCORD_TOKEN)")
+    p.add_argument(
+        "--shards", metavar="IDS", help="the gateway shards to run, e.g. 0-3 or 0,2 (needs --shard-count)"
+    )
+    p.add_argument(
+        "--shard-count", type=whole_number(1), metavar="N", help="how many shards the bot has in all"
+    )
+    p.add_argument("--no-poll", action="store_true", help="leave polling to `newsbrief worker` processes")
+    command("worker", cmd_worker, "poll and brief, beside other workers and bots on one database")
     return parser
 
 
@@ -470,6 +495,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     errors = Console(stderr=True)
     try:
         settings = load_settings(args.config)
+        if args.command == "run":
+            settings = settings.with_command_line(
+                shards=args.shards, shard_count=args.shard_count, run_polls=False if args.no_poll else None
+            )
         handler: Handler = args.handler
         return asyncio.run(handler(settings, args, console))
     except NewsbriefError as exc:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 from bot.errors import NewsbriefError
@@ -86,12 +86,55 @@ class Settings(BaseSettings):
     discord_api_base: str = "https://discord.com/api/v10"
     discord_gateway_url: str | None = None
 
+    # Many processes on one PostgreSQL (README, "Many processes"). A process's claim on a source or
+    # a digest channel lasts lease_seconds and is renewed while it works, so a killed process's
+    # work is taken over after at most that long. A worker polls worker_concurrency sources at
+    # once. Digests due are looked for every digest_check_seconds. `newsbrief run` runs the
+    # gateway shards `shards` ("0-3", "0,2"; all when unset) of `shard_count`, and polls too
+    # unless run_polls is off (a shard process beside workers).
+    lease_seconds: float = Field(30.0, gt=0)
+    worker_concurrency: int = Field(32, ge=1)
+    digest_check_seconds: float = Field(30.0, gt=0)
+    shards: str | None = None
+    shard_count: int | None = Field(None, ge=1)
+    run_polls: bool = True
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("use sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER@HOST/DB")
         return value
+
+    @field_validator("shards")
+    @classmethod
+    def _shard_list(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_shard_ids(value)
+        return value
+
+    @model_validator(mode="after")
+    def _shards_within_count(self) -> Settings:
+        shard_ids_of(self.shards, self.shard_count)
+        return self
+
+    @property
+    def shard_ids(self) -> tuple[int, ...] | None:
+        """The gateway shards this process runs; None: not sharded (one connection, every guild)."""
+        return shard_ids_of(self.shards, self.shard_count)
+
+    def with_command_line(self, **options: Any) -> Settings:
+        """These settings with the command line's options (those not None) put over them: an
+        option given on the command line wins over the settings file and the environment."""
+        given = {name: value for name, value in options.items() if value is not None}
+        if not given:
+            return self
+        updated = self.model_copy(update=given)
+        try:
+            shard_ids_of(updated.shards, updated.shard_count)
+        except ValueError as exc:
+            raise ConfigError(f"bad settings: {exc}") from None
+        return updated
 
     @field_validator("allowed_addresses")
     @classmethod
@@ -124,6 +167,41 @@ class Settings(BaseSettings):
         return f"sqlite+aiosqlite:///{(self.data_dir / 'newsbrief.db').resolve()}"
 
 
+_SHARD_ITEM = re.compile(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?")
+
+
+def parse_shard_ids(text: str) -> tuple[int, ...]:
+    """Shard ids as written: "0-3", "0,2,5", "1-2,6"; ValueError saying what to write otherwise."""
+    shards: set[int] = set()
+    for item in text.split(","):
+        match = _SHARD_ITEM.fullmatch(item)
+        if match is None:
+            raise ValueError(f"{text!r} is not a list of shard ids: write e.g. 0-3 or 0,2")
+        first = int(match[1])
+        last = int(match[2]) if match[2] is not None else first
+        if last < first:
+            raise ValueError(f"shard range {item.strip()!r} runs backwards: write the lower id first")
+        shards.update(range(first, last + 1))
+    return tuple(sorted(shards))
+
+
+def shard_ids_of(shards: str | None, shard_count: int | None) -> tuple[int, ...] | None:
+    """The shards a process runs: `shards` of `shard_count` (all of them when `shards` is None);
+    None when not sharded. ValueError when they do not fit together."""
+    if shard_count is None:
+        if shards is not None:
+            raise ValueError("NEWSBRIEF_SHARDS needs NEWSBRIEF_SHARD_COUNT too (how many shards in all)")
+        return None
+    ids = parse_shard_ids(shards) if shards else tuple(range(shard_count))
+    too_high = [shard for shard in ids if shard >= shard_count]
+    if too_high:
+        raise ValueError(
+            f"NEWSBRIEF_SHARDS names shard {too_high[0]}, but NEWSBRIEF_SHARD_COUNT is {shard_count} "
+            "(shards count from 0)"
+        )
+    return ids
+
+
 def _config_file() -> tuple[Path, str | None]:
     """The settings file to read, and what named it (None: the default, which may be absent)."""
     explicit = os.environ.get("NEWSBRIEF_CONFIG")
@@ -153,7 +231,10 @@ def _read_toml(path: Path, named_by: str | None = None) -> dict[str, Any]:
 def _describe(exc: ValidationError, origin: Path | None) -> str:
     lines = []
     for error in exc.errors():
-        key = ".".join(str(part) for part in error["loc"]) or "(settings)"
+        key = ".".join(str(part) for part in error["loc"])
+        if not key:  # a rule across settings: its message names them
+            lines.append(f"bad settings: {error['msg'].removeprefix('Value error, ')}")
+            continue
         where = f"NEWSBRIEF_{key.upper()}" + (f" or '{key}' in {origin}" if origin else "")
         lines.append(f"bad setting {where}: {error['msg'].removeprefix('Value error, ')}")
     return "\n".join(lines)

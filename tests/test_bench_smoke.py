@@ -6,6 +6,7 @@ They are run by hand for their figures; this only makes CI notice when one break
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -93,3 +94,26 @@ def test_responsiveness_benchmark_runs_on_a_small_page() -> None:
     out = _run("responsiveness.py", "--runs", "1", "--megabytes", "0.2", timeout=120)
     assert "on the loop (before)" in out and "in a thread (now)" in out
     assert "stall ratio, before / now:" in out
+
+
+def test_scale_runs_with_two_worker_counts_on_a_few_feeds(shared_dir: Path) -> None:
+    feeds = shared_dir / "eval" / "feeds"
+    if not (feeds / "fastfeedparser-benchmark").is_dir():
+        pytest.skip(f"{feeds / 'fastfeedparser-benchmark'} is missing")
+    database = os.environ.get("NEWSBRIEF_TEST_DATABASE_URL")
+    if not database:
+        pytest.skip("bench/scale.py needs PostgreSQL: set NEWSBRIEF_TEST_DATABASE_URL")
+    out = _run(
+        "scale.py",
+        str(feeds),
+        "--database-url",
+        database,
+        *("--feeds", "20", "--workers", "1,2", "--runs", "1", "--cold-feeds", "1"),
+        timeout=300,
+    )
+    table = out.split("polled once by N workers", 1)[1].split("Growth with workers", 1)[0]
+    rows = {line.split()[0]: line.split() for line in table.splitlines()[3:] if line.strip()}
+    assert set(rows) == {"1", "2"}, table
+    assert rows["1"][2] == "1.00", table  # the 1-worker run is the baseline
+    assert "Paper estimate for 1,000,000 sources" in out
+    assert "polls/s" in out and "rows/s" in out and "TiB per month" in out

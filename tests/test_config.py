@@ -81,3 +81,18 @@ def test_the_example_sources_file_is_all_commented_out_and_valid_once_uncommente
     feeds = [s for s in specs if s.kind is SourceKind.FEED]
     assert len(feeds) >= 3 and all(s.location.startswith("https://") for s in feeds)
     assert len({s.name for s in specs}) == len(specs)
+
+
+def test_shards_are_read_as_ranges_and_lists_within_the_count() -> None:
+    load = load_settings
+    assert load(shards="0-1,3", shard_count=4).shard_ids == (0, 1, 3)
+    assert load(shard_count=2).shard_ids == (0, 1)
+    assert load().shard_ids is None
+    for shards, count, message in (
+        ("0-4", 4, "names shard 4, but NEWSBRIEF_SHARD_COUNT is 4"),
+        ("1", None, "NEWSBRIEF_SHARDS needs NEWSBRIEF_SHARD_COUNT"),
+        ("two", 4, "is not a list of shard ids"),
+        ("3-1", 4, "runs backwards"),
+    ):
+        with pytest.raises(ConfigError, match=message):
+            load(shards=shards, shard_count=count)

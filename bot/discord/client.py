@@ -49,12 +49,12 @@ from bot.service.moderation import Moderation
 from bot.service.polling import Engine, SourceReport
 from bot.service.reading import Reading
 from bot.service.startup import open_engine
+from bot.service.workers import SharedPolling, process_name
 from bot.store import SourceRecord
 
 log = logging.getLogger(__name__)
 
 EXTENSIONS = ("cogs.reading", "cogs.sources", "cogs.digests", "cogs.filters", "cogs.status")
-DIGEST_TICK = timedelta(seconds=30)  # how often due digests are looked for
 SHUTDOWN_GRACE = timedelta(seconds=5)  # how long a stop waits for a poll or digest run in progress
 # The longest rate-limit wait discord.py sits out; a longer one raises RateLimited instead, so one
 # channel's day-long 429 defers that channel's digest, not every server's. 30 s is discord.py's minimum.
@@ -301,21 +301,46 @@ class NewsbriefBot(commands.Bot):
         self.engine = engine
         self.clock = clock
         self.started_at = clock()
+        # Beside other processes on one PostgreSQL, work is shared under leases in this name.
+        self.shared = engine.store.dialect == "postgresql" or settings.shard_ids is not None
+        self.holder = process_name(
+            "bot" if settings.shard_ids is None else f"shards-{settings.shards or 'all'}"
+        )
+        if settings.shard_ids is not None:
+            # Says in every REST call which process made it (a REST proxy's log, the fake's records).
+            self.http.user_agent += f" Newsbrief-Shards/{','.join(map(str, settings.shard_ids))}"
         self.digests = DigestService(
             engine.store,
             DiscordPoster(self),
             clock,
             default_max_items=settings.digest_max_items,
             threads=StoryThreads(engine.store, DiscordPoster(self), clock),
+            owns_guild=self.owns_guild,
+            holder=self.holder if self.shared else None,
+            lease_time=timedelta(seconds=settings.lease_seconds),
         )
         self.reading = Reading(engine.store, engine)
         self.moderation = Moderation(engine.store, engine, clock)
         self.notices = NoticeService(
-            engine.store, DiscordPoster(self), clock, failures_for_notice=settings.notice_after_failures
+            engine.store,
+            DiscordPoster(self),
+            clock,
+            failures_for_notice=settings.notice_after_failures,
+            owns_guild=self.owns_guild,
         )
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self._start_scheduler = start_scheduler
         self._jobs: set[asyncio.Task[Any]] = set()
+        self._stop_polling = asyncio.Event()
+        self._shared_polling: asyncio.Task[None] | None = None
+
+    def owns_guild(self, guild_id: int) -> bool:
+        """Whether this process delivers the guild's digests and notices: the process that holds
+        the guild's gateway shard does, (guild_id >> 22) % shard_count as Discord routes guilds."""
+        shard_ids = self.settings.shard_ids
+        if shard_ids is None or self.settings.shard_count is None:
+            return True
+        return (guild_id >> 22) % self.settings.shard_count in shard_ids
 
     async def setup_hook(self) -> None:
         for extension in EXTENSIONS:
@@ -327,17 +352,22 @@ class NewsbriefBot(commands.Bot):
     def start_jobs(self) -> None:
         now = datetime.now(UTC)
         # Both jobs run once right away: a restart catches up missed digests at once (and once).
-        self.scheduler.add_job(
-            self.poll_once,
-            IntervalTrigger(minutes=self.settings.poll_interval_minutes),
-            id="poll",
-            next_run_time=now,
-            coalesce=True,
-            max_instances=1,
-        )
+        if self.settings.run_polls and self.engine.store.dialect == "postgresql":
+            # Shared with `newsbrief worker`s and other bots: each source once per interval.
+            polling = SharedPolling(self.engine, holder=self.holder, clock=self.clock)
+            self._shared_polling = asyncio.create_task(self._poll_shared(polling))
+        elif self.settings.run_polls:
+            self.scheduler.add_job(
+                self.poll_once,
+                IntervalTrigger(minutes=self.settings.poll_interval_minutes),
+                id="poll",
+                next_run_time=now,
+                coalesce=True,
+                max_instances=1,
+            )
         self.scheduler.add_job(
             self.deliver_digests,
-            IntervalTrigger(seconds=DIGEST_TICK.total_seconds()),
+            IntervalTrigger(seconds=self.settings.digest_check_seconds),
             id="digests",
             next_run_time=now,
             coalesce=True,
@@ -374,6 +404,10 @@ class NewsbriefBot(commands.Bot):
                 len(report.briefs),
             )
 
+    async def _poll_shared(self, polling: SharedPolling) -> None:
+        with self._job("shared polling"):
+            await polling.run(self._stop_polling)
+
     def start_first_poll(
         self, source: SourceRecord, fetched: FetchResult | None = None
     ) -> asyncio.Task[SourceReport | None]:
@@ -409,6 +443,7 @@ class NewsbriefBot(commands.Bot):
             await asyncio.wait(set(self._jobs))
 
     async def close(self) -> None:
+        self._stop_polling.set()
         if self.scheduler.running:
             self.scheduler.pause()  # start nothing new
         # A job still running after the grace period is cancelled with the loop (see `_job`).
@@ -418,6 +453,20 @@ class NewsbriefBot(commands.Bot):
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         await super().close()
+
+
+class ShardedNewsbriefBot(NewsbriefBot, commands.AutoShardedBot):
+    """The bot on discord.py's AutoShardedClient: one process runs the gateway shards `shard_ids`
+    of `shard_count` and receives the events of those shards' guilds only."""
+
+
+def make_bot(settings: Settings, engine: Engine) -> NewsbriefBot:
+    """The bot for these settings: sharded when shard_count is set, else one plain connection."""
+    if settings.shard_ids is None:
+        return NewsbriefBot(settings, engine)
+    return ShardedNewsbriefBot(
+        settings, engine, shard_ids=list(settings.shard_ids), shard_count=settings.shard_count
+    )
 
 
 class NewsbriefTree(app_commands.CommandTree[NewsbriefBot]):
@@ -499,7 +548,7 @@ async def run_bot(settings: Settings, token: str) -> int:
     discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
     async with open_engine(settings) as engine:
         await engine.sync_sources(load_sources(settings.sources_file))
-        bot = NewsbriefBot(settings, engine)
+        bot = make_bot(settings, engine)
         # What is loaded at start lives as long as the bot: keep it out of the collector's full
         # passes, which otherwise land on a command as a 50-90 ms pause (bench/commands.py).
         gc.collect()

@@ -114,6 +114,12 @@ class DigestService:
     # Channels Discord told us to leave alone, until when: their messages wait in the outbox.
     deferred: dict[int, datetime] = field(default_factory=dict)
     threads: StoryThreads | None = None  # story threads, for the channels that turn them on
+    # Many processes (README, "Many processes"): the guilds this one delivers (its gateway
+    # shards'), and with `holder` set, a channel is delivered only under this process's lease on
+    # it (bot.store.leases), so two processes never post one channel's messages side by side.
+    owns_guild: Callable[[int], bool] = lambda _guild_id: True
+    holder: str | None = None
+    lease_time: timedelta = timedelta(seconds=30)
 
     # ---- composing --------------------------------------------------------------------
 
@@ -177,14 +183,18 @@ class DigestService:
             _outbox_part(channel.channel_id, run_key, number, total, message)
             for number, message in enumerate(prepared.messages, start=1)
         ]
-        await self.store.enqueue_digest(
+        queued = await self.store.enqueue_digest(
             channel.channel_id,
             run_key=run_key,
             parts=parts,
             new_cursor_version_id=prepared.cursor,
             ran_at=now,
             next_run_at=next_run,
+            claim=channel,
         )
+        if parts and not queued:
+            log.info("digest channel %s: this slot was queued by another process", channel.channel_id)
+            return 0
         return total
 
     # ---- running ----------------------------------------------------------------------
@@ -194,6 +204,8 @@ class DigestService:
         now = self.clock()
         reports: dict[int, DeliveryReport] = {}
         for channel in await self.store.due_digest_channels(now):
+            if not self.owns_guild(channel.guild_id):
+                continue
             report = reports.setdefault(channel.channel_id, DeliveryReport(channel.channel_id))
             try:
                 report.composed += await self.compose(channel, scheduled=True)
@@ -221,14 +233,15 @@ class DigestService:
         stopped = {channel for channel, until in self.deferred.items() if until > now}
         for channel in [c for c, until in self.deferred.items() if until <= now]:
             del self.deferred[channel]
-        for item in await self.store.pending_posts(channel_id):
+        items = await self._owned_posts(channel_id, stopped)
+        for item in items:
             if item.channel_id in self.deferred and item.channel_id not in reports:
                 until = self.deferred[item.channel_id]
                 reports[item.channel_id] = DeliveryReport(
                     item.channel_id,
                     error=f"Discord rate-limited the channel until {until:%H:%M} UTC; it waits",
                 )
-            if item.channel_id in stopped:
+            if item.channel_id in stopped or not await self._still_ours(item.channel_id):
                 continue
             report = reports.setdefault(item.channel_id, DeliveryReport(item.channel_id))
             try:
@@ -250,7 +263,44 @@ class DigestService:
         for report in reports.values():
             if report.error is None:
                 await self.store.set_channel_status(report.channel_id, "ok", None, self.clock())
+        if self.holder is not None:
+            await self._release_channels({item.channel_id for item in items})
         return list(reports.values())
+
+    async def _owned_posts(self, channel_id: int | None, stopped: set[int]) -> list[OutboxItem]:
+        """The pending posts of this process's guilds; with `holder`, of the channels it could
+        claim (one held by another process is added to `stopped` and waits for it)."""
+        items = await self.store.pending_posts(channel_id)
+        if not items:
+            return items
+        guild_of = {channel.channel_id: channel.guild_id for channel in await self.store.digest_channels()}
+        items = [item for item in items if self.owns_guild(guild_of.get(item.channel_id, 0))]
+        if self.holder is not None:
+            for channel in dict.fromkeys(item.channel_id for item in items):
+                lease = await self.store.claim_key(
+                    "channel", channel, self.holder, now=self.clock(), ttl=self.lease_time
+                )
+                if lease is None:
+                    stopped.add(channel)
+        return items
+
+    async def _still_ours(self, channel_id: int) -> bool:
+        """Renew this process's lease on the channel before each post (a long delivery keeps it)."""
+        if self.holder is None:
+            return True
+        lease = await self.store.claim_key(
+            "channel", channel_id, self.holder, now=self.clock(), ttl=self.lease_time
+        )
+        return lease is not None
+
+    async def _release_channels(self, channels: set[int]) -> None:
+        assert self.holder is not None
+        for channel in channels:
+            lease = await self.store.claim_key(
+                "channel", channel, self.holder, now=self.clock(), ttl=self.lease_time
+            )
+            if lease is not None:
+                await self.store.finish_lease(lease, self.holder, next_due_at=self.clock(), at=self.clock())
 
     async def _deliver_one(self, item: OutboxItem) -> bool:
         """Post one outbox message; True when it turned out to be in the channel already."""

@@ -94,11 +94,14 @@ class NoticeService:
     poster: Poster
     clock: Callable[[], datetime]
     failures_for_notice: int = 3
+    # The guilds this process speaks for (their gateway shard's process, when sharded).
+    owns_guild: Callable[[int], bool] = lambda _guild_id: True
 
     async def tick(self) -> int:
         """Look for changes, queue their notices, post what is queued; the notices posted."""
         for guild_id, channel_id in (await self.store.notice_channels()).items():
-            await self.check_guild(guild_id, channel_id)
+            if self.owns_guild(guild_id):
+                await self.check_guild(guild_id, channel_id)
         return await self.deliver()
 
     async def check_guild(self, guild_id: int, channel_id: int) -> None:
@@ -140,7 +143,7 @@ class NoticeService:
         stopped: set[int] = set()
         sent = 0
         for notice in await self.store.pending_notices():
-            if notice.channel_id in stopped:
+            if notice.channel_id in stopped or not self.owns_guild(notice.guild_id):
                 continue
             try:
                 await self._deliver_one(notice)

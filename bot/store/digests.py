@@ -240,6 +240,7 @@ class DigestRecords(StorePart):
         new_cursor_version_id: int,
         ran_at: datetime,
         next_run_at: datetime,
+        claim: DigestChannel | None = None,
     ) -> list[OutboxItem]:
         """Queue one digest run's messages and advance the channel, in one transaction.
 
@@ -247,6 +248,11 @@ class DigestRecords(StorePart):
         (channel, run_key, part) again changes nothing, so a retried call cannot post twice. The
         cursor only moves forward; last/next run times are set even when `parts` is empty.
         Returns the run's queued items, by part.
+
+        `claim`: the channel as the digest was composed from. The run is queued only if the
+        channel's cursor and next run time are still that record's: the slot is claimed in the
+        same transaction that queues it, so of processes composing the same slot (or a process
+        restarted mid-run) one queues it and the others queue nothing (an empty list).
         """
         for payload, marker, nonce in parts:
             # How long a nonce may be is the poster's business (bot/discord/limits.py).
@@ -257,6 +263,11 @@ class DigestRecords(StorePart):
         next_run_at = require_aware(next_run_at, "next_run_at")
         async with self._write() as connection:
             channel = await self._digest_channel_in(connection, channel_id, for_update=True)
+            if claim is not None and (channel.cursor_version_id, channel.next_run_at) != (
+                claim.cursor_version_id,
+                claim.next_run_at,
+            ):
+                return []  # another process queued this slot first
             now = utc_now()
             for part, (payload, marker, nonce) in enumerate(parts):
                 await connection.execute(

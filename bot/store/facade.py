@@ -38,6 +38,7 @@ from bot.store.database import create_store_engine, current_revision, upgrade_to
 from bot.store.digests import DigestRecords
 from bot.store.filters import FilterRecords
 from bot.store.guilds import GuildRecords
+from bot.store.leases import LeaseRecords
 from bot.store.notices import NoticeRecords
 from bot.store.part import BriefCodec
 from bot.store.quotes import QuoteRecords
@@ -66,6 +67,7 @@ class Store(
     NoticeRecords,
     RetryRecords,
     ThreadRecords,
+    LeaseRecords,
 ):
     """Sources, articles with all their versions, briefs, and search. Open with `Store.open()`."""
 

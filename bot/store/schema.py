@@ -439,3 +439,22 @@ story_threads = Table(
     Column("previous_thread_id", BigInteger),
     Column("created_at", UtcDateTime, nullable=False),
 )
+
+# --- leases (0009, bot.store.leases) -------------------------------------------------------------
+# Recurring work shared by many processes: one row per piece of work (kind 'source': poll that
+# source; 'channel': deliver that digest channel; 'job': a once-per-interval job), when it is next
+# due, and who holds it until when. `token` counts claims, so a holder whose lease expired and was
+# taken over cannot finish it; `runs` counts finished claims.
+leases = Table(
+    "leases",
+    metadata,
+    Column("kind", Text, primary_key=True),
+    Column("key", BigInteger, primary_key=True),
+    Column("due_at", UtcDateTime, nullable=False),
+    Column("holder", Text),
+    Column("expires_at", UtcDateTime),
+    Column("token", Integer, nullable=False, server_default=text("0")),
+    Column("runs", Integer, nullable=False, server_default=text("0")),
+    Column("done_at", UtcDateTime),
+    Index("ix_leases_kind_due_at", "kind", "due_at"),
+)

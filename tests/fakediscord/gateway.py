@@ -53,6 +53,14 @@ class GatewaySession:
         self.sequence += 1
         return self.sequence
 
+    def serves(self, guild_id: str | int | None) -> bool:
+        """Whether this session gets the guild's events: every guild without sharding, else the
+        guilds of its shard, (guild_id >> 22) % shard_count as Discord routes them."""
+        if guild_id is None or not self.shard:
+            return True
+        shard_id, shard_count = self.shard
+        return (int(guild_id) >> 22) % shard_count == shard_id
+
 
 @dataclass(slots=True)
 class Gateway:
@@ -62,6 +70,7 @@ class Gateway:
     sessions: list[GatewaySession] = field(default_factory=list)
     known_sessions: dict[str, GatewaySession] = field(default_factory=dict)
     changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+    identified_shards: list[list[int] | None] = field(default_factory=list)  # IDENTIFY's shard, each time
 
     @property
     def live_sessions(self) -> list[GatewaySession]:
@@ -107,11 +116,16 @@ class Gateway:
         session.identified = True
         session.intents = data.get("intents")
         session.shard = data.get("shard")
+        self.identified_shards.append(session.shard)
         self.known_sessions[session.session_id] = session
         ready: JsonDict = {
             "v": 10,
             "user": self.world.bot_user.to_json(),
-            "guilds": [{"id": guild.id, "unavailable": True} for guild in self.world.guilds],
+            "guilds": [
+                {"id": guild.id, "unavailable": True}
+                for guild in self.world.guilds
+                if session.serves(guild.id)
+            ],
             "session_id": session.session_id,
             "resume_gateway_url": self.resume_url,
             "application": {"id": self.world.application.id, "flags": self.world.application.flags},
@@ -126,7 +140,8 @@ class Gateway:
             ready["shard"] = session.shard
         await self._dispatch_to(session, "READY", ready)
         for guild in self.world.guilds:
-            await self._dispatch_to(session, "GUILD_CREATE", guild.to_json())
+            if session.serves(guild.id):
+                await self._dispatch_to(session, "GUILD_CREATE", guild.to_json())
 
     async def _resume(self, session: GatewaySession, data: Any) -> None:
         if not isinstance(data, dict):
@@ -140,6 +155,7 @@ class Gateway:
         session.sequence = previous.sequence
         session.identified = True
         session.intents = previous.intents
+        session.shard = previous.shard
         self.known_sessions[session.session_id] = session
         await self._dispatch_to(session, "RESUMED", {})
 
@@ -151,8 +167,9 @@ class Gateway:
         await self._send(session, {"op": OP_DISPATCH, "t": event, "s": session.next_sequence(), "d": data})
 
     async def dispatch(self, event: str, data: JsonDict) -> int:
-        """Sends a dispatch event to every identified session; returns how many got it."""
-        sessions = self.live_sessions
+        """Sends a dispatch event to every identified session that serves its guild (the guild's
+        shard, when sharded); returns how many got it."""
+        sessions = [session for session in self.live_sessions if session.serves(data.get("guild_id"))]
         for session in sessions:
             await self._dispatch_to(session, event, data)
         return len(sessions)

@@ -72,6 +72,7 @@ class RecordedRequest:
     authorized: bool
     # time.perf_counter() once answered: bench/commands.py times the bot's replies by it.
     recorded_at: float = field(default_factory=time.perf_counter)
+    user_agent: str = ""  # which process sent it, when the bot says so there
 
 
 @dataclass(frozen=True, slots=True)

@@ -83,11 +83,13 @@ class FakeDiscord(MemberActions, ThreadActions):
         openapi: OpenApiIndex | None = None,
         clock: Callable[[], float] = time.monotonic,
         safety_timeout: float = DEFAULT_WAIT,
+        shard_count: int = 1,
     ) -> None:
         self.world = world or default_world()
         self.openapi = openapi
         self.clock = clock  # tests swap it to move time past the 3 s / 15 min interaction limits
         self.safety_timeout = safety_timeout
+        self.shard_count = shard_count  # what GET /gateway/bot recommends
         self.requests: list[RecordedRequest] = []
         self.violations: list[Violation] = []
         self.failures: list[ScriptedFailure] = []
@@ -104,6 +106,9 @@ class FakeDiscord(MemberActions, ThreadActions):
         self._ids = SnowflakeSource()
         self._changed = asyncio.Condition()
         self._lost_acks: dict[str, list[int]] = {}  # channel -> [let through first, then lose]
+        self._held_channels: set[str] = set()
+        self.held_posts: list[JsonDict] = []  # messages created whose answer is being held back
+        self._release = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.base_url = ""
 
@@ -191,6 +196,15 @@ class FakeDiscord(MemberActions, ThreadActions):
         but the connection drops before the bot hears back: the bot cannot tell whether Discord has them."""
         self._lost_acks[channel_id] = [skip, times]
 
+    def hold_posts(self, channel_id: str) -> None:
+        """Messages posted to `channel_id` from now on are created, but the answer waits until
+        `release_posts()`: the bot is caught in the middle of a send (a test kills it there)."""
+        self._held_channels.add(channel_id)
+
+    def release_posts(self) -> None:
+        self._held_channels.clear()
+        self._release.set()
+
     async def _notify(self) -> None:
         async with self._changed:
             self._changed.notify_all()
@@ -245,7 +259,17 @@ class FakeDiscord(MemberActions, ThreadActions):
         path = request.path.removeprefix(API_PREFIX)
         authorized = self._authorized(request, route)
         self.requests.append(
-            RecordedRequest(request.method, path, route, dict(request.query), body, files, status, authorized)
+            RecordedRequest(
+                request.method,
+                path,
+                route,
+                dict(request.query),
+                body,
+                files,
+                status,
+                authorized,
+                user_agent=request.headers.get("User-Agent", ""),
+            )
         )
         await self._notify()
 
@@ -368,7 +392,9 @@ class FakeDiscord(MemberActions, ThreadActions):
 
     async def _get_gateway_bot(self, call: Call) -> web.StreamResponse:
         limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
-        return json_response({"url": self.gateway_url, "shards": 1, "session_start_limit": limit})
+        return json_response(
+            {"url": self.gateway_url, "shards": self.shard_count, "session_start_limit": limit}
+        )
 
     # -- application commands -------------------------------------------------------------------
 
@@ -559,6 +585,10 @@ class FakeDiscord(MemberActions, ThreadActions):
         if nonce is not None:
             message["nonce"] = str(nonce)
         self._store(message)
+        if channel.id in self._held_channels:
+            self.held_posts.append(message)
+            await self._notify()
+            await self._release.wait()
         plan = self._lost_acks.get(channel.id)
         if plan is not None and plan[0] > 0:
             plan[0] -= 1  # let this one through

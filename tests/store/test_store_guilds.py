@@ -8,6 +8,7 @@ import dataclasses
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 
@@ -699,7 +700,7 @@ async def test_enqueue_digest_refuses_bad_parts_and_unknown_channels(store: Stor
 async def test_outbox_delivery_states_and_order(store: Store) -> None:
     await set_channel(store, CHANNEL_B, GUILD_B)
     await set_channel(store, CHANNEL_A, GUILD_A)
-    common = {"ran_at": T0, "next_run_at": T0 + timedelta(days=1)}
+    common: dict[str, Any] = {"ran_at": T0, "next_run_at": T0 + timedelta(days=1)}
     b_run = await store.enqueue_digest(
         CHANNEL_B, run_key="b1", parts=parts("b0"), new_cursor_version_id=1, **common
     )
