@@ -13,6 +13,14 @@ from tests.paths import ROOT, SHARED
 from tests.storekit import store, target  # noqa: F401
 
 
+@pytest.fixture(autouse=True)
+def one_worker_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test default: the engine's CPU work runs in one real worker process (bot.workers), so
+    every test goes through the pool the bot uses, while a 2-core CI machine starts one process
+    per engine rather than one per core. A test that needs more sets worker_processes itself."""
+    monkeypatch.setenv("NEWSBRIEF_WORKER_PROCESSES", "1")
+
+
 @pytest.fixture
 def seeds_dir() -> Path:
     return ROOT / "seeds"

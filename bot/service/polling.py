@@ -24,29 +24,26 @@ from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-from bot.brief.build import ArticleText, BriefContext, build_brief
+from bot.brief.build import ArticleText, BriefContext
 from bot.brief.serialize import BRIEF_JSON
-from bot.brief.stories import SAME_STORY_THRESHOLD, StoryIndex
+from bot.brief.stories import SAME_STORY_THRESHOLD, StoryFeatures, StoryIndex
 from bot.config import ConfigError, Settings
 from bot.ingest.extract import text_fingerprint, word_count
-from bot.ingest.feeds import CappedFeed, FeedError, discover_feeds, sniff
+from bot.ingest.feeds import discover_feeds, sniff
 from bot.ingest.fetch import Fetcher, FetchSettings
-from bot.ingest.parse_pool import FeedParsePool, ParseTimeout
 from bot.ingest.sources import (
+    FeedRead,
     ItemFailure,
     SourceError,
     SourceRead,
     Validators,
-    article_from_body,
     canonical,
     fetch_or_fail,
     fetch_page,
     page_reader,
     read_feed_url,
-    read_local,
     read_page_url,
     refuse_credentials,
-    split_entries,
     url_candidate,
 )
 from bot.ingest.urls import CREDENTIALS_REFUSED, has_credentials, redact_credentials
@@ -57,7 +54,6 @@ from bot.models import (
     Digest,
     FeedEntry,
     FetchResult,
-    ParsedFeed,
     SourceKind,
     SourceSpec,
     StoryArticle,
@@ -73,8 +69,10 @@ from bot.service.poll_budget import (
     run_teasers,
 )
 from bot.service.poll_budget import backoff_delay as backoff_delay
+from bot.service.work import CpuWork
 from bot.store import ArticleRecord, SourceRecord, Store
 from bot.store.retries import entry_key
+from bot.workers import WorkerError
 
 log = logging.getLogger(__name__)
 
@@ -173,10 +171,9 @@ class Engine:
         self.clock = clock
         # Recent articles for same-story matching, one index per origin (None: fetched), built on use.
         self._stories: dict[int | None, StoryIndex] = {}
-        # Feeds are parsed in worker processes, each parse within its budget (started on first use).
-        self.parser = FeedParsePool(
-            processes=settings.feed_parse_processes, timeout_s=settings.feed_parse_timeout_seconds
-        )
+        # CPU-heavy work (feeds, pages, briefs, story features) runs in worker processes, each job
+        # within its budget (started on first use), so the event loop keeps its turns.
+        self.work = CpuWork(settings)
         # One poll of a source at a time (two would race to store the same articles); polls of
         # different sources never wait for each other.
         self._source_locks: dict[int, asyncio.Lock] = {}
@@ -191,7 +188,7 @@ class Engine:
                 try:
                     yield engine
                 finally:
-                    engine.parser.close()
+                    engine.work.close()
         finally:
             await store.close()
 
@@ -316,15 +313,10 @@ class Engine:
         )
         return report
 
-    async def parse_feed(self, body: bytes, url: str | None, content_type: str | None) -> CappedFeed:
-        """A feed body parsed in a worker process within feed_parse_timeout_seconds, cut to its
+    async def parse_feed(self, body: bytes, url: str | None, content_type: str | None) -> FeedRead:
+        """A feed body read in a worker process within feed_parse_timeout_seconds, cut to its
         newest feed_max_entries entries; SourceError with the reason when it is no feed."""
-        try:
-            return await self.parser.parse(
-                body, url=url, content_type=content_type, max_entries=self.settings.feed_max_entries
-            )
-        except FeedError as exc:
-            raise SourceError(exc.reason, retryable=isinstance(exc, ParseTimeout)) from exc
+        return await self.work.read_feed(body, url, content_type)
 
     async def _read(self, source: SourceRecord, fetched: FetchResult | None) -> SourceRead:
         if source.kind is SourceKind.FEED:
@@ -332,9 +324,11 @@ class Engine:
                 self.fetcher, source.location, _last_validators(source), fetched, parse=self.parse_feed
             )
         if source.kind is SourceKind.PAGE:
-            return await read_page_url(self.fetcher, source.location, _last_validators(source), fetched)
-        # Local files are cheap to read and have no validators: read them every time.
-        return await asyncio.to_thread(read_local, source.location)
+            return await read_page_url(
+                self.fetcher, source.location, _last_validators(source), fetched, extract=self.work.extract
+            )
+        # Local files have no validators: read them every time.
+        return await self.work.read_local(source.location)
 
     async def _record_failure(self, source: SourceRecord, reason: str, now: datetime) -> None:
         delay = backoff_delay(
@@ -361,7 +355,9 @@ class Engine:
         budget: PollBudget,
         deadline: float,
     ) -> None:
-        reader = page_reader(self.fetcher, allow_local=source.kind is SourceKind.LOCAL)
+        reader = page_reader(
+            self.fetcher, allow_local=source.kind is SourceKind.LOCAL, extract=self.work.extract
+        )
         now = self.clock()
         settings = self.settings
         queue = await self.store.queued_entries(source.id)
@@ -450,7 +446,12 @@ class Engine:
             report.failures.append(ItemFailure(candidate.canonical_url or "entry", "no article text"))
             report.count(Outcome.FAILED)
             return
-        outcome, _, brief = await self.store_article(source, candidate, fetched=fetched)
+        try:
+            outcome, _, brief = await self.store_article(source, candidate, fetched=fetched)
+        except WorkerError as exc:  # its brief could not be made (too slow, or a bug): said in one line
+            report.failures.append(ItemFailure(candidate.canonical_url or "entry", exc.reason))
+            report.count(Outcome.FAILED)
+            return
         report.count(outcome)
         if brief is not None:
             report.briefs.append(brief)
@@ -481,6 +482,7 @@ class Engine:
             updated=candidate.updated,
         )
         story_id: int | None = None
+        features: StoryFeatures | None = None
         if existing is not None:
             latest = await self.store.latest_version(existing.id)
             if (
@@ -509,14 +511,13 @@ class Engine:
         else:
             # The closest few carry what the story already said; comparing with every earlier
             # article of a big story would make each new one slower than the last.
-            story = (await self._same_story(article, None if fetched else source.id, now))[:STORY_COMPARE_MAX]
+            features = await self.work.story_features(article)
+            origin = None if fetched else source.id
+            story = (await self._same_story(features, origin, now))[:STORY_COMPARE_MAX]
             if story:
                 context = replace(context, story=story)
                 story_id = story[0].story_id
-        # CPU work, in a thread: the event loop keeps its turns (see bot.ingest.sources.fetch_page).
-        brief = await asyncio.to_thread(
-            build_brief, article, context, sentences=self.settings.summary_sentences
-        )
+        brief = await self.work.brief(article, context)  # in a worker process: the loop keeps its turns
         draft = ArticleDraft.of(candidate, source_id=source.id)
         first_seen = existing.first_seen_at if existing else now
         saved = await self.store.save_version(
@@ -541,12 +542,13 @@ class Engine:
             index.add(
                 StoryArticle(
                     record.id, record.canonical_url, record.title, candidate.text, now, record.story_id
-                )
+                ),
+                features,
             )
         return Stored(Outcome.UPDATED if existing else Outcome.NEW, record.id, stored)
 
     async def _same_story(
-        self, article: ArticleText, origin: int | None, now: datetime
+        self, features: StoryFeatures, origin: int | None, now: datetime
     ) -> list[StoryArticle]:
         """Earlier articles on the story that a new article of this origin may be compared with.
 
@@ -558,7 +560,7 @@ class Engine:
         scored = [
             pair
             for key in origins
-            for pair in (await self._story_index(now, key)).scored(article.title, article.text)
+            for pair in (await self._story_index(now, key)).scored_features(features)
             if pair[0] >= SAME_STORY_THRESHOLD
         ]
         scored.sort(key=lambda pair: pair[0], reverse=True)
@@ -576,7 +578,12 @@ class Engine:
             recent = await self.store.recent_articles(
                 since=window_start, limit=STORY_INDEX_MAX, of_origin=True, origin_source_id=origin
             )
-            index = self._stories[origin] = StoryIndex(recent, max_size=STORY_INDEX_MAX)
+            # Their features are computed in the workers: thousands of articles' worth of CPU.
+            found = await self.work.many_story_features([(a.title, a.text) for a in recent])
+            index = StoryIndex(max_size=STORY_INDEX_MAX)
+            for article, features in zip(recent, found, strict=True):
+                index.add(article, features)
+            self._stories[origin] = index
         else:
             index.discard_seen_before(window_start)
         return index
@@ -587,7 +594,7 @@ class Engine:
         """Re-fetch article pages that are due, storing a new version when the text changed."""
         now = self.clock()
         results: list[tuple[ArticleRecord, Outcome]] = []
-        reader = page_reader(self.fetcher, allow_local=False)
+        reader = page_reader(self.fetcher, allow_local=False, extract=self.work.extract)
         deadline = asyncio.get_running_loop().time() + self.settings.source_poll_timeout_seconds
         for article in await self.store.articles_due(now):
             if asyncio.get_running_loop().time() >= deadline:  # like a poll's: the rest stay due
@@ -640,7 +647,7 @@ class Engine:
             raise SourceError("only http and https URLs can be fetched", retryable=False)
         refuse_credentials(url)
         source = await self.requested_source()
-        candidate = url_candidate(await fetch_page(self.fetcher, url), url)
+        candidate = url_candidate(await fetch_page(self.fetcher, url, self.work.extract), url)
         if not candidate.text.strip():
             raise SourceError("no article text found on the page", retryable=False)
         _, article_id, brief = await self.store_article(source, candidate, fetched=True)
@@ -663,24 +670,22 @@ class Engine:
         result = await fetch_or_fail(self.fetcher, url)
         body = result.body or b""
         if sniff(body, content_type=result.content_type, filename=result.url) in ("feed", "json_feed"):
-            feed = (await self.parse_feed(body, result.url, result.content_type)).feed
+            feed = await self.parse_feed(body, result.url, result.content_type)
             briefs = await self._preview_entries(feed, limit)
             return SourcePreview(SourceKind.FEED, feed.title, briefs, url, result)
         try:
-            page = await asyncio.to_thread(
-                article_from_body, body, url=result.url, content_type=result.content_type
-            )
+            page = await self.work.extract(body, result.url, result.content_type)
         except SourceError:
             page = None
         if page is not None and word_count(page.text) >= MIN_ARTICLE_WORDS:
-            brief = self._preview_brief(url_candidate(page, url))
+            brief = await self._preview_brief(url_candidate(page, url))
             return SourcePreview(SourceKind.PAGE, page.title, (brief,), url, result)
         for feed_url in discover_feeds(body, url=result.url):
             if has_credentials(feed_url):
                 continue
             try:
                 found = await fetch_or_fail(self.fetcher, feed_url)
-                feed = (await self.parse_feed(found.body or b"", found.url, found.content_type)).feed
+                feed = await self.parse_feed(found.body or b"", found.url, found.content_type)
             except SourceError as exc:
                 log.info("feed %s declared by %s is not usable: %s", feed_url, url, exc.reason)
                 continue
@@ -693,24 +698,21 @@ class Engine:
             retryable=False,
         )
 
-    async def _preview_entries(self, feed: ParsedFeed, limit: int) -> tuple[Brief, ...]:
-        full, teasers = split_entries(feed)
-        reader = page_reader(self.fetcher, allow_local=False)
-        candidates = full[:limit]
-        for entry in teasers[: max(0, limit - len(candidates))]:
+    async def _preview_entries(self, feed: FeedRead, limit: int) -> tuple[Brief, ...]:
+        reader = page_reader(self.fetcher, allow_local=False, extract=self.work.extract)
+        candidates = list(feed.candidates[:limit])
+        for entry in feed.pending[: max(0, limit - len(candidates))]:
             try:
                 candidates.append(await reader(entry))
             except SourceError as exc:
                 log.info("preview: entry %s failed: %s", entry.url, exc.reason)
-        return tuple(self._preview_brief(c) for c in candidates)
+        return tuple([await self._preview_brief(c) for c in candidates])
 
-    def _preview_brief(self, candidate: Candidate) -> Brief:
+    async def _preview_brief(self, candidate: Candidate) -> Brief:
         context = BriefContext(
             url=candidate.canonical_url, published=candidate.published, updated=candidate.updated
         )
-        return build_brief(
-            ArticleText(candidate.text, candidate.title), context, sentences=self.settings.summary_sentences
-        )
+        return await self.work.brief(ArticleText(candidate.text, candidate.title), context)
 
     # ---- digest ----------------------------------------------------------------------
 
