@@ -27,6 +27,7 @@ import traceback
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from multiprocessing import forkserver
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any, Final, TypeVar
@@ -37,6 +38,9 @@ log = logging.getLogger(__name__)
 
 R = TypeVar("R")
 
+# Workers run at a lower priority than the bot's own process: when the cores are busy, the event
+# loop (heartbeats, slash commands) gets the CPU first and the background work waits.
+WORKER_NICENESS: Final = 10
 STARTUP_TIMEOUT_S: Final = 60.0  # a new worker says it is ready within this, even on a busy machine
 _START_METHOD: Final = "forkserver"
 
@@ -49,6 +53,15 @@ class JobTimeout(WorkerError):
     """A job that outlasted its budget; its worker was stopped."""
 
 
+def start_fork_server(preload: Sequence[str]) -> None:
+    """Start the fork server workers are forked from, with `preload` imported, now rather than
+    when the first job needs a worker (it takes a second or more: it imports the job modules)."""
+    context = multiprocessing.get_context(_START_METHOD)
+    if isinstance(context, multiprocessing.context.ForkServerContext):
+        context.set_forkserver_preload(list(preload))
+        forkserver.ensure_running()
+
+
 @dataclass(frozen=True, slots=True)
 class _Job:
     function: Callable[..., Any]
@@ -59,6 +72,8 @@ def _serve(connection: Connection) -> None:
     """A worker's loop: run each job it is sent, answer ("ok", result), ("raised", NewsbriefError)
     or ("crashed", traceback text)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    with contextlib.suppress(OSError):
+        os.nice(WORKER_NICENESS)
     try:
         connection.send(("ready", None))  # so that no job's budget is spent starting up
     except (EOFError, OSError):

@@ -24,3 +24,7 @@ def refuses(reason: str) -> None:
 
 def breaks() -> None:
     raise ValueError("a bug")
+
+
+def niceness() -> int:
+    return os.nice(0)

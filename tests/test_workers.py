@@ -16,9 +16,9 @@ from bot.brief.stories import story_features
 from bot.config import load_settings
 from bot.ingest.sources import SourceError
 from bot.service.work import PRELOAD, CpuWork
-from bot.workers import JobTimeout, WorkerError, WorkerPool
+from bot.workers import WORKER_NICENESS, JobTimeout, WorkerError, WorkerPool
 from tests.feedkit import ARTICLE, as_html
-from tests.jobkit import breaks, never_returns, refuses, worker_pid
+from tests.jobkit import breaks, never_returns, niceness, refuses, worker_pid
 from tests.paths import ROOT
 
 
@@ -34,6 +34,10 @@ async def test_a_job_runs_in_another_process(pool: WorkerPool) -> None:
     pid = await pool.run(worker_pid, budget_s=30, what="asking")
     assert pid != os.getpid()
     assert await pool.run(worker_pid, budget_s=30, what="asking") == pid  # the worker is kept
+
+
+async def test_workers_yield_the_cpu_to_the_bot(pool: WorkerPool) -> None:
+    assert await pool.run(niceness, budget_s=30, what="asking") == min(19, os.nice(0) + WORKER_NICENESS)
 
 
 async def test_a_newsbrief_error_comes_back_as_raised(pool: WorkerPool) -> None:

@@ -8,7 +8,7 @@ It also decides each article's origin (see bot.store): text a feed's entry carri
 source's claim; text the bot fetched from a URL itself is the URL's, shared. A teaser page is
 known by the link the bot fetched, never by the rel=canonical the page claims, so a page cannot
 pass itself off as another URL's article. Same-story matching draws on what every reader of the
-new brief may see (see `Engine._same_story`), so one guild's brief never compares with, or
+new brief may see (see bot.service.story_matching), so one guild's brief never compares with, or
 names, an article another guild's source supplied.
 """
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
@@ -26,9 +27,9 @@ from urllib.parse import urlsplit
 
 from bot.brief.build import ArticleText, BriefContext
 from bot.brief.serialize import BRIEF_JSON
-from bot.brief.stories import SAME_STORY_THRESHOLD, StoryFeatures, StoryIndex
+from bot.brief.stories import StoryFeatures
 from bot.config import ConfigError, Settings
-from bot.ingest.extract import text_fingerprint, word_count
+from bot.ingest.extract import word_count
 from bot.ingest.feeds import discover_feeds, sniff
 from bot.ingest.fetch import Fetcher, FetchSettings
 from bot.ingest.sources import (
@@ -69,6 +70,7 @@ from bot.service.poll_budget import (
     run_teasers,
 )
 from bot.service.poll_budget import backoff_delay as backoff_delay
+from bot.service.story_matching import StoryMatcher
 from bot.service.work import CpuWork
 from bot.store import ArticleRecord, SourceRecord, Store
 from bot.store.retries import entry_key
@@ -80,10 +82,10 @@ Clock = Callable[[], datetime]
 MIN_ARTICLE_WORDS = 120  # less text than this on a page is a home or index page, not an article
 # Shorter than this, an entry's text is a teaser many entries may share, so never its identity.
 TEXT_IDENTITY_MIN_CHARS = 200
-STORY_INDEX_MAX = 5000  # recent articles kept for same-story matching (bounds its memory)
 STORY_COMPARE_MAX = 8  # earlier articles a new one is compared with for "what it adds"
 REQUESTED_LOCATION = "newsbrief:requested"  # the one source of articles fetched on request
 _UNDATED = datetime.max.replace(tzinfo=UTC)  # undated articles sort after dated ones
+_WORD = re.compile(r"\S+")
 
 
 class Outcome(enum.StrEnum):
@@ -169,11 +171,11 @@ class Engine:
         self.store = store
         self.fetcher = fetcher
         self.clock = clock
-        # Recent articles for same-story matching, one index per origin (None: fetched), built on use.
-        self._stories: dict[int | None, StoryIndex] = {}
         # CPU-heavy work (feeds, pages, briefs, story features) runs in worker processes, each job
         # within its budget (started on first use), so the event loop keeps its turns.
         self.work = CpuWork(settings)
+        # Recent articles for same-story matching, one index per origin (None: fetched), built on use.
+        self.stories = StoryMatcher(store, self.work, window=timedelta(hours=settings.story_window_hours))
         # One poll of a source at a time (two would race to store the same articles); polls of
         # different sources never wait for each other.
         self._source_locks: dict[int, asyncio.Lock] = {}
@@ -463,7 +465,7 @@ class Engine:
         linking there); otherwise `source` supplied it (that source's alone).
         """
         now = self.clock()
-        text_hash = text_fingerprint(candidate.text)
+        text_hash = await self.work.fingerprint(candidate.text)
         existing = await self.store.find_article(
             source_id=source.id,
             canonical_url=candidate.canonical_url if candidate.url_is_identity else None,
@@ -513,7 +515,7 @@ class Engine:
             # article of a big story would make each new one slower than the last.
             features = await self.work.story_features(article)
             origin = None if fetched else source.id
-            story = (await self._same_story(features, origin, now))[:STORY_COMPARE_MAX]
+            story = (await self.stories.same_story(features, origin, now))[:STORY_COMPARE_MAX]
             if story:
                 context = replace(context, story=story)
                 story_id = story[0].story_id
@@ -537,56 +539,15 @@ class Engine:
         if not saved.new_version:  # another poll stored this very article a moment ago
             return Stored(Outcome.UNCHANGED, record.id, None)
         stored = replace(brief, article_id=record.id, version_id=version.id)
-        index = self._stories.get(record.origin_source_id)
-        if existing is None and index is not None:
-            index.add(
+        if existing is None:
+            self.stories.add(
                 StoryArticle(
                     record.id, record.canonical_url, record.title, candidate.text, now, record.story_id
                 ),
+                record.origin_source_id,
                 features,
             )
         return Stored(Outcome.UPDATED if existing else Outcome.NEW, record.id, stored)
-
-    async def _same_story(
-        self, features: StoryFeatures, origin: int | None, now: datetime
-    ) -> list[StoryArticle]:
-        """Earlier articles on the story that a new article of this origin may be compared with.
-
-        Its brief is seen by whoever sees the article, so it may draw only on what they all can
-        see: a source's article on that source's own and on fetched (public) pages; a fetched
-        article, seen by any guild that links to it, on fetched pages alone.
-        """
-        origins = [None] if origin is None else [origin, None]
-        scored = [
-            pair
-            for key in origins
-            for pair in (await self._story_index(now, key)).scored_features(features)
-            if pair[0] >= SAME_STORY_THRESHOLD
-        ]
-        scored.sort(key=lambda pair: pair[0], reverse=True)
-        return [story for _, story in scored]
-
-    async def _story_index(self, now: datetime, origin: int | None) -> StoryIndex:
-        """Recent articles of one origin (a source, or None: fetched) for same-story matching,
-        built once and kept up to date as we store.
-
-        Rebuilding it from the store for every new article made a cold poll quadratic.
-        """
-        window_start = now - timedelta(hours=self.settings.story_window_hours)
-        index = self._stories.get(origin)
-        if index is None:
-            recent = await self.store.recent_articles(
-                since=window_start, limit=STORY_INDEX_MAX, of_origin=True, origin_source_id=origin
-            )
-            # Their features are computed in the workers: thousands of articles' worth of CPU.
-            found = await self.work.many_story_features([(a.title, a.text) for a in recent])
-            index = StoryIndex(max_size=STORY_INDEX_MAX)
-            for article, features in zip(recent, found, strict=True):
-                index.add(article, features)
-            self._stories[origin] = index
-        else:
-            index.discard_seen_before(window_start)
-        return index
 
     # ---- watching pages for edits ----------------------------------------------------
 
@@ -746,7 +707,16 @@ def _text_can_identify(candidate: Candidate) -> bool:
     go by, always; otherwise only a text long enough to tell entries apart (not a teaser such as
     "Introduction", which many entries share)."""
     has_own_key = bool(candidate.guid) or (bool(candidate.canonical_url) and candidate.url_is_identity)
-    return not has_own_key or len(" ".join(candidate.text.split())) >= TEXT_IDENTITY_MIN_CHARS
+    if not has_own_key:
+        return True
+    # Its length with runs of whitespace as one space, counted only as far as needed: a text of
+    # megabytes is not joined again on the event loop.
+    length = -1
+    for word in _WORD.finditer(candidate.text):
+        length += len(word.group()) + 1
+        if length >= TEXT_IDENTITY_MIN_CHARS:
+            return True
+    return False
 
 
 def _last_validators(source: SourceRecord) -> Validators:

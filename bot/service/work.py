@@ -24,6 +24,7 @@ from typing import Final
 from bot.brief.build import ArticleText, BriefContext, build_brief
 from bot.brief.stories import StoryFeatures, story_features, story_features_of
 from bot.config import Settings
+from bot.ingest.extract import text_fingerprint
 from bot.ingest.feeds import FeedError
 from bot.ingest.sources import (
     FeedRead,
@@ -39,6 +40,8 @@ from bot.workers import JobTimeout, WorkerPool
 # A worker that read more than this (a feed body, a page, an article's text) is retired afterwards:
 # its heap stays grown.
 RETIRE_AFTER_BYTES: Final = 1024 * 1024
+# A text shorter than this is fingerprinted right here (a few ms at most): a round trip costs more.
+INLINE_FINGERPRINT_MAX_CHARS: Final = 32 * 1024
 FEATURES_BATCH: Final = 250  # articles per job when indexing recent articles: each job stays short
 # The modules every worker starts with (imported once, in the fork server).
 PRELOAD: Final = ("bot.service.work",)
@@ -124,6 +127,19 @@ class CpuWork:
             budget_s=self.settings.work_timeout_seconds,
             what="briefing the article",
             retire=size > RETIRE_AFTER_BYTES,
+        )
+
+    async def fingerprint(self, text: str) -> str:
+        """bot.ingest.extract.text_fingerprint: in a worker for a long text (half a second for a
+        4 MB one), right here for a short one."""
+        if len(text) <= INLINE_FINGERPRINT_MAX_CHARS:
+            return text_fingerprint(text)
+        return await self.pool.run(
+            text_fingerprint,
+            text,
+            budget_s=self.settings.work_timeout_seconds,
+            what="fingerprinting the article's text",
+            retire=len(text) > RETIRE_AFTER_BYTES,
         )
 
     async def story_features(self, article: ArticleText) -> StoryFeatures:
