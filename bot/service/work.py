@@ -23,6 +23,7 @@ from typing import Final
 
 from bot.brief.build import ArticleText, BriefContext, build_brief
 from bot.brief.stories import StoryFeatures, story_features, story_features_of
+from bot.brief.summarize import summarize
 from bot.config import Settings
 from bot.ingest.extract import text_fingerprint
 from bot.ingest.feeds import FeedError
@@ -53,6 +54,10 @@ class ParseTimeout(SourceError):
 
 def _brief_job(article: ArticleText, context: BriefContext, sentences: int) -> Brief:
     return build_brief(article, context, sentences=sentences)
+
+
+def _summary_job(text: str, sentences: int, title: str | None) -> tuple[str, ...]:
+    return tuple(summarize(text, sentences, title=title))
 
 
 def _extract_job(body: bytes, url: str, content_type: str | None) -> ExtractedArticle:
@@ -139,6 +144,18 @@ class CpuWork:
             text,
             budget_s=self.settings.work_timeout_seconds,
             what="fingerprinting the article's text",
+            retire=len(text) > RETIRE_AFTER_BYTES,
+        )
+
+    async def summary(self, text: str, sentences: int, *, title: str | None) -> tuple[str, ...]:
+        """An article's summary of `sentences` sentences (bot.brief.summarize.summarize)."""
+        return await self.pool.run(
+            _summary_job,
+            text,
+            sentences,
+            title,
+            budget_s=self.settings.work_timeout_seconds,
+            what="summarizing the article",
             retire=len(text) > RETIRE_AFTER_BYTES,
         )
 
