@@ -28,3 +28,8 @@ def breaks() -> None:
 
 def niceness() -> int:
     return os.nice(0)
+
+
+def hangs(*args: object) -> None:
+    """Like never_returns, for any arguments: stands in for a job that never finishes."""
+    threading.Event().wait()

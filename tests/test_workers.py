@@ -15,10 +15,14 @@ from bot.brief.build import ArticleText, BriefContext, build_brief
 from bot.brief.stories import story_features
 from bot.config import load_settings
 from bot.ingest.sources import SourceError
+from bot.models import SourceKind, SourceSpec
+from bot.service.polling import Engine
 from bot.service.work import PRELOAD, CpuWork
 from bot.workers import WORKER_NICENESS, JobTimeout, WorkerError, WorkerPool
-from tests.feedkit import ARTICLE, as_html
-from tests.jobkit import breaks, never_returns, niceness, refuses, worker_pid
+from tests.clock import Clock
+from tests.feedkit import ARTICLE, as_html, rss
+from tests.httpserver import LocalServer, respond
+from tests.jobkit import breaks, hangs, never_returns, niceness, refuses, worker_pid
 from tests.paths import ROOT
 
 
@@ -99,3 +103,45 @@ async def test_the_engine_jobs_give_what_the_functions_give_in_process(tmp_path:
         assert "is an image" in raised.value.reason
     finally:
         work.close()
+
+
+async def test_an_article_whose_brief_overruns_fails_in_one_line_and_the_rest_are_stored(
+    tmp_path: Path, server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = load_settings(
+        ROOT / "config" / "newsbrief.toml",
+        data_dir=tmp_path,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'test.db'}",
+        allowed_addresses=["127.0.0.1"],
+        work_timeout_seconds=2,
+    )
+    html = "".join(f"<p>{p}</p>" for p in ARTICLE.split("\n\n"))
+    server.add(
+        "/feed.xml",
+        respond(
+            rss([("g1", "https://elmsworth.example/pool", "Pool", html)]), content_type="application/rss+xml"
+        ),
+    )
+    async with Engine.open(settings, clock=Clock()) as engine:
+        source = await engine.store.upsert_source(
+            SourceSpec(name="Echo", location=server.url("/feed.xml"), kind=SourceKind.FEED)
+        )
+        monkeypatch.setattr("bot.service.work._brief_job", hangs)  # the worker runs tests.jobkit.hangs
+        report = await engine.poll_source(source, force=True)
+        assert report.error is None and report.new == 0 and report.failed == 1
+        assert [f.reason for f in report.failures] == ["briefing the article took longer than 2 s: stopped"]
+        assert (
+            await engine.store.find_article(
+                source_id=source.id,
+                canonical_url="https://elmsworth.example/pool",
+                guid="g1",
+                text_hash=None,
+                fetched=None,
+            )
+            is None
+        )
+        monkeypatch.undo()
+        reread = await engine.store.get_source(source.id)
+        assert reread is not None
+        again = await engine.poll_source(reread, force=True)  # a new worker; the feed is read again
+        assert again.error is None and again.new == 1 and again.failed == 0

@@ -115,6 +115,7 @@ class SourceReport:
     beyond_cap: int = 0  # entries the feed listed beyond feed_max_entries: counted, not read
     deferred: int = 0  # of `queued`: teasers this poll had no page budget or time left for
     timed_out: bool = False  # the poll reached source_poll_timeout_seconds and stopped waiting
+    unbriefed: int = 0  # of `failed`: articles whose brief could not be made, read again next poll
     briefs: list[Brief] = field(default_factory=list)
 
     def count(self, outcome: Outcome) -> None:
@@ -305,6 +306,10 @@ class Engine:
             unchanged.append(source.id)
             return report
         validators = read.validators or Validators(None, None, None)
+        if report.unbriefed:
+            # Articles whose brief could not be made are not stored: forgetting what the source
+            # sent makes the next poll read it all again (what is stored is found unchanged).
+            validators = Validators(None, None, None)
         await self.store.record_fetch_success(
             source.id,
             at=now,
@@ -453,6 +458,7 @@ class Engine:
         except WorkerError as exc:  # its brief could not be made (too slow, or a bug): said in one line
             report.failures.append(ItemFailure(candidate.canonical_url or "entry", exc.reason))
             report.count(Outcome.FAILED)
+            report.unbriefed += 1
             return
         report.count(outcome)
         if brief is not None:
