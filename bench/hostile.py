@@ -167,7 +167,7 @@ async def run_scenario(scenario: str, base: str) -> dict[str, Any]:
                     before = loop.time()
                     await asyncio.sleep(0.01)
                     worst_lag = max(worst_lag, loop.time() - before - 0.01)
-                    workers = sum(rss_mb(w.process.pid or 0) for w in list(engine.parser._all))
+                    workers = sum(rss_mb(pid) for pid in engine.work.pool.worker_pids)
                     worker_peak = max(worker_peak, workers)
 
             done_at: dict[str, float] = {}

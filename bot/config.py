@@ -60,14 +60,17 @@ class Settings(BaseSettings):
     entry_retry_base_seconds: float = Field(300.0, gt=0)
     entry_retry_max_seconds: float = Field(24 * 3600.0, gt=0)
     entry_retry_max_attempts: int = Field(8, ge=1)
-    # Hostile and huge feeds. A feed is parsed in a worker process (as many as the machine has
-    # cores, unless set) and given up after this long; a feed keeps its newest feed_max_entries
-    # entries (the rest are counted); a source's poll stops waiting for teaser pages after
-    # source_poll_timeout_seconds, fetches at most teaser_fetch_concurrency pages at once and
-    # teaser_fetches_per_source per poll, and a whole poll at most teaser_fetches_per_poll: the
-    # entries left over wait in the retry queue for the next poll.
+    # CPU-heavy work (reading feeds, extracting pages, briefs, story features) runs in
+    # worker_processes worker processes (default: one per core), a job given up after
+    # work_timeout_seconds (a feed's, after feed_parse_timeout_seconds).
+    worker_processes: int | None = Field(None, ge=1)
+    work_timeout_seconds: float = Field(30.0, gt=0)
+    # Hostile and huge feeds. A feed is given up after feed_parse_timeout_seconds; a feed keeps
+    # its newest feed_max_entries entries (the rest are counted); a source's poll stops waiting
+    # for teaser pages after source_poll_timeout_seconds, fetches at most teaser_fetch_concurrency
+    # pages at once and teaser_fetches_per_source per poll, and a whole poll at most
+    # teaser_fetches_per_poll: the entries left over wait in the retry queue for the next poll.
     feed_parse_timeout_seconds: float = Field(20.0, gt=0)
-    feed_parse_processes: int | None = Field(None, ge=1)
     feed_max_entries: int = Field(500, ge=1)
     source_poll_timeout_seconds: float = Field(60.0, gt=0)
     teaser_fetch_concurrency: int = Field(4, ge=1)

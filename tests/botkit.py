@@ -19,6 +19,7 @@ from bot.discord.limits import FLAG_EPHEMERAL
 from bot.service.polling import Engine
 from tests.clock import Clock
 from tests.fakediscord import DEFAULT_IDS, FakeDiscord, OpenApiIndex, running_client
+from tests.fakediscord.gateway import HEARTBEAT_INTERVAL_MS
 from tests.fakediscord.records import InteractionHandle
 from tests.fakediscord.world import FakeChannel, FakeGuild, FakeMember, FakeUser, FakeWorld, default_world
 from tests.httpserver import LocalServer, respond
@@ -152,7 +153,7 @@ async def web() -> AsyncIterator[LocalServer]:
         yield server
 
 
-def bot_settings(tmp_path: Path) -> Settings:
+def bot_settings(tmp_path: Path, **overrides: Any) -> Settings:
     sources = tmp_path / "sources.toml"
     sources.write_text("")
     return load_settings(
@@ -161,17 +162,23 @@ def bot_settings(tmp_path: Path) -> Settings:
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
         sources_file=sources,
         allowed_addresses=["127.0.0.1"],
-        fetch_timeout_seconds=2,
+        **{"fetch_timeout_seconds": 2, **overrides},
     )
 
 
 @contextlib.asynccontextmanager
 async def bot_in(
-    world: FakeWorld, tmp_path: Path, web: LocalServer, openapi: OpenApiIndex | None
+    world: FakeWorld,
+    tmp_path: Path,
+    web: LocalServer,
+    openapi: OpenApiIndex | None,
+    *,
+    heartbeat_interval_ms: int = HEARTBEAT_INTERVAL_MS,
+    **settings_overrides: Any,
 ) -> AsyncIterator[Harness]:
     """The real bot connected to a fake Discord serving `world`; no request Discord would refuse."""
-    async with FakeDiscord(world, openapi=openapi) as fake:
-        settings = bot_settings(tmp_path)
+    async with FakeDiscord(world, openapi=openapi, heartbeat_interval_ms=heartbeat_interval_ms) as fake:
+        settings = bot_settings(tmp_path, **settings_overrides)
         clock = Clock(BOT_START)
         async with Engine.open(settings, clock=clock) as engine:
             bot = NewsbriefBot(settings, engine, clock=clock, start_scheduler=False, guild_ready_timeout=0.1)

@@ -29,3 +29,21 @@ def rss(items: list[tuple[str, str, str, str]]) -> str:
 def as_html(text: str, title: str) -> str:
     paragraphs = "".join(f"<p>{p}</p>" for p in text.split("\n\n"))
     return f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>{paragraphs}</article></body></html>"
+
+
+BIG_PAGE_SENTENCE = (
+    "The council said on Tuesday that the harbour ferry number {n} would keep its night crossings "
+    "until the spring, after the operator hired {n} more captains for the winter timetable. "
+)
+
+
+def big_page(megabytes: float = 4.5) -> bytes:
+    """An article page of about `megabytes` MB, every paragraph its own (numbered), so extraction
+    keeps them all: what a moderator may add as a page to watch."""
+    parts: list[str] = []
+    size = 0
+    while size < megabytes * 1_000_000:
+        parts.append("<p>" + BIG_PAGE_SENTENCE.format(n=len(parts)) * 3 + "</p>\n")
+        size += len(parts[-1])
+    body = "<html><head><title>Ferry timetable</title></head><body><article>" + "".join(parts)
+    return (body + "</article></body></html>").encode()

@@ -98,6 +98,11 @@ def story_features(title: str | None, text: str) -> StoryFeatures:
     )
 
 
+def story_features_of(articles: Sequence[tuple[str | None, str]]) -> list[StoryFeatures]:
+    """The features of many (title, text) pairs: one job for a worker process."""
+    return [story_features(title, text) for title, text in articles]
+
+
 def feature_similarity(a: StoryFeatures, b: StoryFeatures) -> float:
     """0..1: the larger of shingle containment (near-duplicates) and weighted word cosine."""
     if not a.terms or not b.terms:
@@ -147,8 +152,9 @@ class StoryIndex:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def add(self, article: StoryArticle) -> None:
-        features = story_features(article.title, article.text)
+    def add(self, article: StoryArticle, features: StoryFeatures | None = None) -> None:
+        """Index an article; `features` are its story features when already computed (in a worker)."""
+        features = features or story_features(article.title, article.text)
         key = self._next
         self._next += 1
         self._entries[key] = (article, features)
@@ -181,7 +187,10 @@ class StoryIndex:
 
     def scored(self, title: str | None, text: str) -> list[tuple[float, StoryArticle]]:
         """Every candidate article with its same-story score, best first."""
-        features = story_features(title, text)
+        return self.scored_features(story_features(title, text))
+
+    def scored_features(self, features: StoryFeatures) -> list[tuple[float, StoryArticle]]:
+        """Like `scored`, for an article whose features are computed already (in a worker)."""
         scores = [(_story_score(features, f), article) for article, f in self._candidates(features)]
         scores.sort(key=lambda pair: pair[0], reverse=True)
         return scores

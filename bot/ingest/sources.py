@@ -20,7 +20,6 @@ from bot.errors import NewsbriefError
 from bot.ingest.extract import ExtractError, extract_article, html_fragment_to_text, text_article
 from bot.ingest.feeds import (
     DEFAULT_MAX_ENTRIES,
-    CappedFeed,
     FeedError,
     entry_needs_page,
     parse_feed,
@@ -96,17 +95,46 @@ class SourceRead:
     beyond_cap: int = 0  # entries the feed listed beyond feed_max_entries: counted, not read
 
 
-# Parses a feed body into its newest entries (see bot.ingest.feeds.parse_feed_capped); the engine's
-# runs in a worker process with a time budget (bot.ingest.parse_pool).
-FeedParser = Callable[[bytes, str | None, str | None], Awaitable[CappedFeed]]
+@dataclass(frozen=True, slots=True)
+class FeedRead:
+    """A feed body read: its title, the entries that carry their text (as candidates), the teasers
+    waiting for their page, the entries skipped with why, and how many it listed beyond the cap."""
+
+    title: str | None
+    candidates: tuple[Candidate, ...]
+    pending: tuple[FeedEntry, ...]
+    skipped: tuple[ItemFailure, ...]
+    beyond_cap: int = 0
 
 
-async def parse_in_place(body: bytes, url: str | None, content_type: str | None) -> CappedFeed:
+def read_feed_body(body: bytes, url: str | None, content_type: str | None, max_entries: int) -> FeedRead:
+    """A feed body parsed (its newest `max_entries` entries, see bot.ingest.feeds.parse_feed_capped)
+    and its entries' HTML turned into text: all the CPU work of reading a feed, in one call, so the
+    engine can run it in a worker process. Raises FeedError."""
+    capped = parse_feed_capped(body, url=url, content_type=content_type, max_entries=max_entries)
+    full, teasers, skipped = split_feed_entries(capped.feed)
+    return FeedRead(capped.feed.title, tuple(full), tuple(teasers), tuple(skipped), capped.beyond_cap)
+
+
+# Reads a feed body (see read_feed_body), or raises SourceError; the engine's runs in a worker
+# process with a time budget (bot.service.work).
+FeedParser = Callable[[bytes, str | None, str | None], Awaitable[FeedRead]]
+# Text and metadata of a fetched page (see article_from_body), or SourceError; the engine's runs
+# in a worker process with a time budget.
+Extractor = Callable[[bytes, str, str | None], Awaitable[ExtractedArticle]]
+
+
+async def parse_in_place(body: bytes, url: str | None, content_type: str | None) -> FeedRead:
     """A FeedParser that parses right here, with the default cap (for callers with no pool)."""
     try:
-        return parse_feed_capped(body, url=url, content_type=content_type, max_entries=DEFAULT_MAX_ENTRIES)
+        return read_feed_body(body, url, content_type, DEFAULT_MAX_ENTRIES)
     except FeedError as exc:
         raise SourceError(exc.reason, retryable=False) from exc
+
+
+async def extract_in_thread(body: bytes, url: str, content_type: str | None) -> ExtractedArticle:
+    """An Extractor for callers with no pool: in a thread, so the event loop keeps its turns."""
+    return await asyncio.to_thread(article_from_body, body, url=url, content_type=content_type)
 
 
 def body_hash(body: bytes) -> str:
@@ -281,14 +309,13 @@ async def fetch_or_fail(fetcher: Fetcher, url: str, **conditional: str | None) -
         raise SourceError(exc.reason, retryable=exc.retryable) from exc
 
 
-async def fetch_page(fetcher: Fetcher, url: str) -> ExtractedArticle:
-    """One article page through the guarded fetcher, with its text extracted."""
+async def fetch_page(fetcher: Fetcher, url: str, extract: Extractor = extract_in_thread) -> ExtractedArticle:
+    """One article page through the guarded fetcher, with its text extracted.
+
+    Extraction is CPU work (seconds for a huge page): `extract` does it off the event loop, so
+    the gateway and every command keep their turns while it runs."""
     result = await fetch_or_fail(fetcher, url)
-    # Extraction is CPU work (seconds for a huge page): in a thread, so the event loop (the
-    # gateway, every command) keeps its turns while it runs.
-    return await asyncio.to_thread(
-        article_from_body, result.body or b"", url=result.url, content_type=result.content_type
-    )
+    return await extract(result.body or b"", result.url, result.content_type)
 
 
 def url_candidate(page: ExtractedArticle, url: str) -> Candidate:
@@ -327,27 +354,29 @@ async def read_feed_url(
     result, now = await _fetch_if_changed(fetcher, url, last, fetched)
     if result is None or result.body is None:
         return _unchanged(now)
-    capped = await parse(result.body, result.url, result.content_type)
-    full, teasers, skipped = split_feed_entries(capped.feed)
+    feed = await parse(result.body, result.url, result.content_type)
     return SourceRead(
-        title=capped.feed.title,
-        candidates=tuple(full),
-        pending=tuple(teasers),
+        title=feed.title,
+        candidates=feed.candidates,
+        pending=feed.pending,
         validators=now,
-        skipped=tuple(skipped),
-        beyond_cap=capped.beyond_cap,
+        skipped=feed.skipped,
+        beyond_cap=feed.beyond_cap,
     )
 
 
 async def read_page_url(
-    fetcher: Fetcher, url: str, last: Validators, fetched: FetchResult | None = None
+    fetcher: Fetcher,
+    url: str,
+    last: Validators,
+    fetched: FetchResult | None = None,
+    *,
+    extract: Extractor = extract_in_thread,
 ) -> SourceRead:
     result, now = await _fetch_if_changed(fetcher, url, last, fetched)
     if result is None or result.body is None:
         return _unchanged(now)
-    page = await asyncio.to_thread(
-        article_from_body, result.body, url=result.url, content_type=result.content_type
-    )
+    page = await extract(result.body, result.url, result.content_type)
     return SourceRead(candidates=(url_candidate(page, url),), validators=now)
 
 
@@ -364,6 +393,10 @@ def _is_article_file(path: Path) -> bool:
 
 
 def read_local_file(path: Path, *, max_bytes: int = MAX_ARTICLE_BYTES) -> ExtractedArticle:
+    return article_from_body(read_local_bytes(path, max_bytes=max_bytes), url=path.as_uri())
+
+
+def read_local_bytes(path: Path, *, max_bytes: int = MAX_ARTICLE_BYTES) -> bytes:
     try:
         if path.stat().st_size > max_bytes:
             raise SourceError(
@@ -372,7 +405,7 @@ def read_local_file(path: Path, *, max_bytes: int = MAX_ARTICLE_BYTES) -> Extrac
         body = path.read_bytes()
     except OSError as exc:
         raise SourceError(f"cannot read {path.name}: {exc.strerror or exc}") from exc
-    return article_from_body(body, url=path.as_uri())
+    return body
 
 
 def read_limited(stream: BinaryIO, *, max_bytes: int = MAX_ARTICLE_BYTES) -> bytes:
@@ -444,7 +477,7 @@ def read_local(location: str) -> SourceRead:
 PageReader = Callable[[FeedEntry], Awaitable[Candidate]]
 
 
-def page_reader(fetcher: Fetcher, *, allow_local: bool) -> PageReader:
+def page_reader(fetcher: Fetcher, *, allow_local: bool, extract: Extractor = extract_in_thread) -> PageReader:
     """Reads the page a teaser links to. Only a local source may link to local files."""
 
     async def read(entry: FeedEntry) -> Candidate:
@@ -452,8 +485,10 @@ def page_reader(fetcher: Fetcher, *, allow_local: bool) -> PageReader:
         if url.startswith("file:"):
             if not allow_local:
                 raise SourceError("refused: a web feed may not point at local files", retryable=False)
-            return page_candidate(read_local_file(_local_path(url)), url, entry)
-        return page_candidate(await fetch_page(fetcher, url), url, entry)
+            path = _local_path(url)
+            body = await asyncio.to_thread(read_local_bytes, path)
+            return page_candidate(await extract(body, path.as_uri(), None), url, entry)
+        return page_candidate(await fetch_page(fetcher, url, extract), url, entry)
 
     return read
 

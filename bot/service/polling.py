@@ -8,7 +8,7 @@ It also decides each article's origin (see bot.store): text a feed's entry carri
 source's claim; text the bot fetched from a URL itself is the URL's, shared. A teaser page is
 known by the link the bot fetched, never by the rel=canonical the page claims, so a page cannot
 pass itself off as another URL's article. Same-story matching draws on what every reader of the
-new brief may see (see `Engine._same_story`), so one guild's brief never compares with, or
+new brief may see (see bot.service.story_matching), so one guild's brief never compares with, or
 names, an article another guild's source supplied.
 """
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
@@ -24,29 +25,26 @@ from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-from bot.brief.build import ArticleText, BriefContext, build_brief
+from bot.brief.build import ArticleText, BriefContext
 from bot.brief.serialize import BRIEF_JSON
-from bot.brief.stories import SAME_STORY_THRESHOLD, StoryIndex
+from bot.brief.stories import StoryFeatures
 from bot.config import ConfigError, Settings
-from bot.ingest.extract import text_fingerprint, word_count
-from bot.ingest.feeds import CappedFeed, FeedError, discover_feeds, sniff
+from bot.ingest.extract import word_count
+from bot.ingest.feeds import discover_feeds, sniff
 from bot.ingest.fetch import Fetcher, FetchSettings
-from bot.ingest.parse_pool import FeedParsePool, ParseTimeout
 from bot.ingest.sources import (
+    FeedRead,
     ItemFailure,
     SourceError,
     SourceRead,
     Validators,
-    article_from_body,
     canonical,
     fetch_or_fail,
     fetch_page,
     page_reader,
     read_feed_url,
-    read_local,
     read_page_url,
     refuse_credentials,
-    split_entries,
     url_candidate,
 )
 from bot.ingest.urls import CREDENTIALS_REFUSED, has_credentials, redact_credentials
@@ -57,7 +55,6 @@ from bot.models import (
     Digest,
     FeedEntry,
     FetchResult,
-    ParsedFeed,
     SourceKind,
     SourceSpec,
     StoryArticle,
@@ -73,8 +70,11 @@ from bot.service.poll_budget import (
     run_teasers,
 )
 from bot.service.poll_budget import backoff_delay as backoff_delay
+from bot.service.story_matching import StoryMatcher
+from bot.service.work import CpuWork
 from bot.store import ArticleRecord, SourceRecord, Store
 from bot.store.retries import entry_key
+from bot.workers import WorkerError
 
 log = logging.getLogger(__name__)
 
@@ -82,10 +82,10 @@ Clock = Callable[[], datetime]
 MIN_ARTICLE_WORDS = 120  # less text than this on a page is a home or index page, not an article
 # Shorter than this, an entry's text is a teaser many entries may share, so never its identity.
 TEXT_IDENTITY_MIN_CHARS = 200
-STORY_INDEX_MAX = 5000  # recent articles kept for same-story matching (bounds its memory)
 STORY_COMPARE_MAX = 8  # earlier articles a new one is compared with for "what it adds"
 REQUESTED_LOCATION = "newsbrief:requested"  # the one source of articles fetched on request
 _UNDATED = datetime.max.replace(tzinfo=UTC)  # undated articles sort after dated ones
+_WORD = re.compile(r"\S+")
 
 
 class Outcome(enum.StrEnum):
@@ -115,6 +115,7 @@ class SourceReport:
     beyond_cap: int = 0  # entries the feed listed beyond feed_max_entries: counted, not read
     deferred: int = 0  # of `queued`: teasers this poll had no page budget or time left for
     timed_out: bool = False  # the poll reached source_poll_timeout_seconds and stopped waiting
+    unbriefed: int = 0  # of `failed`: articles whose brief could not be made, read again next poll
     briefs: list[Brief] = field(default_factory=list)
 
     def count(self, outcome: Outcome) -> None:
@@ -171,12 +172,11 @@ class Engine:
         self.store = store
         self.fetcher = fetcher
         self.clock = clock
+        # CPU-heavy work (feeds, pages, briefs, story features) runs in worker processes, each job
+        # within its budget (started on first use), so the event loop keeps its turns.
+        self.work = CpuWork(settings)
         # Recent articles for same-story matching, one index per origin (None: fetched), built on use.
-        self._stories: dict[int | None, StoryIndex] = {}
-        # Feeds are parsed in worker processes, each parse within its budget (started on first use).
-        self.parser = FeedParsePool(
-            processes=settings.feed_parse_processes, timeout_s=settings.feed_parse_timeout_seconds
-        )
+        self.stories = StoryMatcher(store, self.work, window=timedelta(hours=settings.story_window_hours))
         # One poll of a source at a time (two would race to store the same articles); polls of
         # different sources never wait for each other.
         self._source_locks: dict[int, asyncio.Lock] = {}
@@ -191,7 +191,7 @@ class Engine:
                 try:
                     yield engine
                 finally:
-                    engine.parser.close()
+                    engine.work.close()
         finally:
             await store.close()
 
@@ -306,6 +306,10 @@ class Engine:
             unchanged.append(source.id)
             return report
         validators = read.validators or Validators(None, None, None)
+        if report.unbriefed:
+            # Articles whose brief could not be made are not stored: forgetting what the source
+            # sent makes the next poll read it all again (what is stored is found unchanged).
+            validators = Validators(None, None, None)
         await self.store.record_fetch_success(
             source.id,
             at=now,
@@ -316,15 +320,10 @@ class Engine:
         )
         return report
 
-    async def parse_feed(self, body: bytes, url: str | None, content_type: str | None) -> CappedFeed:
-        """A feed body parsed in a worker process within feed_parse_timeout_seconds, cut to its
+    async def parse_feed(self, body: bytes, url: str | None, content_type: str | None) -> FeedRead:
+        """A feed body read in a worker process within feed_parse_timeout_seconds, cut to its
         newest feed_max_entries entries; SourceError with the reason when it is no feed."""
-        try:
-            return await self.parser.parse(
-                body, url=url, content_type=content_type, max_entries=self.settings.feed_max_entries
-            )
-        except FeedError as exc:
-            raise SourceError(exc.reason, retryable=isinstance(exc, ParseTimeout)) from exc
+        return await self.work.read_feed(body, url, content_type)
 
     async def _read(self, source: SourceRecord, fetched: FetchResult | None) -> SourceRead:
         if source.kind is SourceKind.FEED:
@@ -332,9 +331,11 @@ class Engine:
                 self.fetcher, source.location, _last_validators(source), fetched, parse=self.parse_feed
             )
         if source.kind is SourceKind.PAGE:
-            return await read_page_url(self.fetcher, source.location, _last_validators(source), fetched)
-        # Local files are cheap to read and have no validators: read them every time.
-        return await asyncio.to_thread(read_local, source.location)
+            return await read_page_url(
+                self.fetcher, source.location, _last_validators(source), fetched, extract=self.work.extract
+            )
+        # Local files have no validators: read them every time.
+        return await self.work.read_local(source.location)
 
     async def _record_failure(self, source: SourceRecord, reason: str, now: datetime) -> None:
         delay = backoff_delay(
@@ -361,7 +362,9 @@ class Engine:
         budget: PollBudget,
         deadline: float,
     ) -> None:
-        reader = page_reader(self.fetcher, allow_local=source.kind is SourceKind.LOCAL)
+        reader = page_reader(
+            self.fetcher, allow_local=source.kind is SourceKind.LOCAL, extract=self.work.extract
+        )
         now = self.clock()
         settings = self.settings
         queue = await self.store.queued_entries(source.id)
@@ -450,7 +453,13 @@ class Engine:
             report.failures.append(ItemFailure(candidate.canonical_url or "entry", "no article text"))
             report.count(Outcome.FAILED)
             return
-        outcome, _, brief = await self.store_article(source, candidate, fetched=fetched)
+        try:
+            outcome, _, brief = await self.store_article(source, candidate, fetched=fetched)
+        except WorkerError as exc:  # its brief could not be made (too slow, or a bug): said in one line
+            report.failures.append(ItemFailure(candidate.canonical_url or "entry", exc.reason))
+            report.count(Outcome.FAILED)
+            report.unbriefed += 1
+            return
         report.count(outcome)
         if brief is not None:
             report.briefs.append(brief)
@@ -462,7 +471,7 @@ class Engine:
         linking there); otherwise `source` supplied it (that source's alone).
         """
         now = self.clock()
-        text_hash = text_fingerprint(candidate.text)
+        text_hash = await self.work.fingerprint(candidate.text)
         existing = await self.store.find_article(
             source_id=source.id,
             canonical_url=candidate.canonical_url if candidate.url_is_identity else None,
@@ -481,6 +490,7 @@ class Engine:
             updated=candidate.updated,
         )
         story_id: int | None = None
+        features: StoryFeatures | None = None
         if existing is not None:
             latest = await self.store.latest_version(existing.id)
             if (
@@ -509,14 +519,13 @@ class Engine:
         else:
             # The closest few carry what the story already said; comparing with every earlier
             # article of a big story would make each new one slower than the last.
-            story = (await self._same_story(article, None if fetched else source.id, now))[:STORY_COMPARE_MAX]
+            features = await self.work.story_features(article)
+            origin = None if fetched else source.id
+            story = (await self.stories.same_story(features, origin, now))[:STORY_COMPARE_MAX]
             if story:
                 context = replace(context, story=story)
                 story_id = story[0].story_id
-        # CPU work, in a thread: the event loop keeps its turns (see bot.ingest.sources.fetch_page).
-        brief = await asyncio.to_thread(
-            build_brief, article, context, sentences=self.settings.summary_sentences
-        )
+        brief = await self.work.brief(article, context)  # in a worker process: the loop keeps its turns
         draft = ArticleDraft.of(candidate, source_id=source.id)
         first_seen = existing.first_seen_at if existing else now
         saved = await self.store.save_version(
@@ -536,50 +545,15 @@ class Engine:
         if not saved.new_version:  # another poll stored this very article a moment ago
             return Stored(Outcome.UNCHANGED, record.id, None)
         stored = replace(brief, article_id=record.id, version_id=version.id)
-        index = self._stories.get(record.origin_source_id)
-        if existing is None and index is not None:
-            index.add(
+        if existing is None:
+            self.stories.add(
                 StoryArticle(
                     record.id, record.canonical_url, record.title, candidate.text, now, record.story_id
-                )
+                ),
+                record.origin_source_id,
+                features,
             )
         return Stored(Outcome.UPDATED if existing else Outcome.NEW, record.id, stored)
-
-    async def _same_story(
-        self, article: ArticleText, origin: int | None, now: datetime
-    ) -> list[StoryArticle]:
-        """Earlier articles on the story that a new article of this origin may be compared with.
-
-        Its brief is seen by whoever sees the article, so it may draw only on what they all can
-        see: a source's article on that source's own and on fetched (public) pages; a fetched
-        article, seen by any guild that links to it, on fetched pages alone.
-        """
-        origins = [None] if origin is None else [origin, None]
-        scored = [
-            pair
-            for key in origins
-            for pair in (await self._story_index(now, key)).scored(article.title, article.text)
-            if pair[0] >= SAME_STORY_THRESHOLD
-        ]
-        scored.sort(key=lambda pair: pair[0], reverse=True)
-        return [story for _, story in scored]
-
-    async def _story_index(self, now: datetime, origin: int | None) -> StoryIndex:
-        """Recent articles of one origin (a source, or None: fetched) for same-story matching,
-        built once and kept up to date as we store.
-
-        Rebuilding it from the store for every new article made a cold poll quadratic.
-        """
-        window_start = now - timedelta(hours=self.settings.story_window_hours)
-        index = self._stories.get(origin)
-        if index is None:
-            recent = await self.store.recent_articles(
-                since=window_start, limit=STORY_INDEX_MAX, of_origin=True, origin_source_id=origin
-            )
-            index = self._stories[origin] = StoryIndex(recent, max_size=STORY_INDEX_MAX)
-        else:
-            index.discard_seen_before(window_start)
-        return index
 
     # ---- watching pages for edits ----------------------------------------------------
 
@@ -587,7 +561,7 @@ class Engine:
         """Re-fetch article pages that are due, storing a new version when the text changed."""
         now = self.clock()
         results: list[tuple[ArticleRecord, Outcome]] = []
-        reader = page_reader(self.fetcher, allow_local=False)
+        reader = page_reader(self.fetcher, allow_local=False, extract=self.work.extract)
         deadline = asyncio.get_running_loop().time() + self.settings.source_poll_timeout_seconds
         for article in await self.store.articles_due(now):
             if asyncio.get_running_loop().time() >= deadline:  # like a poll's: the rest stay due
@@ -640,7 +614,7 @@ class Engine:
             raise SourceError("only http and https URLs can be fetched", retryable=False)
         refuse_credentials(url)
         source = await self.requested_source()
-        candidate = url_candidate(await fetch_page(self.fetcher, url), url)
+        candidate = url_candidate(await fetch_page(self.fetcher, url, self.work.extract), url)
         if not candidate.text.strip():
             raise SourceError("no article text found on the page", retryable=False)
         _, article_id, brief = await self.store_article(source, candidate, fetched=True)
@@ -663,24 +637,22 @@ class Engine:
         result = await fetch_or_fail(self.fetcher, url)
         body = result.body or b""
         if sniff(body, content_type=result.content_type, filename=result.url) in ("feed", "json_feed"):
-            feed = (await self.parse_feed(body, result.url, result.content_type)).feed
+            feed = await self.parse_feed(body, result.url, result.content_type)
             briefs = await self._preview_entries(feed, limit)
             return SourcePreview(SourceKind.FEED, feed.title, briefs, url, result)
         try:
-            page = await asyncio.to_thread(
-                article_from_body, body, url=result.url, content_type=result.content_type
-            )
+            page = await self.work.extract(body, result.url, result.content_type)
         except SourceError:
             page = None
         if page is not None and word_count(page.text) >= MIN_ARTICLE_WORDS:
-            brief = self._preview_brief(url_candidate(page, url))
+            brief = await self._preview_brief(url_candidate(page, url))
             return SourcePreview(SourceKind.PAGE, page.title, (brief,), url, result)
         for feed_url in discover_feeds(body, url=result.url):
             if has_credentials(feed_url):
                 continue
             try:
                 found = await fetch_or_fail(self.fetcher, feed_url)
-                feed = (await self.parse_feed(found.body or b"", found.url, found.content_type)).feed
+                feed = await self.parse_feed(found.body or b"", found.url, found.content_type)
             except SourceError as exc:
                 log.info("feed %s declared by %s is not usable: %s", feed_url, url, exc.reason)
                 continue
@@ -693,24 +665,21 @@ class Engine:
             retryable=False,
         )
 
-    async def _preview_entries(self, feed: ParsedFeed, limit: int) -> tuple[Brief, ...]:
-        full, teasers = split_entries(feed)
-        reader = page_reader(self.fetcher, allow_local=False)
-        candidates = full[:limit]
-        for entry in teasers[: max(0, limit - len(candidates))]:
+    async def _preview_entries(self, feed: FeedRead, limit: int) -> tuple[Brief, ...]:
+        reader = page_reader(self.fetcher, allow_local=False, extract=self.work.extract)
+        candidates = list(feed.candidates[:limit])
+        for entry in feed.pending[: max(0, limit - len(candidates))]:
             try:
                 candidates.append(await reader(entry))
             except SourceError as exc:
                 log.info("preview: entry %s failed: %s", entry.url, exc.reason)
-        return tuple(self._preview_brief(c) for c in candidates)
+        return tuple([await self._preview_brief(c) for c in candidates])
 
-    def _preview_brief(self, candidate: Candidate) -> Brief:
+    async def _preview_brief(self, candidate: Candidate) -> Brief:
         context = BriefContext(
             url=candidate.canonical_url, published=candidate.published, updated=candidate.updated
         )
-        return build_brief(
-            ArticleText(candidate.text, candidate.title), context, sentences=self.settings.summary_sentences
-        )
+        return await self.work.brief(ArticleText(candidate.text, candidate.title), context)
 
     # ---- digest ----------------------------------------------------------------------
 
@@ -744,7 +713,16 @@ def _text_can_identify(candidate: Candidate) -> bool:
     go by, always; otherwise only a text long enough to tell entries apart (not a teaser such as
     "Introduction", which many entries share)."""
     has_own_key = bool(candidate.guid) or (bool(candidate.canonical_url) and candidate.url_is_identity)
-    return not has_own_key or len(" ".join(candidate.text.split())) >= TEXT_IDENTITY_MIN_CHARS
+    if not has_own_key:
+        return True
+    # Its length with runs of whitespace as one space, counted only as far as needed: a text of
+    # megabytes is not joined again on the event loop.
+    length = -1
+    for word in _WORD.finditer(candidate.text):
+        length += len(word.group()) + 1
+        if length >= TEXT_IDENTITY_MIN_CHARS:
+            return True
+    return False
 
 
 def _last_validators(source: SourceRecord) -> Validators:

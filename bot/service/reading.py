@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from bot.brief.summarize import summarize
 from bot.errors import NewsbriefError
 from bot.models import Brief, ChangeBasis, Changes, Quote
 from bot.service.polling import Engine
@@ -122,7 +121,9 @@ class Reading:
         if sentences is not None and sentences != len(brief.summary):
             version = await self._store.latest_version(record.id)
             if version is not None:
-                brief = replace(brief, summary=tuple(summarize(version.text, sentences, title=version.title)))
+                # In a worker process: the summary of a long article takes seconds of CPU.
+                summary = await self._engine.work.summary(version.text, sentences, title=version.title)
+                brief = replace(brief, summary=summary)
         return brief
 
     async def quotes_in(

@@ -6,8 +6,10 @@ Frames go out as text (JSON), so the client needs no zlib even though it asks fo
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,7 +30,11 @@ OP_HEARTBEAT_ACK = 11
 
 CLOSE_AUTHENTICATION_FAILED = 4004
 # Long enough that no heartbeat is due during a test; discord.py still sends one right after HELLO.
+# (Discord's own value; a test that watches heartbeats gives the fake a short one.)
 HEARTBEAT_INTERVAL_MS = 41_250
+# A heartbeat is missed when none arrives within this many intervals of the one before (or of
+# HELLO): the client's loop was held up for a whole interval.
+MISSED_AFTER_INTERVALS = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +54,14 @@ class GatewaySession:
     identified: bool = False
     intents: int | None = None
     shard: list[int] | None = None
+    hello_at: float = field(default_factory=time.monotonic)
+    heartbeats_at: list[float] = field(default_factory=list)  # when each heartbeat arrived
+    acks_sent: int = 0
+
+    def heartbeat_gaps(self, until: float | None = None) -> list[float]:
+        """Seconds between HELLO, each heartbeat, and `until` (default: now)."""
+        times = [self.hello_at, *self.heartbeats_at, time.monotonic() if until is None else until]
+        return [later - earlier for earlier, later in itertools.pairwise(times)]
 
     def next_sequence(self) -> int:
         self.sequence += 1
@@ -65,6 +79,7 @@ class GatewaySession:
 @dataclass(slots=True)
 class Gateway:
     world: FakeWorld
+    heartbeat_interval_ms: int = HEARTBEAT_INTERVAL_MS
     resume_url: str = ""  # the fake's ws URL, filled once the server has a port
     frames: list[GatewayFrame] = field(default_factory=list)
     sessions: list[GatewaySession] = field(default_factory=list)
@@ -81,7 +96,9 @@ class Gateway:
         await websocket.prepare(request)
         session = GatewaySession(websocket=websocket, session_id=uuid.uuid4().hex)
         self.sessions.append(session)
-        await self._send(session, {"op": OP_HELLO, "d": {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}})
+        hello = {"op": OP_HELLO, "d": {"heartbeat_interval": self.heartbeat_interval_ms}}
+        await self._send(session, hello)
+        session.hello_at = time.monotonic()
         try:
             async for message in websocket:
                 if message.type != WSMsgType.TEXT:
@@ -99,7 +116,9 @@ class Gateway:
             GatewayFrame(session.session_id if session.identified else None, int(op or 0), data)
         )
         if op == OP_HEARTBEAT:
+            session.heartbeats_at.append(time.monotonic())
             await self._send(session, {"op": OP_HEARTBEAT_ACK, "d": None})
+            session.acks_sent += 1
         elif op == OP_IDENTIFY:
             await self._identify(session, data)
         elif op == OP_RESUME:
@@ -173,6 +192,12 @@ class Gateway:
         for session in sessions:
             await self._dispatch_to(session, event, data)
         return len(sessions)
+
+    def missed_heartbeats(self, session: GatewaySession, *, until: float | None = None) -> list[float]:
+        """The gaps (seconds) in which `session` missed a heartbeat: longer than
+        MISSED_AFTER_INTERVALS intervals with none, from HELLO to `until` (default: now)."""
+        limit = MISSED_AFTER_INTERVALS * self.heartbeat_interval_ms / 1000
+        return [gap for gap in session.heartbeat_gaps(until) if gap > limit]
 
     async def wait_identified(self) -> GatewaySession:
         """The first identified session; wrap in asyncio.timeout() as a safety net."""

@@ -19,7 +19,7 @@ from yarl import URL
 
 from bot.discord import limits
 
-from .gateway import Gateway
+from .gateway import HEARTBEAT_INTERVAL_MS, Gateway
 from .members import MemberActions
 from .records import (
     Call,
@@ -84,6 +84,7 @@ class FakeDiscord(MemberActions, ThreadActions):
         clock: Callable[[], float] = time.monotonic,
         safety_timeout: float = DEFAULT_WAIT,
         shard_count: int = 1,
+        heartbeat_interval_ms: int = HEARTBEAT_INTERVAL_MS,
     ) -> None:
         self.world = world or default_world()
         self.openapi = openapi
@@ -102,7 +103,7 @@ class FakeDiscord(MemberActions, ThreadActions):
         }
         self.commands: dict[str | None, list[JsonDict]] = {None: []}  # by guild id; None = global
         self.interactions: dict[str, InteractionRecord] = {}  # by token
-        self.gateway = Gateway(self.world)
+        self.gateway = Gateway(self.world, heartbeat_interval_ms)
         self._ids = SnowflakeSource()
         self._changed = asyncio.Condition()
         self._lost_acks: dict[str, list[int]] = {}  # channel -> [let through first, then lose]

@@ -70,7 +70,7 @@ async def make_engine(tmp_path: Path, store: Store) -> AsyncIterator[EngineFacto
 
     yield make
     for engine, fetcher in opened:
-        engine.parser.close()
+        engine.work.close()
         await fetcher.close()
 
 
@@ -225,7 +225,7 @@ async def test_forty_teasers_whose_pages_never_answer_stop_at_the_poll_deadline_
         fetch_timeout_seconds=600,
         source_poll_timeout_seconds=2,
         teaser_fetch_concurrency=4,
-        feed_parse_processes=2,
+        worker_processes=2,
     )
     # Both parse workers started beforehand, so the poll's deadline is spent on the network alone.
     empty = rss("").encode()

@@ -1,0 +1,77 @@
+"""Same-story matching for the engine: which earlier articles a new one reports the same story as.
+
+The index of recent articles (bot.brief.stories.StoryIndex) lives here, in the engine's process,
+one per origin (a source, or None: pages the bot fetched), built on first use and kept up to date
+as articles are stored; the articles' features are computed in the worker processes
+(bot.service.work), since reading a text is the expensive part and scoring against the few
+candidates that share a name or a number with it is not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from typing import Final
+
+from bot.brief.stories import SAME_STORY_THRESHOLD, StoryFeatures, StoryIndex
+from bot.models import StoryArticle
+from bot.service.work import CpuWork
+from bot.store import Store
+
+STORY_INDEX_MAX: Final = 5000  # recent articles kept for same-story matching (bounds its memory)
+
+
+class StoryMatcher:
+    def __init__(self, store: Store, work: CpuWork, *, window: timedelta) -> None:
+        self.store = store
+        self.work = work
+        self.window = window
+        self._stories: dict[int | None, StoryIndex] = {}
+        self._building: dict[int | None, asyncio.Lock] = {}
+
+    async def same_story(
+        self, features: StoryFeatures, origin: int | None, now: datetime
+    ) -> list[StoryArticle]:
+        """Earlier articles on the story that a new article of this origin may be compared with,
+        best first.
+
+        Its brief is seen by whoever sees the article, so it may draw only on what they all can
+        see: a source's article on that source's own and on fetched (public) pages; a fetched
+        article, seen by any guild that links to it, on fetched pages alone.
+        """
+        origins = [None] if origin is None else [origin, None]
+        scored = [
+            pair
+            for key in origins
+            for pair in (await self._index(now, key)).scored_features(features)
+            if pair[0] >= SAME_STORY_THRESHOLD
+        ]
+        scored.sort(key=lambda pair: pair[0], reverse=True)
+        return [story for _, story in scored]
+
+    def add(self, article: StoryArticle, origin: int | None, features: StoryFeatures | None) -> None:
+        """A new article just stored: into its origin's index, when that is built already."""
+        index = self._stories.get(origin)
+        if index is not None:
+            index.add(article, features)
+
+    async def _index(self, now: datetime, origin: int | None) -> StoryIndex:
+        """Recent articles of one origin, built once and kept up to date as we store.
+
+        Rebuilding it from the store for every new article made a cold poll quadratic.
+        """
+        window_start = now - self.window
+        async with self._building.setdefault(origin, asyncio.Lock()):  # built once, not by every poll
+            index = self._stories.get(origin)
+            if index is None:
+                recent = await self.store.recent_articles(
+                    since=window_start, limit=STORY_INDEX_MAX, of_origin=True, origin_source_id=origin
+                )
+                # Their features are computed in the workers: thousands of articles' worth of CPU.
+                found = await self.work.many_story_features([(a.title, a.text) for a in recent])
+                index = StoryIndex(max_size=STORY_INDEX_MAX)
+                for article, features in zip(recent, found, strict=True):
+                    index.add(article, features)
+                self._stories[origin] = index
+        index.discard_seen_before(window_start)
+        return index
