@@ -439,21 +439,11 @@ class Engine:
         candidates = [*((_without_credentials(c), own) for c in read.candidates), *resolved]
         # Oldest first, so a later article on a story is compared with the earlier ones.
         candidates.sort(key=lambda pair: pair[0].published or pair[0].updated or _UNDATED)
-        for candidate, fetched in candidates:
-            await self._store_candidate(source, candidate, report, fetched=fetched)
-        await self.store.drop_queued_entries(source.id, done)
+        # One look-up and one transaction for all of them (imported here: it uses this module's helpers).
+        from bot.service.feed_batch import store_candidates
 
-    async def _store_candidate(
-        self, source: SourceRecord, candidate: Candidate, report: SourceReport, *, fetched: bool
-    ) -> None:
-        if not candidate.text.strip():
-            report.failures.append(ItemFailure(candidate.canonical_url or "entry", "no article text"))
-            report.count(Outcome.FAILED)
-            return
-        outcome, _, brief = await self.store_article(source, candidate, fetched=fetched)
-        report.count(outcome)
-        if brief is not None:
-            report.briefs.append(brief)
+        await store_candidates(self, source, candidates, report)
+        await self.store.drop_queued_entries(source.id, done)
 
     async def store_article(self, source: SourceRecord, candidate: Candidate, *, fetched: bool) -> Stored:
         """Store one article as seen now: a new article, a new version, or nothing new.

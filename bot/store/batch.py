@@ -113,6 +113,7 @@ class EntryBatchRecords(StorePart):
                 batch, later_rounds = _one_round(entries, pending)
                 pending = await self._store_round(connection, entries, batch, known, seen_at, results)
                 pending += later_rounds
+            await self._join_batch_stories(connection, entries, results)
         done = [result for result in results if result is not None]
         logger.debug("stored %d entries in one transaction", len(done))
         return done
@@ -149,6 +150,34 @@ class EntryBatchRecords(StorePart):
                 await connection.execute(self._insert_or_skip(briefs), brief_rows)
             if quote_list:
                 await connection.execute(self._insert_or_skip(quotes), quote_list)
+
+    async def _join_batch_stories(
+        self, connection: AsyncConnection, entries: Sequence[NewEntry], results: list[StoredEntry | None]
+    ) -> None:
+        """New articles joining the story of an earlier entry of the batch (`NewEntry.story_of`)."""
+        moves: list[dict[str, int]] = []
+        for i, entry in enumerate(entries):
+            result = results[i]
+            if entry.story_of is None or result is None or result.outcome != "new":
+                continue
+            if not 0 <= entry.story_of < i:
+                raise StoreError(
+                    f"entry {i} joins the story of entry {entry.story_of}, which is not before it"
+                )
+            joined = results[entry.story_of]
+            if joined is None:
+                continue
+            moves.append({"b_id": result.article.id, "b_story": joined.article.story_id})
+            results[i] = dataclasses.replace(
+                result, article=dataclasses.replace(result.article, story_id=joined.article.story_id)
+            )
+        if moves:
+            await connection.execute(
+                update(articles)
+                .where(articles.c.id == bindparam("b_id"))
+                .values(story_id=bindparam("b_story")),
+                moves,
+            )
 
     def _insert_or_skip(self, table: Any) -> Any:
         return (postgresql_insert if self._dialect == "postgresql" else sqlite_insert)(

@@ -247,6 +247,8 @@ class NewEntry:
     text_identifies: bool = True
     brief: Brief | None = None  # None: stored without one, filled in later (`store_briefs`)
     story_id: int | None = None  # a new article's story; None: its own. A new version: None keeps it
+    # A new article joining the story of the batch's entry at this position (stored before it).
+    story_of: int | None = None
     next_check_at: datetime | None = None  # for a new version: when to re-fetch its page
 
 
