@@ -55,6 +55,7 @@ from typing import Any
 import aiohttp
 import feedparser
 from aiohttp import web
+from sqlalchemy import bindparam, update
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -78,6 +79,7 @@ from bot.ingest.sources import _entry_candidate  # noqa: E402
 from bot.models import ArticleDraft, SourceKind, SourceSpec  # noqa: E402
 from bot.service.polling import Engine, PollReport, _text_can_identify  # noqa: E402
 from bot.store import NewEntry, SourceRecord  # noqa: E402
+from bot.store.schema import sources as source_table  # noqa: E402
 
 FEED_FOLDER = "fastfeedparser-benchmark"
 FEED_MARK = b"@@F@@"  # replaced by the feed number in every served body
@@ -559,10 +561,16 @@ async def engine_phases(
 
 
 async def prime_etags(engine: Engine, sources: Sequence[SourceRecord]) -> None:
-    """--warm-only: record the ETag the server gives each feed, as if a cold poll had stored it."""
+    """--warm-only: record the ETag the server gives each feed, as if a cold poll had stored it
+    (in one statement: record_fetch_success one source at a time takes minutes at 20,000 feeds)."""
     now = datetime.now(UTC)
-    for number, source in enumerate(sources):
-        await engine.store.record_fetch_success(source.id, at=now, etag=f'"f{number}-v0"')
+    async with engine.store._write() as connection:
+        await connection.execute(
+            update(source_table)
+            .where(source_table.c.id == bindparam("b_id"))
+            .values(etag=bindparam("b_etag"), last_success_at=now),
+            [{"b_id": source.id, "b_etag": f'"f{number}-v0"'} for number, source in enumerate(sources)],
+        )
 
 
 @dataclass(frozen=True, slots=True)

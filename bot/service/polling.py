@@ -84,6 +84,7 @@ MIN_ARTICLE_WORDS = 120  # less text than this on a page is a home or index page
 TEXT_IDENTITY_MIN_CHARS = 200
 STORY_INDEX_MAX = 5000  # recent articles kept for same-story matching (bounds its memory)
 STORY_COMPARE_MAX = 8  # earlier articles a new one is compared with for "what it adds"
+SOURCES_POLLED_AT_ONCE = 256  # a slow source holds one place for at most its poll time
 REQUESTED_LOCATION = "newsbrief:requested"  # the one source of articles fetched on request
 _UNDATED = datetime.max.replace(tzinfo=UTC)  # undated articles sort after dated ones
 
@@ -223,8 +224,13 @@ class Engine:
         unchanged: list[int] = []
         budget = PollBudget(self.settings.teaser_fetches_per_poll)
 
+        # Side by side, but not all at once: 20,000 feeds polled at once asked the store for 20,000
+        # connections at once (the pool timed out) and held 450 MB.
+        slots = asyncio.Semaphore(SOURCES_POLLED_AT_ONCE)
+
         async def one(source: SourceRecord) -> SourceReport:
-            report = await self.poll_source(source, force=force, unchanged=unchanged, budget=budget)
+            async with slots:
+                report = await self.poll_source(source, force=force, unchanged=unchanged, budget=budget)
             if on_source_done:
                 on_source_done(report)
             return report
