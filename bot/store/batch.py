@@ -339,10 +339,13 @@ class EntryBatchRecords(StorePart):
             }
             for i, article_id, previous, _ in versioned
         ]
+        # Mapped back by article (one version of an article per round): asking for the rows in
+        # parameter order makes SQLAlchemy insert them one statement each on SQLite.
         result = await connection.execute(
-            insert(versions).returning(versions.c.id, sort_by_parameter_order=True), rows
+            insert(versions).returning(versions.c.id, versions.c.article_id), rows
         )
-        ids = [int(row.id) for row in result]
+        id_of = {int(row.article_id): int(row.id) for row in result}
+        ids = [id_of[row["article_id"]] for row in rows]
         return {
             i: VersionRecord(
                 id=version_id,
