@@ -415,10 +415,11 @@ class Profiler:
 
     def print(self, top: int) -> None:
         for name, profile in self.profiles.items():
-            out = io.StringIO()
-            pstats.Stats(profile, stream=out).strip_dirs().sort_stats("cumulative").print_stats(top)
-            print(f"\nprofile of the {name} poll, top {top} by cumulative time")
-            print(out.getvalue().strip())
+            for order in ("cumulative", "tottime"):
+                out = io.StringIO()
+                pstats.Stats(profile, stream=out).strip_dirs().sort_stats(order).print_stats(top)
+                print(f"\nprofile of the {name} poll, top {top} by {order}")
+                print(out.getvalue().strip())
 
 
 async def timed_poll(name: str, engine: Engine, profiler: Profiler) -> tuple[Phase, PollReport]:
