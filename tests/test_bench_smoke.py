@@ -62,6 +62,20 @@ def test_poll_runs_on_a_few_feeds(shared_dir: Path) -> None:
     assert "feedparser.parse(url) loop" in out
 
 
+def test_poll_stage_runs_on_a_few_feeds(shared_dir: Path) -> None:
+    feeds = shared_dir / "eval" / "feeds"
+    if not (feeds / "fastfeedparser-benchmark").is_dir():
+        pytest.skip(f"{feeds / 'fastfeedparser-benchmark'} is missing")
+    out = _run("poll.py", str(feeds), "--feeds", "2", "--baseline-feeds", "2", "--poll-stage", timeout=300)
+    table = out.split("engine poll", 1)[1].split("baseline in the same process", 1)[0]
+    rows = {line.split("  ")[0].strip(): line.split() for line in table.splitlines()[3:] if line.strip()}
+    assert {"poll stage", "warm"} <= set(rows), table
+    assert int(rows["poll stage"][6]) > 0, table  # entries stored raw
+    assert rows["warm"][9] == "2", table  # then both feeds answered 304
+    assert "search finds them: True" in out
+    assert "median of 1 runs" in out and "targets (medians)" in out
+
+
 def test_commands_benchmark_runs_on_a_small_store() -> None:
     # Synthetic store, real bot, fake Discord: no ../shared needed.
     out = _run("commands.py", "--articles", "500", "--runs", "10", timeout=300)

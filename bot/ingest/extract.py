@@ -6,6 +6,7 @@ Nothing here touches the network: trafilatura and htmldate only ever see the byt
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html as html_lib
 import logging
@@ -216,6 +217,9 @@ _LINE_BREAK: Final = "\n"
 _LOOKS_LIKE_MARKUP: Final = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>|&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
 
 
+# A feed entry's HTML is read twice in a row (is it a teaser? then its text), a third of a poll's
+# CPU on the event loop: the last few answers are kept. Few, so a huge fragment is soon let go.
+@functools.lru_cache(maxsize=8)
 def html_fragment_to_text(html: str) -> str:
     """Text of a feed's HTML content/summary: block elements become blank-line separated paragraphs.
 

@@ -39,6 +39,14 @@ class StoryMatcher:
         see: a source's article on that source's own and on fetched (public) pages; a fetched
         article, seen by any guild that links to it, on fetched pages alone.
         """
+        scored = await self.scored(features, origin, now)
+        return [story for _, story in scored]
+
+    async def scored(
+        self, features: StoryFeatures, origin: int | None, now: datetime
+    ) -> list[tuple[float, StoryArticle]]:
+        """`same_story` with the scores (at least SAME_STORY_THRESHOLD), for a caller that
+        merges them with candidates of its own (a poll's batch not stored yet)."""
         origins = [None] if origin is None else [origin, None]
         scored = [
             pair
@@ -47,7 +55,7 @@ class StoryMatcher:
             if pair[0] >= SAME_STORY_THRESHOLD
         ]
         scored.sort(key=lambda pair: pair[0], reverse=True)
-        return [story for _, story in scored]
+        return scored
 
     def add(self, article: StoryArticle, origin: int | None, features: StoryFeatures | None) -> None:
         """A new article just stored: into its origin's index, when that is built already."""

@@ -34,6 +34,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.store.articles import ArticleRecords
+from bot.store.batch import EntryBatchRecords
 from bot.store.database import create_store_engine, current_revision, upgrade_to_head
 from bot.store.digests import DigestRecords
 from bot.store.filters import FilterRecords
@@ -59,6 +60,7 @@ WRITE_TRANSACTION_OPTION = "newsbrief_write"
 class Store(
     SourceRecords,
     ArticleRecords,
+    EntryBatchRecords,
     SearchRecords,
     GuildRecords,
     QuoteRecords,

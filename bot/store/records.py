@@ -6,11 +6,13 @@ import enum
 import logging
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar
 
 from sqlalchemy.engine import RowMapping
 
 from bot.models import (
+    ArticleDraft,
+    Brief,
     Quote,
     SourceKind,
     utc_now,  # noqa: F401  (the store's parts take it from here)
@@ -230,6 +232,43 @@ def require_aware(value: datetime, name: str) -> datetime:
 
 def later(first: datetime, second: datetime) -> datetime:
     return max(first, second)
+
+
+@dataclass(frozen=True, slots=True)
+class NewEntry:
+    """One article as a poll saw it, for `Store.store_new_entries` (bot/store/batch.py)."""
+
+    draft: ArticleDraft
+    text_hash: str  # text_fingerprint of draft.text
+    # The bot fetched the text from the article's own URL (shared), rather than the draft's
+    # source supplying it (that source's alone): see `Store.save_version`.
+    fetched: bool = False
+    # Whether the text may say which stored article this is (False for a teaser many share).
+    text_identifies: bool = True
+    brief: Brief | None = None  # None: stored without one, filled in later (`store_briefs`)
+    story_id: int | None = None  # a new article's story; None: its own. A new version: None keeps it
+    # A new article joining the story of the batch's entry at this position (stored before it).
+    story_of: int | None = None
+    next_check_at: datetime | None = None  # for a new version: when to re-fetch its page
+
+
+@dataclass(frozen=True, slots=True)
+class FoundEntry:
+    """The stored article an entry is (`Store.find_entries`), its latest version and that one's brief."""
+
+    article: ArticleRecord
+    latest: VersionRecord | None
+    latest_brief: Brief | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEntry:
+    """What `Store.store_new_entries` did with one entry."""
+
+    outcome: Literal["new", "updated", "unchanged"]
+    article: ArticleRecord
+    version: VersionRecord  # the new version; when unchanged, the latest one
+    brief: Brief | None  # the stored brief, ids filled in (None: none given, or unchanged)
 
 
 class SavedVersion(tuple[ArticleRecord, VersionRecord]):

@@ -121,12 +121,8 @@ async def find_article_id(
             return found
     if not text_hash:
         return None
-    allowed = _allowed_origin(source_id, fetched)
-    # Correlated EXISTS, not IN (...): a big source has many GUIDs, a version few.
-    this_sources_articles = or_(
-        articles.c.source_id == source_id,
-        exists().where(article_guids.c.article_id == articles.c.id, article_guids.c.source_id == source_id),
-    )
+    allowed = allowed_origin(source_id, fetched)
+    this_sources_articles = of_source(source_id)
     found = (
         await connection.execute(
             select(versions.c.article_id)
@@ -146,7 +142,17 @@ async def find_article_id(
     return int(found) if found is not None else None
 
 
-def _allowed_origin(source_id: int, fetched: bool | None) -> ColumnElement[bool]:
+def of_source(source_id: int) -> ColumnElement[bool]:
+    """The article was found through the source: its first source, or one it gave a GUID."""
+    # Correlated EXISTS, not IN (...): a big source has many GUIDs, a version few.
+    return or_(
+        articles.c.source_id == source_id,
+        exists().where(article_guids.c.article_id == articles.c.id, article_guids.c.source_id == source_id),
+    )
+
+
+def allowed_origin(source_id: int, fetched: bool | None) -> ColumnElement[bool]:
+    """The origins an article seen through the source may have (see `find_article_id`)."""
     origin = articles.c.origin_source_id
     if fetched is None:
         return or_(origin.is_(None), origin == source_id)
@@ -163,7 +169,7 @@ async def _by_guid(
             .where(
                 article_guids.c.source_id == source_id,
                 article_guids.c.guid == guid,
-                _allowed_origin(source_id, fetched),
+                allowed_origin(source_id, fetched),
             )
         )
     ).scalar_one_or_none()
