@@ -43,6 +43,13 @@ class PollBudget:
     """The teaser pages one poll may still fetch, shared by all its sources."""
 
     pages_left: int
+    # The sources that had a retry queue when the poll began (None: not known, read each one's).
+    # A warm poll of thousands of unchanged feeds then skips a queue read per source; a source's
+    # queue only grows after its own read, within its own poll.
+    queued_sources: frozenset[int] | None = None
+
+    def may_have_queue(self, source_id: int) -> bool:
+        return self.queued_sources is None or source_id in self.queued_sources
 
     def take(self) -> bool:
         if self.pages_left <= 0:

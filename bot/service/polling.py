@@ -221,7 +221,10 @@ class Engine:
         sources = [s for s in await self.store.active_sources() if s.kind is not SourceKind.REQUESTED]
 
         unchanged: list[int] = []
-        budget = PollBudget(self.settings.teaser_fetches_per_poll)
+        budget = PollBudget(
+            self.settings.teaser_fetches_per_poll,
+            queued_sources=await self.store.sources_with_queued_entries(),
+        )
 
         # Side by side, but not all at once: 20,000 feeds polled at once asked the store for 20,000
         # connections at once (the pool timed out) and held 450 MB.
@@ -372,7 +375,7 @@ class Engine:
         )
         now = self.clock()
         settings = self.settings
-        queue = await self.store.queued_entries(source.id)
+        queue = await self.store.queued_entries(source.id) if budget.may_have_queue(source.id) else {}
         pending, report.queued = due_entries(
             () if read.not_modified else read.pending, read.pending, queue, now
         )

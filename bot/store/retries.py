@@ -60,6 +60,12 @@ def entry_key(entry: FeedEntry) -> str | None:
 
 
 class RetryRecords(StorePart):
+    async def sources_with_queued_entries(self) -> frozenset[int]:
+        """The sources whose retry queue holds anything (waiting or given up)."""
+        query = select(entry_retries.c.source_id).distinct()
+        async with self._read() as connection:
+            return frozenset((await connection.execute(query)).scalars().all())
+
     async def queued_entries(self, source_id: int) -> dict[str, QueuedEntry]:
         """The source's queue, waiting and given up, by entry key."""
         query = select(entry_retries).where(entry_retries.c.source_id == source_id)

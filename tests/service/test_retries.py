@@ -95,6 +95,8 @@ async def test_a_failed_teaser_is_queued_and_stored_at_a_later_poll_despite_a_30
     assert (first.new, first.failed, first.queued) == (0, 1, 1)
     queue = await engine.store.queued_entries(source_id)
     assert list(queue) == ["g1"]
+    # A poll reads the queue only of the sources that have one when it begins.
+    assert await engine.store.sources_with_queued_entries() == {source_id}
     queued = queue["g1"]
     assert "500" in queued.reason and queued.attempts == 1 and queued.given_up_at is None
     assert queued.entry.url == server.url("/pool") and queued.entry.title == "Pool to close"
@@ -110,6 +112,7 @@ async def test_a_failed_teaser_is_queued_and_stored_at_a_later_poll_despite_a_30
     assert second.not_modified  # the feed said nothing new: the entry came from the queue
     assert (second.new, second.failed, second.queued) == (1, 0, 0)
     assert await engine.store.queued_entries(source_id) == {}
+    assert await engine.store.sources_with_queued_entries() == frozenset()
     assert await engine.store.retry_summaries() == {}
     found = await engine.store.find_article(
         source_id=source_id, canonical_url=None, guid="g1", text_hash=None, fetched=None
