@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from bot.brief.build import ArticleText, BriefContext
+from bot.brief.build import ArticleText
 from bot.brief.stories import SAME_STORY_THRESHOLD, StoryFeatures, StoryIndex
 from bot.ingest.sources import ItemFailure
 from bot.models import ArticleDraft, Candidate, StoryArticle
@@ -24,9 +24,9 @@ from bot.service.polling import (
     STORY_COMPARE_MAX,
     Outcome,
     _same_title,
-    _site_of,
     _text_can_identify,
     _watch_schedule,
+    brief_context,
 )
 from bot.store import FoundEntry, NewEntry, SourceRecord
 from bot.workers import WorkerError
@@ -110,14 +110,7 @@ async def _briefed(
     now = engine.clock()
     fetched = entry.fetched
     article = ArticleText(candidate.text, candidate.title)
-    context = BriefContext(
-        url=candidate.canonical_url,
-        # A fetched page is shared, so it is labelled by its site, never by whichever source
-        # (or server) happened to link to it first.
-        source=_site_of(candidate.canonical_url) if fetched else source.name,
-        published=candidate.published,
-        updated=candidate.updated,
-    )
+    context = brief_context(source, candidate, fetched=fetched)
     story_id: int | None = None
     story_of: int | None = None
     features: StoryFeatures | None = None

@@ -473,14 +473,7 @@ class Engine:
             title=candidate.title,
         )
         article = ArticleText(candidate.text, candidate.title)
-        context = BriefContext(
-            url=candidate.canonical_url,
-            # A fetched page is shared, so it is labelled by its site, never by whichever source
-            # (or server) happened to link to it first.
-            source=_site_of(candidate.canonical_url) if fetched else source.name,
-            published=candidate.published,
-            updated=candidate.updated,
-        )
+        context = brief_context(source, candidate, fetched=fetched)
         story_id: int | None = None
         features: StoryFeatures | None = None
         if existing is not None:
@@ -679,6 +672,18 @@ class Engine:
         limit = max_items or self.settings.digest_max_items
         rows = await self.store.briefs_since(since, limit=limit * 20)
         return build_digest(rows, max_items=limit, now=self.clock())
+
+
+def brief_context(source: SourceRecord, candidate: Candidate, *, fetched: bool) -> BriefContext:
+    """What a new article's brief is made with, before any earlier version or story is known."""
+    return BriefContext(
+        url=candidate.canonical_url,
+        # A fetched page is shared, so it is labelled by its site, never by whichever source
+        # (or server) happened to link to it first.
+        source=_site_of(candidate.canonical_url) if fetched else source.name,
+        published=candidate.published,
+        updated=candidate.updated,
+    )
 
 
 def _site_of(url: str | None) -> str | None:

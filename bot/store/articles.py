@@ -87,6 +87,32 @@ POSTGRESQL_INDEX_UPSERT = text(
 )
 
 
+def article_row(
+    draft: ArticleDraft,
+    seen_at: datetime,
+    next_check_at: datetime | None,
+    story_id: int | None,
+    origin_source_id: int | None,
+    identity: str | None,
+) -> dict[str, Any]:
+    """The `articles` row of a new article first seen at `seen_at` (one at a time, or in a batch)."""
+    return {
+        "source_id": draft.source_id,
+        "canonical_url": draft.canonical_url,
+        "guid": draft.guid,
+        "title": draft.title,
+        "author": draft.author,
+        "published": draft.published,
+        "updated": draft.updated,
+        "first_seen_at": seen_at,
+        "last_seen_at": seen_at,
+        "next_check_at": next_check_at,
+        "story_id": story_id,
+        "origin_source_id": origin_source_id,
+        "identity": identity,
+    }
+
+
 class ArticleRecords(StorePart):
     async def find_article(
         self,
@@ -400,21 +426,7 @@ class ArticleRecords(StorePart):
         origin_source_id: int | None,
         identity: str | None,
     ) -> tuple[int, bool]:
-        values = {
-            "source_id": draft.source_id,
-            "canonical_url": draft.canonical_url,
-            "guid": draft.guid,
-            "title": draft.title,
-            "author": draft.author,
-            "published": draft.published,
-            "updated": draft.updated,
-            "first_seen_at": seen_at,
-            "last_seen_at": seen_at,
-            "next_check_at": next_check_at,
-            "story_id": story_id,
-            "origin_source_id": origin_source_id,
-            "identity": identity,
-        }
+        values = article_row(draft, seen_at, next_check_at, story_id, origin_source_id, identity)
         article_id, inserted = await insert_article_once(connection, self._dialect, values)
         if inserted and story_id is None:
             await connection.execute(

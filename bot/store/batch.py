@@ -37,6 +37,7 @@ from bot.store.articles import (
     SQLITE_INDEX_INSERT,
     SQLITE_TITLE_DELETE,
     SQLITE_TITLE_INSERT,
+    article_row,
 )
 from bot.store.identity import identity_key
 from bot.store.part import StorePart
@@ -267,27 +268,11 @@ class EntryBatchRecords(StorePart):
         for i in new:
             draft = entries[i].draft
             origin = _origin(entries[i])
+            identity = identity_key(
+                origin, url=draft.canonical_url, guid=draft.guid, url_is_identity=draft.url_is_identity
+            )
             rows.append(
-                {
-                    "source_id": draft.source_id,
-                    "canonical_url": draft.canonical_url,
-                    "guid": draft.guid,
-                    "title": draft.title,
-                    "author": draft.author,
-                    "published": draft.published,
-                    "updated": draft.updated,
-                    "first_seen_at": seen_at,
-                    "last_seen_at": seen_at,
-                    "next_check_at": entries[i].next_check_at,
-                    "story_id": entries[i].story_id,
-                    "origin_source_id": origin,
-                    "identity": identity_key(
-                        origin,
-                        url=draft.canonical_url,
-                        guid=draft.guid,
-                        url_is_identity=draft.url_is_identity,
-                    ),
-                }
+                article_row(draft, seen_at, entries[i].next_check_at, entries[i].story_id, origin, identity)
             )
         inserted: dict[int, int] = {}
         keyed = [(i, row) for i, row in zip(new, rows, strict=True) if row["identity"] is not None]
