@@ -28,6 +28,7 @@ from bot.brief.headline.words import (
 from bot.brief.summarize import content_terms
 from bot.brief.text import word_set
 from bot.brief.verbs import (
+    AUXILIARIES,
     IRREGULAR_PARTICIPLES,
     IRREGULAR_PASTS,
     SPEECH_VERBS,
@@ -145,6 +146,7 @@ def core_tokens(sentence: str, names: frozenset[str] = frozenset()) -> list[_Wor
     every step of `compress` but the choice of which trailing and inner phrases to keep."""
     text = _LEADING_ATTRIBUTION.sub("", sentence)
     text = _drop_leading_adverbial(text)
+    text = _ACRONYM_AFTER_NAME.sub(_to_acronym, text)
     text = _PARENTHESES.sub("", text)
     text = _drop_dash_asides(text)
     tokens = [_Word(w) for w in _TOKEN.findall(text)]
@@ -155,10 +157,31 @@ def core_tokens(sentence: str, names: frozenset[str] = frozenset()) -> list[_Wor
     tokens = _drop_adverbs(tokens)
     tokens = _drop_descriptor(tokens)
     tokens = _shorten_names(tokens, names)
+    tokens = _drop_reported_subject(tokens)
     tokens = _headline_tense(tokens)
     tokens = _drop_inner_copulas(tokens)
     tokens = _drop_reported_that(tokens)
     return _drop_articles(tokens)
+
+
+_ACRONYM_AFTER_NAME = re.compile(
+    r"((?:[A-Z][\w'’.-]*\s+(?:(?:of|for|and|&|the)\s+)*)+)\(([A-Z][A-Za-z&]{1,7})\)"
+)
+
+
+def _to_acronym(match: re.Match[str]) -> str:
+    """ "the London Stock Exchange (LSE)" -> "the LSE": headlines use the short form the story
+    gives, when its letters are the name's initials."""
+    words = match.group(1).split()
+    letters = [c for c in match.group(2) if c.isupper()]
+    initials = [(i, w[0]) for i, w in enumerate(words) if w[0].isupper()]
+    # The name is the shortest run of capitalized words, ending at the parenthesis, whose initials
+    # spell the acronym.
+    if len(initials) >= len(letters) >= 2:
+        start, _ = initials[len(initials) - len(letters)]
+        if [c for _, c in initials[len(initials) - len(letters) :]] == letters:
+            return " ".join([*words[:start], match.group(2)])
+    return match.group(0)
 
 
 def _drop_leading_adverbial(text: str) -> str:
@@ -196,7 +219,9 @@ def _drop_trailing_attribution(tokens: list[_Word]) -> list[_Word]:
     for index in range(len(tokens) - 1, 0, -1):
         if tokens[index - 1].ends_clause:
             tail = tokens[index:]
-            if len(tail) <= 10 and any(w.bare in SPEECH_VERBS for w in tail) and index >= MIN_WORDS:
+            # Not the predicate itself ("X, the operator of Y, has said its profits rose").
+            said = any(w.bare in SPEECH_VERBS for w in tail)
+            if len(tail) <= 10 and said and tail[0].bare not in AUXILIARIES and index >= MIN_WORDS:
                 return tokens[:index]
             if tail and tail[0].bare == "according" and index >= MIN_WORDS:
                 return tokens[:index]
@@ -298,6 +323,43 @@ def _drop_descriptor(tokens: list[_Word]) -> list[_Word]:
     if any(w.endswith(("'s", "’s")) for w in descriptor):
         return tokens
     return tokens[name_start:]
+
+
+_SAY = word_set("says said say")
+
+
+_SUBJECT_PRONOUNS = word_set("he she it they we")
+
+
+def _drop_reported_subject(tokens: list[_Word]) -> list[_Word]:
+    """ "Blair says he will not stand" -> "Blair will not stand", "Acme said it had cut" -> "Acme
+    had cut": a subject who reports on itself is the subject of the news."""
+    verb = _main_verb(tokens)
+    if verb is None or verb == 0:
+        return tokens
+    start = verb
+    if tokens[verb].bare in ("has", "have") and verb + 1 < len(tokens):
+        verb += 1
+    if tokens[verb].bare not in _SAY or tokens[verb].ends_clause:
+        return tokens
+    pronoun = verb + 1
+    if pronoun < len(tokens) and tokens[pronoun].bare == "that" and not tokens[pronoun].ends_clause:
+        pronoun += 1
+    if pronoun + 1 >= len(tokens) or tokens[pronoun].text not in _SUBJECT_PRONOUNS:
+        return tokens
+    subject = tokens[:start]
+    if tokens[pronoun].text in ("it", "they") and len(subject) >= 2 and all(_is_name(w.text) for w in subject[-2:]):
+        return tokens  # "Peter Jackson says it will be ...": "it" is not the person
+    rest = tokens[pronoun + 1]
+    if not (rest.text.isalpha() and rest.text.islower()):
+        return tokens
+    # The reported verb becomes the main one ("SBC said it expects to cut": "expects", not "cut").
+    if rest.bare not in _NOT_VERBS_AFTER_PRONOUN and not rest.bare.endswith("ly"):
+        rest = _Word(rest.text, verb=True)
+    return [*subject, rest, *tokens[pronoun + 2 :]]
+
+
+_NOT_VERBS_AFTER_PRONOUN = word_set("still also now already never not just only even yet close")
 
 
 def _drop_reported_that(tokens: list[_Word]) -> list[_Word]:

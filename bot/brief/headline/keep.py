@@ -172,6 +172,21 @@ def _droppable_spans(tokens: Sequence[_Word]) -> list[tuple[int, int]]:
         dangles = stop < end and (tokens[stop].bare in ("and", "or", "but") or tokens[stop - 1].ends_clause)
         if not start <= verb < stop and not dangles:
             spans.append((start, stop))
+    # A participle phrase inside the subject: "Lawyers [defending X] called", "firms [based in Y] saw".
+    for start in range(1, verb - 1):
+        word, previous = tokens[start], tokens[start - 1]
+        if (
+            word.text.isalpha()
+            and word.text.islower()
+            and word.bare.endswith(("ing", "ed"))
+            and len(word.bare) > 4
+            and previous.bare not in stop_words()
+            and previous.bare not in _PREPOSITIONS
+            and not previous.ends_clause
+            and not any(w.ends_clause for w in tokens[start:verb])
+        ):
+            spans.append((start, verb))
+            break
     return spans
 
 
