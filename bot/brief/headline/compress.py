@@ -75,6 +75,9 @@ _TOKEN = re.compile(r"\S+")
 _CAPITALIZED_RUN = re.compile(r"(?:[A-Z][\w'’.-]*\s+)*[A-Z][\w'’-]*")
 
 
+_SAID_AFTER = re.compile(r"\s+(?:said|says|told|added)\b")
+
+
 _NAME_TITLES = word_set("Mr Mrs Ms Dr Sir Dame Lord Lady Prof President Judge")
 
 
@@ -87,12 +90,15 @@ def short_names(text: str) -> frozenset[str]:
     names: set[str] = set()
     for match in _CAPITALIZED_RUN.finditer(text):
         words = match.group().split()
-        if words and words[0] in _NAME_TITLES:
+        titled = bool(words) and words[0] in _NAME_TITLES
+        if titled:
             words = words[1:]
         if len(words) != 1:
             continue
         before = text[max(0, match.start() - 3) : match.start()].rstrip()
-        if before and before[-1] not in '.!?"“”\n:':
+        # At a sentence's start a capitalized word is a name only after a title or before "said".
+        speaks = _SAID_AFTER.match(text, match.end()) is not None
+        if (before and before[-1] not in '.!?"“”\n:') or titled or speaks:
             names.add(words[0].rstrip(".'’"))
     return frozenset(names)
 
@@ -348,7 +354,11 @@ def _drop_reported_subject(tokens: list[_Word]) -> list[_Word]:
     if pronoun + 1 >= len(tokens) or tokens[pronoun].text not in _SUBJECT_PRONOUNS:
         return tokens
     subject = tokens[:start]
-    if tokens[pronoun].text in ("it", "they") and len(subject) >= 2 and all(_is_name(w.text) for w in subject[-2:]):
+    if (
+        tokens[pronoun].text in ("it", "they")
+        and len(subject) >= 2
+        and all(_is_name(w.text) for w in subject[-2:])
+    ):
         return tokens  # "Peter Jackson says it will be ...": "it" is not the person
     rest = tokens[pronoun + 1]
     if not (rest.text.isalpha() and rest.text.islower()):
