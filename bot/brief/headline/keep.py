@@ -191,7 +191,9 @@ def _droppable_spans(tokens: Sequence[_Word]) -> list[tuple[int, int]]:
 
 
 # Words that cannot end a clause: what follows them goes with them ("will be [up to four years]").
-_NEEDS_COMPLEMENT = AUXILIARIES | word_set("it he she they we not whether that be being")
+_NEEDS_COMPLEMENT = AUXILIARIES | word_set(
+    "it he she they we not whether that be being set due poised likely unlikely able unable"
+)
 
 
 def _needs_complement(word: _Word) -> bool:
@@ -216,6 +218,8 @@ def _ends_noun_phrase(word: _Word, previous: _Word) -> bool:
     bare = word.bare
     if bare in AUXILIARIES or _is_verb(word, previous) or word.ends_clause:
         return False
+    if bare.endswith("ing") and word.text.islower():
+        return False  # "a scheme aiming [to boost ...]": the participle needs its "to"
     return not (bare.endswith("s") and word.text.isalpha() and word.text.islower())
 
 
