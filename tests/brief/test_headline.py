@@ -285,3 +285,22 @@ def test_a_surname_used_after_a_title_or_before_said_shortens_the_full_name() ->
         "Quist said the money was ready."
     )
     assert make_headline(text).startswith("Quist promises")
+
+
+def test_a_name_shrinks_to_the_initials_the_story_uses() -> None:
+    text = (
+        "Harlow Ferries has cut its winter fares by a fifth.\n"
+        "The cut, HF said, would bring back passengers.\n"
+        "Rivals expect to follow."
+    )
+    assert make_headline(text).startswith("HF cuts")
+    # Capitals glued to more of a name ("HF:Live") are not the story's short name for it.
+    glued = text.replace("The cut, HF said", "The cut, HF:Live said")
+    assert make_headline(glued).startswith("Harlow Ferries")
+
+
+def test_a_participle_and_set_keep_the_phrase_they_need() -> None:
+    assert "aiming to" in compress("The town gave £9m to a charity scheme aiming to plant more trees.")
+    assert "set for best result" in compress(
+        "The Harlow Greens are set for their best result in the council poll."
+    )

@@ -75,6 +75,9 @@ _TOKEN = re.compile(r"\S+")
 _CAPITALIZED_RUN = re.compile(r"(?:[A-Z][\w'’.-]*\s+)*[A-Z][\w'’-]*")
 
 
+_INSIDE_A_WORD = frozenset(":/&+@")
+
+
 _SAID_AFTER = re.compile(r"\s+(?:said|says|told|added)\b")
 
 
@@ -93,8 +96,8 @@ def short_names(text: str) -> frozenset[str]:
         titled = bool(words) and words[0] in _NAME_TITLES
         if titled:
             words = words[1:]
-        if len(words) != 1:
-            continue
+        if len(words) != 1 or text[match.end() : match.end() + 1] in _INSIDE_A_WORD:
+            continue  # "CD:UK", "AT&T": part of a longer name
         before = text[max(0, match.start() - 3) : match.start()].rstrip()
         # At a sentence's start a capitalized word is a name only after a title or before "said".
         speaks = _SAID_AFTER.match(text, match.end()) is not None
@@ -121,9 +124,33 @@ def _shorten_names(tokens: list[_Word], names: frozenset[str]) -> list[_Word]:
                 out.append(last)
                 index = end
                 continue
+            acronym = _acronym_of(tokens[index:end], names)
+            if acronym is not None:
+                out.extend(acronym)
+                index = end
+                continue
         out.extend(tokens[index : max(end, index + 1)])
         index = max(end, index + 1)
     return out if len(out) >= MIN_WORDS - 1 else tokens
+
+
+def _acronym_of(run: Sequence[_Word], names: frozenset[str]) -> list[_Word] | None:
+    """ "British Airways" -> "BA" when the story calls it that: the run (or its end, after a
+    descriptor such as "Japan's") whose initials spell a short name of capitals the story uses."""
+    last = run[-1].text
+    tail = last[len(last.rstrip(_END_PUNCT)) :]
+    possessive = (
+        "’s"
+        if last.rstrip(_END_PUNCT).endswith("’s")
+        else "'s"
+        if last.rstrip(_END_PUNCT).endswith("'s")
+        else ""
+    )
+    for start in range(len(run) - 1):
+        initials = "".join(w.bare[:1] for w in run[start:]).upper()
+        if initials in names:
+            return [*run[:start], _Word(initials + possessive + tail)]
+    return None
 
 
 def compress(
