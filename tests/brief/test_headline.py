@@ -304,3 +304,10 @@ def test_a_participle_and_set_keep_the_phrase_they_need() -> None:
     assert "set for best result" in compress(
         "The Harlow Greens are set for their best result in the council poll."
     )
+
+
+def test_the_copula_goes_before_set_due_and_likely() -> None:
+    assert compress("The Harlow mill is set to close after ninety years.") == "Harlow mill set to close"
+    assert compress("Grain prices are likely to rise again in the spring.").startswith(
+        "Grain prices likely to rise"
+    )

@@ -538,7 +538,7 @@ def _drop_inner_copulas(tokens: list[_Word]) -> list[_Word]:
 _DANGLING = _PREPOSITIONS | _ARTICLES | word_set("and or but")
 
 
-_NOT_AFTER_COPULA = word_set("not no never a an the one set due expected likely")
+_NOT_AFTER_COPULA = word_set("not no never a an the one")
 
 
 _NOT_AFTER_WILL = word_set("not no never be have also still only soon now then continue")
