@@ -311,3 +311,12 @@ def test_the_copula_goes_before_set_due_and_likely() -> None:
     assert compress("Grain prices are likely to rise again in the spring.").startswith(
         "Grain prices likely to rise"
     )
+
+
+def test_a_word_in_capitals_gives_all_its_letters_to_the_initials() -> None:
+    text = (
+        "The UK Harbour Union has called a strike at six ports.\n"
+        "Talks had failed, UKHU said.\n"
+        "Ferries will not sail."
+    )
+    assert make_headline(text).startswith("UKHU calls strike")

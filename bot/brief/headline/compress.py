@@ -147,10 +147,16 @@ def _acronym_of(run: Sequence[_Word], names: frozenset[str]) -> list[_Word] | No
         else ""
     )
     for start in range(len(run) - 1):
-        initials = "".join(w.bare[:1] for w in run[start:]).upper()
+        # A word in capitals gives all its letters: "UK Independence Party" -> "UKIP".
+        initials = "".join(_letters_of(w) for w in run[start:])
         if initials in names:
             return [*run[:start], _Word(initials + possessive + tail)]
     return None
+
+
+def _letters_of(word: _Word) -> str:
+    core = word.text.strip(_END_PUNCT + "“‘(").removesuffix("'s").removesuffix("’s")
+    return core if core.isupper() and core.isalpha() else core[:1].upper()
 
 
 def compress(
