@@ -320,3 +320,18 @@ def test_a_word_in_capitals_gives_all_its_letters_to_the_initials() -> None:
         "Ferries will not sail."
     )
     assert make_headline(text).startswith("UKHU calls strike")
+
+
+def test_a_surname_opening_a_sentence_before_a_verb_is_a_short_name() -> None:
+    text = (
+        "Riverton striker Tomas Brenner has signed a new two-year contract.\n"
+        "Brenner has scored nine goals this season.\n"
+        "The club did not give the terms."
+    )
+    assert make_headline(text).startswith("Brenner sign")
+    text = (
+        "Director Ben Harlow says it will take four years to finish the film.\n"
+        "Harlow has not said where it will be shot.\n"
+        "The studio declined to comment."
+    )
+    assert "says it" in make_headline(text)  # the person's "it" is the film, not him

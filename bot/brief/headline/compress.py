@@ -78,7 +78,9 @@ _CAPITALIZED_RUN = re.compile(r"(?:[A-Z][\w'’.-]*\s+)*[A-Z][\w'’-]*")
 _INSIDE_A_WORD = frozenset(":/&+@")
 
 
-_SAID_AFTER = re.compile(r"\s+(?:said|says|told|added)\b")
+_SAID_AFTER = re.compile(
+    r"\s+(?:said|says|told|added|has|had|is|was|will|would|could|can|may|must|admitted|insists|believes)\b"
+)
 
 
 _NAME_TITLES = word_set("Mr Mrs Ms Dr Sir Dame Lord Lady Prof President Judge")
@@ -194,9 +196,9 @@ def core_tokens(sentence: str, names: frozenset[str] = frozenset()) -> list[_Wor
     tokens = _drop_trailing_clauses(tokens)
     tokens = _drop_time_phrases(tokens)
     tokens = _drop_adverbs(tokens)
+    tokens = _drop_reported_subject(tokens)  # before names shrink: "director Ann Lee says it"
     tokens = _drop_descriptor(tokens)
     tokens = _shorten_names(tokens, names)
-    tokens = _drop_reported_subject(tokens)
     tokens = _headline_tense(tokens)
     tokens = _drop_inner_copulas(tokens)
     tokens = _drop_reported_that(tokens)
