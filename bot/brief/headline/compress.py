@@ -17,6 +17,7 @@ from bot.brief.headline.words import (
     _END_PUNCT,
     _PREPOSITIONS,
     _SUBORDINATORS,
+    COUNTRY_OF_ADJECTIVE,
     MAX_WORDS,
     MIN_WORDS,
     _is_name,
@@ -199,6 +200,7 @@ def core_tokens(sentence: str, names: frozenset[str] = frozenset()) -> list[_Wor
     tokens = _drop_reported_subject(tokens)  # before names shrink: "director Ann Lee says it"
     tokens = _drop_descriptor(tokens)
     tokens = _shorten_names(tokens, names)
+    tokens = _country_nouns(tokens)
     tokens = _headline_tense(tokens)
     tokens = _drop_inner_copulas(tokens)
     tokens = _drop_reported_that(tokens)
@@ -405,6 +407,17 @@ def _drop_reported_subject(tokens: list[_Word]) -> list[_Word]:
 
 
 _NOT_VERBS_AFTER_PRONOUN = word_set("still also now already never not just only even yet close")
+
+
+def _country_nouns(tokens: list[_Word]) -> list[_Word]:
+    """ "Japanese output falls" -> "Japan output falls"; not inside a name ("British Airways")."""
+    out = list(tokens)
+    for index, word in enumerate(tokens[:-1]):
+        country = COUNTRY_OF_ADJECTIVE.get(word.text)
+        following = tokens[index + 1].text
+        if country is not None and following.isalpha() and following.islower():
+            out[index] = _Word(country)
+    return out
 
 
 def _drop_reported_that(tokens: list[_Word]) -> list[_Word]:

@@ -44,6 +44,43 @@ _DETERMINERS = word_set("a an the this that these those its his her their our my
 _END_PUNCT = ".,;:!?\"'”’)]"
 
 
+# Headlinese names the country where prose has its adjective ("Japanese output" -> "Japan output").
+COUNTRY_OF_ADJECTIVE = {
+    "Japanese": "Japan",
+    "Chinese": "China",
+    "German": "Germany",
+    "French": "France",
+    "Italian": "Italy",
+    "Spanish": "Spain",
+    "Russian": "Russia",
+    "American": "US",
+    "British": "UK",
+    "Indian": "India",
+    "Brazilian": "Brazil",
+    "Irish": "Ireland",
+    "Scottish": "Scotland",
+    "Welsh": "Wales",
+    "English": "England",
+    "Australian": "Australia",
+    "Canadian": "Canada",
+    "Mexican": "Mexico",
+    "Greek": "Greece",
+    "Turkish": "Turkey",
+    "Israeli": "Israel",
+    "Egyptian": "Egypt",
+    "Iraqi": "Iraq",
+    "Iranian": "Iran",
+    "Korean": "Korea",
+    "Argentine": "Argentina",
+    "Nigerian": "Nigeria",
+    "Kenyan": "Kenya",
+    "Polish": "Poland",
+    "Swedish": "Sweden",
+    "Ukrainian": "Ukraine",
+    "Venezuelan": "Venezuela",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class _Word:
     """One whitespace-separated token of the sentence being compressed."""
