@@ -341,3 +341,15 @@ def test_a_country_adjective_before_a_noun_becomes_the_country() -> None:
     assert compress("Japanese steel output fell sharply in May.").startswith("Japan steel output")
     # Inside a name it stays.
     assert compress("British Rivers plc has cut its prices.").startswith("British Rivers")
+
+
+def test_a_reported_statement_or_a_quoted_subject_states_the_news() -> None:
+    assert states_news("It could cost £9m to rebuild the Harlow pier, the council has said.")
+    assert states_news(
+        '"Lasting damage" will be done to the Harlow marshes by the new road, campaigners warned.'
+    )
+    assert states_news("One in five Riverton households now owns an electric bike, according to a survey.")
+    # Still a quotation, a scene, or a hook.
+    assert not states_news("“We will not back down,” the mayor said.")
+    assert not states_news("It was a cold grey morning on the quay.")
+    assert not states_news("One thing is certain.")
