@@ -339,6 +339,7 @@ def test_a_surname_opening_a_sentence_before_a_verb_is_a_short_name() -> None:
 
 def test_a_country_adjective_before_a_noun_becomes_the_country() -> None:
     assert compress("Japanese steel output fell sharply in May.").startswith("Japan steel output")
+    assert compress("Japan's steel output fell sharply in May.").startswith("Japan steel output")
     # Inside a name it stays.
     assert compress("British Rivers plc has cut its prices.").startswith("British Rivers")
 

@@ -410,14 +410,22 @@ _NOT_VERBS_AFTER_PRONOUN = word_set("still also now already never not just only 
 
 
 def _country_nouns(tokens: list[_Word]) -> list[_Word]:
-    """ "Japanese output falls" -> "Japan output falls"; not inside a name ("British Airways")."""
+    """ "Japanese output falls" / "Japan's output falls" -> "Japan output falls"; not inside a name
+    ("British Airways")."""
     out = list(tokens)
     for index, word in enumerate(tokens[:-1]):
-        country = COUNTRY_OF_ADJECTIVE.get(word.text)
         following = tokens[index + 1].text
-        if country is not None and following.isalpha() and following.islower():
+        if not (following.isalpha() and following.islower()):
+            continue
+        country = COUNTRY_OF_ADJECTIVE.get(word.text)
+        if country is None and word.text[-2:] in ("'s", "’s") and word.text[:-2] in _COUNTRIES:
+            country = word.text[:-2]  # "Japan's economy" -> "Japan economy"
+        if country is not None:
             out[index] = _Word(country)
     return out
+
+
+_COUNTRIES = frozenset(COUNTRY_OF_ADJECTIVE.values()) | frozenset(("Britain", "Europe", "America", "EU"))
 
 
 def _drop_reported_that(tokens: list[_Word]) -> list[_Word]:
