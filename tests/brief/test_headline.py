@@ -354,3 +354,10 @@ def test_a_reported_statement_or_a_quoted_subject_states_the_news() -> None:
     assert not states_news("“We will not back down,” the mayor said.")
     assert not states_news("It was a cold grey morning on the quay.")
     assert not states_news("One thing is certain.")
+
+
+def test_a_participle_aside_after_the_subject_is_dropped() -> None:
+    assert (
+        compress("The Harlow Trust, funded by local farmers, has bought the old mill.")
+        == "Harlow Trust buys old mill"
+    )

@@ -23,6 +23,7 @@ from bot.brief.headline.words import (
     _is_name,
     _is_verb,
     _main_verb,
+    _opens_participle_aside,
     _opens_phrase,
     _Word,
 )
@@ -283,7 +284,12 @@ def _drop_appositives(tokens: list[_Word]) -> list[_Word]:
             if end is not None and end + 1 < len(out):
                 first = out[index + 1].bare
                 follows = out[end + 1]
-                aside = first in _DETERMINERS or first in _SUBORDINATORS or first[:1].isdigit()
+                aside = (
+                    first in _DETERMINERS
+                    or first in _SUBORDINATORS
+                    or first[:1].isdigit()
+                    or _opens_participle_aside(out, index + 1)
+                )
                 segment = out[index + 1 : end + 1]
                 after_name = _is_name(out[index].text) and _main_verb([_Word("X"), *segment]) is None
                 if (aside or after_name) and _is_verb(follows, None) and end - index <= 15:
