@@ -361,3 +361,8 @@ def test_a_participle_aside_after_the_subject_is_dropped() -> None:
         compress("The Harlow Trust, funded by local farmers, has bought the old mill.")
         == "Harlow Trust buys old mill"
     )
+
+
+def test_shares_in_a_firm_lead_with_the_firm() -> None:
+    assert compress("Shares in Xylo Group jumped 8% in London trade.").startswith("Xylo Group shares jump")
+    assert compress("Shares in music maker Xylo have fallen sharply.").startswith("Xylo shares")

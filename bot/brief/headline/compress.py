@@ -65,6 +65,13 @@ _TIME_PHRASE = re.compile(
 _LEADING_ATTRIBUTION = re.compile(r"^(?:according to|in a statement|speaking|writing)\b[^,]{0,80},\s+", re.I)
 
 
+# "Shares in music group Xylo fell" -> "Xylo shares fell": the headline leads with the firm.
+_SHARES_IN = re.compile(
+    r"^(?:The )?[Ss]hares in (?:[a-z][\w-]* ){0,3}((?:[A-Z][\w&'’.-]*(?: |$))+)"
+    r"(?=(?:have|has|were|are|[a-z]+ed)\b)"
+)
+
+
 _PARENTHESES = re.compile(r"\s*\([^()]{0,80}\)")
 
 
@@ -189,6 +196,7 @@ def core_tokens(sentence: str, names: frozenset[str] = frozenset()) -> list[_Wor
     every step of `compress` but the choice of which trailing and inner phrases to keep."""
     text = _LEADING_ATTRIBUTION.sub("", sentence)
     text = _drop_leading_adverbial(text)
+    text = _SHARES_IN.sub(r"\1 shares ", text, count=1)
     text = _ACRONYM_AFTER_NAME.sub(_to_acronym, text)
     text = _PARENTHESES.sub("", text)
     text = _drop_dash_asides(text)
