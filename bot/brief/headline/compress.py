@@ -146,7 +146,7 @@ def _shorten_names(tokens: list[_Word], names: frozenset[str]) -> list[_Word]:
 
 
 def _acronym_of(run: Sequence[_Word], names: frozenset[str]) -> list[_Word] | None:
-    """ "British Airways" -> "BA" when the story calls it that: the run (or its end, after a
+    """ "Harlow Ferries" -> "HF" when the story calls it that: the run (or its end, after a
     descriptor such as "Japan's") whose initials spell a short name of capitals the story uses."""
     last = run[-1].text
     tail = last[len(last.rstrip(_END_PUNCT)) :]
@@ -158,7 +158,7 @@ def _acronym_of(run: Sequence[_Word], names: frozenset[str]) -> list[_Word] | No
         else ""
     )
     for start in range(len(run) - 1):
-        # A word in capitals gives all its letters: "UK Independence Party" -> "UKIP".
+        # A word in capitals gives all its letters: "UK Harbour Union" -> "UKHU".
         initials = "".join(_letters_of(w) for w in run[start:])
         if initials in names:
             return [*run[:start], _Word(initials + possessive + tail)]
@@ -222,7 +222,7 @@ _ACRONYM_AFTER_NAME = re.compile(
 
 
 def _to_acronym(match: re.Match[str]) -> str:
-    """ "the London Stock Exchange (LSE)" -> "the LSE": headlines use the short form the story
+    """ "the Harlow Grain Board (HGB)" -> "the HGB": headlines use the short form the story
     gives, when its letters are the name's initials."""
     words = match.group(1).split()
     letters = [c for c in match.group(2) if c.isupper()]
@@ -389,7 +389,7 @@ _SUBJECT_PRONOUNS = word_set("he she it they we")
 
 
 def _drop_reported_subject(tokens: list[_Word]) -> list[_Word]:
-    """ "Blair says he will not stand" -> "Blair will not stand", "Acme said it had cut" -> "Acme
+    """ "Quist says she will not stand" -> "Quist will not stand", "Acme said it had cut" -> "Acme
     had cut": a subject who reports on itself is the subject of the news."""
     verb = _main_verb(tokens)
     if verb is None or verb == 0:
@@ -410,11 +410,11 @@ def _drop_reported_subject(tokens: list[_Word]) -> list[_Word]:
         and len(subject) >= 2
         and all(_is_name(w.text) for w in subject[-2:])
     ):
-        return tokens  # "Peter Jackson says it will be ...": "it" is not the person
+        return tokens  # "Ben Harlow says it will be ...": "it" is not the person
     rest = tokens[pronoun + 1]
     if not (rest.text.isalpha() and rest.text.islower()):
         return tokens
-    # The reported verb becomes the main one ("SBC said it expects to cut": "expects", not "cut").
+    # The reported verb becomes the main one ("Acme said it expects to cut": "expects", not "cut").
     if rest.bare not in _NOT_VERBS_AFTER_PRONOUN and not rest.bare.endswith("ly"):
         rest = _Word(rest.text, verb=True)
     return [*subject, rest, *tokens[pronoun + 2 :]]
@@ -425,7 +425,7 @@ _NOT_VERBS_AFTER_PRONOUN = word_set("still also now already never not just only 
 
 def _country_nouns(tokens: list[_Word]) -> list[_Word]:
     """ "Japanese output falls" / "Japan's output falls" -> "Japan output falls"; not inside a name
-    ("British Airways")."""
+    ("British Rail")."""
     out = list(tokens)
     for index, word in enumerate(tokens[:-1]):
         following = tokens[index + 1].text
