@@ -10,7 +10,10 @@ phrases and articles; then trailing and inner prepositional phrases and relative
 chosen by a small logistic model of which words an editor keeps (`keep._fit_by_weight`); never a
 phrase after a word that needs it ("will be [in cinemas]"). Headline tense replaces the auxiliaries
 where that is safe ("will meet" -> "to meet", "has been fined" -> "fined", "has won" / "just
-skipped" -> "wins" / "skips").
+skipped" -> "wins" / "skips"). Names take the short forms the story uses (a surname, initials:
+"Harlow Ferries (HF)" -> "HF"), a subject reporting on itself becomes the news's subject ("X says it
+will close" -> "X to close"), and a country adjective the country ("Japanese output" -> "Japan
+output").
 
 The parts: `pick` (which sentence), `compress` (the rules), `keep` (the keep model and the phrases
 it may drop), `words` (the word classes and the verb and phrase tests they share).

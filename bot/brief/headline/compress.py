@@ -17,17 +17,20 @@ from bot.brief.headline.words import (
     _END_PUNCT,
     _PREPOSITIONS,
     _SUBORDINATORS,
+    COUNTRY_OF_ADJECTIVE,
     MAX_WORDS,
     MIN_WORDS,
     _is_name,
     _is_verb,
     _main_verb,
+    _opens_participle_aside,
     _opens_phrase,
     _Word,
 )
 from bot.brief.summarize import content_terms
 from bot.brief.text import word_set
 from bot.brief.verbs import (
+    AUXILIARIES,
     IRREGULAR_PARTICIPLES,
     IRREGULAR_PASTS,
     SPEECH_VERBS,
@@ -62,6 +65,13 @@ _TIME_PHRASE = re.compile(
 _LEADING_ATTRIBUTION = re.compile(r"^(?:according to|in a statement|speaking|writing)\b[^,]{0,80},\s+", re.I)
 
 
+# "Shares in music group Xylo fell" -> "Xylo shares fell": the headline leads with the firm.
+_SHARES_IN = re.compile(
+    r"^(?:The )?[Ss]hares in (?:[a-z][\w-]* ){0,3}((?:[A-Z][\w&'’.-]*(?: |$))+)"
+    r"(?=(?:have|has|were|are|[a-z]+ed)\b)"
+)
+
+
 _PARENTHESES = re.compile(r"\s*\([^()]{0,80}\)")
 
 
@@ -72,6 +82,14 @@ _TOKEN = re.compile(r"\S+")
 
 
 _CAPITALIZED_RUN = re.compile(r"(?:[A-Z][\w'’.-]*\s+)*[A-Z][\w'’-]*")
+
+
+_INSIDE_A_WORD = frozenset(":/&+@")
+
+
+_SAID_AFTER = re.compile(
+    r"\s+(?:said|says|told|added|has|had|is|was|will|would|could|can|may|must|admitted|insists|believes)\b"
+)
 
 
 _NAME_TITLES = word_set("Mr Mrs Ms Dr Sir Dame Lord Lady Prof President Judge")
@@ -86,12 +104,15 @@ def short_names(text: str) -> frozenset[str]:
     names: set[str] = set()
     for match in _CAPITALIZED_RUN.finditer(text):
         words = match.group().split()
-        if words and words[0] in _NAME_TITLES:
+        titled = bool(words) and words[0] in _NAME_TITLES
+        if titled:
             words = words[1:]
-        if len(words) != 1:
-            continue
+        if len(words) != 1 or text[match.end() : match.end() + 1] in _INSIDE_A_WORD:
+            continue  # "CD:UK", "AT&T": part of a longer name
         before = text[max(0, match.start() - 3) : match.start()].rstrip()
-        if before and before[-1] not in '.!?"“”\n:':
+        # At a sentence's start a capitalized word is a name only after a title or before "said".
+        speaks = _SAID_AFTER.match(text, match.end()) is not None
+        if (before and before[-1] not in '.!?"“”\n:') or titled or speaks:
             names.add(words[0].rstrip(".'’"))
     return frozenset(names)
 
@@ -114,9 +135,39 @@ def _shorten_names(tokens: list[_Word], names: frozenset[str]) -> list[_Word]:
                 out.append(last)
                 index = end
                 continue
+            acronym = _acronym_of(tokens[index:end], names)
+            if acronym is not None:
+                out.extend(acronym)
+                index = end
+                continue
         out.extend(tokens[index : max(end, index + 1)])
         index = max(end, index + 1)
     return out if len(out) >= MIN_WORDS - 1 else tokens
+
+
+def _acronym_of(run: Sequence[_Word], names: frozenset[str]) -> list[_Word] | None:
+    """ "Harlow Ferries" -> "HF" when the story calls it that: the run (or its end, after a
+    descriptor such as "Japan's") whose initials spell a short name of capitals the story uses."""
+    last = run[-1].text
+    tail = last[len(last.rstrip(_END_PUNCT)) :]
+    possessive = (
+        "’s"
+        if last.rstrip(_END_PUNCT).endswith("’s")
+        else "'s"
+        if last.rstrip(_END_PUNCT).endswith("'s")
+        else ""
+    )
+    for start in range(len(run) - 1):
+        # A word in capitals gives all its letters: "UK Harbour Union" -> "UKHU".
+        initials = "".join(_letters_of(w) for w in run[start:])
+        if initials in names:
+            return [*run[:start], _Word(initials + possessive + tail)]
+    return None
+
+
+def _letters_of(word: _Word) -> str:
+    core = word.text.strip(_END_PUNCT + "“‘(").removesuffix("'s").removesuffix("’s")
+    return core if core.isupper() and core.isalpha() else core[:1].upper()
 
 
 def compress(
@@ -145,6 +196,8 @@ def core_tokens(sentence: str, names: frozenset[str] = frozenset()) -> list[_Wor
     every step of `compress` but the choice of which trailing and inner phrases to keep."""
     text = _LEADING_ATTRIBUTION.sub("", sentence)
     text = _drop_leading_adverbial(text)
+    text = _SHARES_IN.sub(r"\1 shares ", text, count=1)
+    text = _ACRONYM_AFTER_NAME.sub(_to_acronym, text)
     text = _PARENTHESES.sub("", text)
     text = _drop_dash_asides(text)
     tokens = [_Word(w) for w in _TOKEN.findall(text)]
@@ -153,12 +206,34 @@ def core_tokens(sentence: str, names: frozenset[str] = frozenset()) -> list[_Wor
     tokens = _drop_trailing_clauses(tokens)
     tokens = _drop_time_phrases(tokens)
     tokens = _drop_adverbs(tokens)
+    tokens = _drop_reported_subject(tokens)  # before names shrink: "director Ann Lee says it"
     tokens = _drop_descriptor(tokens)
     tokens = _shorten_names(tokens, names)
+    tokens = _country_nouns(tokens)
     tokens = _headline_tense(tokens)
     tokens = _drop_inner_copulas(tokens)
     tokens = _drop_reported_that(tokens)
     return _drop_articles(tokens)
+
+
+_ACRONYM_AFTER_NAME = re.compile(
+    r"((?:[A-Z][\w'’.-]*\s+(?:(?:of|for|and|&|the)\s+)*)+)\(([A-Z][A-Za-z&]{1,7})\)"
+)
+
+
+def _to_acronym(match: re.Match[str]) -> str:
+    """ "the Harlow Grain Board (HGB)" -> "the HGB": headlines use the short form the story
+    gives, when its letters are the name's initials."""
+    words = match.group(1).split()
+    letters = [c for c in match.group(2) if c.isupper()]
+    initials = [(i, w[0]) for i, w in enumerate(words) if w[0].isupper()]
+    # The name is the shortest run of capitalized words, ending at the parenthesis, whose initials
+    # spell the acronym.
+    if len(initials) >= len(letters) >= 2:
+        start, _ = initials[len(initials) - len(letters)]
+        if [c for _, c in initials[len(initials) - len(letters) :]] == letters:
+            return " ".join([*words[:start], match.group(2)])
+    return match.group(0)
 
 
 def _drop_leading_adverbial(text: str) -> str:
@@ -196,7 +271,9 @@ def _drop_trailing_attribution(tokens: list[_Word]) -> list[_Word]:
     for index in range(len(tokens) - 1, 0, -1):
         if tokens[index - 1].ends_clause:
             tail = tokens[index:]
-            if len(tail) <= 10 and any(w.bare in SPEECH_VERBS for w in tail) and index >= MIN_WORDS:
+            # Not the predicate itself ("X, the operator of Y, has said its profits rose").
+            said = any(w.bare in SPEECH_VERBS for w in tail)
+            if len(tail) <= 10 and said and tail[0].bare not in AUXILIARIES and index >= MIN_WORDS:
                 return tokens[:index]
             if tail and tail[0].bare == "according" and index >= MIN_WORDS:
                 return tokens[:index]
@@ -215,7 +292,12 @@ def _drop_appositives(tokens: list[_Word]) -> list[_Word]:
             if end is not None and end + 1 < len(out):
                 first = out[index + 1].bare
                 follows = out[end + 1]
-                aside = first in _DETERMINERS or first in _SUBORDINATORS or first[:1].isdigit()
+                aside = (
+                    first in _DETERMINERS
+                    or first in _SUBORDINATORS
+                    or first[:1].isdigit()
+                    or _opens_participle_aside(out, index + 1)
+                )
                 segment = out[index + 1 : end + 1]
                 after_name = _is_name(out[index].text) and _main_verb([_Word("X"), *segment]) is None
                 if (aside or after_name) and _is_verb(follows, None) and end - index <= 15:
@@ -298,6 +380,66 @@ def _drop_descriptor(tokens: list[_Word]) -> list[_Word]:
     if any(w.endswith(("'s", "’s")) for w in descriptor):
         return tokens
     return tokens[name_start:]
+
+
+_SAY = word_set("says said say")
+
+
+_SUBJECT_PRONOUNS = word_set("he she it they we")
+
+
+def _drop_reported_subject(tokens: list[_Word]) -> list[_Word]:
+    """ "Quist says she will not stand" -> "Quist will not stand", "Acme said it had cut" -> "Acme
+    had cut": a subject who reports on itself is the subject of the news."""
+    verb = _main_verb(tokens)
+    if verb is None or verb == 0:
+        return tokens
+    start = verb
+    if tokens[verb].bare in ("has", "have") and verb + 1 < len(tokens):
+        verb += 1
+    if tokens[verb].bare not in _SAY or tokens[verb].ends_clause:
+        return tokens
+    pronoun = verb + 1
+    if pronoun < len(tokens) and tokens[pronoun].bare == "that" and not tokens[pronoun].ends_clause:
+        pronoun += 1
+    if pronoun + 1 >= len(tokens) or tokens[pronoun].text not in _SUBJECT_PRONOUNS:
+        return tokens
+    subject = tokens[:start]
+    if (
+        tokens[pronoun].text in ("it", "they")
+        and len(subject) >= 2
+        and all(_is_name(w.text) for w in subject[-2:])
+    ):
+        return tokens  # "Ben Harlow says it will be ...": "it" is not the person
+    rest = tokens[pronoun + 1]
+    if not (rest.text.isalpha() and rest.text.islower()):
+        return tokens
+    # The reported verb becomes the main one ("Acme said it expects to cut": "expects", not "cut").
+    if rest.bare not in _NOT_VERBS_AFTER_PRONOUN and not rest.bare.endswith("ly"):
+        rest = _Word(rest.text, verb=True)
+    return [*subject, rest, *tokens[pronoun + 2 :]]
+
+
+_NOT_VERBS_AFTER_PRONOUN = word_set("still also now already never not just only even yet close")
+
+
+def _country_nouns(tokens: list[_Word]) -> list[_Word]:
+    """ "Japanese output falls" / "Japan's output falls" -> "Japan output falls"; not inside a name
+    ("British Rail")."""
+    out = list(tokens)
+    for index, word in enumerate(tokens[:-1]):
+        following = tokens[index + 1].text
+        if not (following.isalpha() and following.islower()):
+            continue
+        country = COUNTRY_OF_ADJECTIVE.get(word.text)
+        if country is None and word.text[-2:] in ("'s", "’s") and word.text[:-2] in _COUNTRIES:
+            country = word.text[:-2]  # "Japan's economy" -> "Japan economy"
+        if country is not None:
+            out[index] = _Word(country)
+    return out
+
+
+_COUNTRIES = frozenset(COUNTRY_OF_ADJECTIVE.values()) | frozenset(("Britain", "Europe", "America", "EU"))
 
 
 def _drop_reported_that(tokens: list[_Word]) -> list[_Word]:
@@ -439,7 +581,7 @@ def _drop_inner_copulas(tokens: list[_Word]) -> list[_Word]:
 _DANGLING = _PREPOSITIONS | _ARTICLES | word_set("and or but")
 
 
-_NOT_AFTER_COPULA = word_set("not no never a an the one set due expected likely")
+_NOT_AFTER_COPULA = word_set("not no never a an the one")
 
 
 _NOT_AFTER_WILL = word_set("not no never be have also still only soon now then continue")

@@ -41,6 +41,19 @@ _QUOTE_OPEN = re.compile(r"^[\"“‘'«]")
 _DATELINE = re.compile(r"^(?:\(\w+\)\s*|[A-Z][A-Z .,'’-]{1,40}(?:\([\w .]+\))?\s+[-–—]\s+)")
 
 
+# A quoted phrase as the subject (‘"Grave damage" will be done ...’), not a quotation.
+_QUOTED_SUBJECT = re.compile(r"^[\"“‘'][^\"”’'.,!?]{3,80}[\"”’'] [a-z]")
+
+
+_ATTRIBUTED = re.compile(
+    r", (?:[\w'’-]+ ){1,5}(?:(?:has|have) )?"
+    r"(?:said|says|warned|revealed|announced|reported|claimed)\.?[\"”’]?$"
+)
+
+
+_ONE_OF = re.compile(r"^One (?:in|of) ")
+
+
 _SENTENCE_END = re.compile(r"[.!][\"'”’)\]]*$")
 
 
@@ -60,11 +73,16 @@ def states_news(sentence: str) -> bool:
     words = sentence.split()
     if not words or sentence.rstrip(_END_PUNCT[-5:]).endswith("?") or sentence.rstrip().endswith("?"):
         return False
-    if _QUOTE_OPEN.match(sentence) or _HOOK_OPENERS.match(sentence) or is_hook(sentence):
+    if (_QUOTE_OPEN.match(sentence) and not _QUOTED_SUBJECT.match(sentence)) or _HOOK_OPENERS.match(sentence):
+        return False
+    if is_hook(sentence):
         return False
     lowered = [w.strip(_END_PUNCT + "“‘(").lower() for w in words]
-    if lowered[0] in _PRONOUNS or "you" in lowered or "your" in lowered:
-        # "This won't go down as ...", "When you are ...": a hook, or a subject the reader lacks.
+    if "you" in lowered or "your" in lowered:
+        return False  # "When you are ...": a hook that speaks to the reader
+    if lowered[0] in _PRONOUNS and not (_ATTRIBUTED.search(sentence) or _ONE_OF.match(sentence)):
+        # "This won't go down as ...": a hook, or a subject the reader lacks; but a statement
+        # someone is reported making ("It could cost $9m, officials said.") is news.
         return False
     tokens = [_Word(w) for w in words]
     if _main_verb(tokens) is None:

@@ -44,6 +44,43 @@ _DETERMINERS = word_set("a an the this that these those its his her their our my
 _END_PUNCT = ".,;:!?\"'”’)]"
 
 
+# Headlinese names the country where prose has its adjective ("Japanese output" -> "Japan output").
+COUNTRY_OF_ADJECTIVE = {
+    "Japanese": "Japan",
+    "Chinese": "China",
+    "German": "Germany",
+    "French": "France",
+    "Italian": "Italy",
+    "Spanish": "Spain",
+    "Russian": "Russia",
+    "American": "US",
+    "British": "UK",
+    "Indian": "India",
+    "Brazilian": "Brazil",
+    "Irish": "Ireland",
+    "Scottish": "Scotland",
+    "Welsh": "Wales",
+    "English": "England",
+    "Australian": "Australia",
+    "Canadian": "Canada",
+    "Mexican": "Mexico",
+    "Greek": "Greece",
+    "Turkish": "Turkey",
+    "Israeli": "Israel",
+    "Egyptian": "Egypt",
+    "Iraqi": "Iraq",
+    "Iranian": "Iran",
+    "Korean": "Korea",
+    "Argentine": "Argentina",
+    "Nigerian": "Nigeria",
+    "Kenyan": "Kenya",
+    "Polish": "Poland",
+    "Swedish": "Sweden",
+    "Ukrainian": "Ukraine",
+    "Venezuelan": "Venezuela",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class _Word:
     """One whitespace-separated token of the sentence being compressed."""
@@ -89,13 +126,23 @@ def _main_verb(tokens: Sequence[_Word]) -> int | None:
         if index and previous is not None and previous.ends_clause:
             # Inside ", who ... ," or ", the firm that ... ," the verb is not the main one.
             depth = (
-                word.bare in _SUBORDINATORS or word.bare in _DETERMINERS or (depth and not word.ends_clause)
+                word.bare in _SUBORDINATORS
+                or word.bare in _DETERMINERS
+                or _opens_participle_aside(tokens, index)
+                or (depth and not word.ends_clause)
             )
         if not depth and index and _is_verb(word, previous):
             return index
         if depth and word.ends_clause:
             depth = False
     return None
+
+
+def _opens_participle_aside(tokens: Sequence[_Word], index: int) -> bool:
+    """ ", financed by X," after a comma: a participle with its agent, an aside."""
+    word = tokens[index]
+    following = tokens[index + 1].bare if index + 1 < len(tokens) else ""
+    return word.bare.endswith("ed") and word.text.islower() and following == "by"
 
 
 def _opens_phrase(tokens: Sequence[_Word], index: int) -> bool:
