@@ -124,8 +124,10 @@ def _pair_marks(text: str, paragraphs: Sequence[_Paragraph]) -> list[_RawQuote]:
     carried: list[tuple[int, int]] = []  # pieces of a quote running over paragraphs
     carried_open = 0
     carried_paragraph = 0
+    next_marks: list[_Mark] | None = None  # the next paragraph's, when read to see if it continues
     for index, paragraph in enumerate(paragraphs):
-        marks = _marks(text, paragraph)
+        marks = next_marks if next_marks is not None else _marks(text, paragraph)
+        next_marks = None
         open_at: int | None = None
         open_width = 1
         single_open: int | None = None
@@ -161,7 +163,9 @@ def _pair_marks(text: str, paragraphs: Sequence[_Paragraph]) -> list[_RawQuote]:
         if not carried:
             carried_open, carried_paragraph = open_at, index
         carried.append((open_at + open_width, paragraph.end))
-        if not _next_paragraph_opens_quote(text, paragraphs, index):
+        if index + 1 < len(paragraphs):
+            next_marks = _marks(text, paragraphs[index + 1])
+        if not _continues_quote(text, paragraphs, index, next_marks, _mark_style(text, carried_open)):
             quotes.append(_RawQuote(carried, carried_open, paragraph.end, carried_paragraph, index))
             carried = []
     return [q for q in (_trimmed(text, q) for q in quotes) if q is not None]
@@ -185,12 +189,29 @@ def _marks(text: str, paragraph: _Paragraph) -> list[_Mark]:
     return marks
 
 
-def _next_paragraph_opens_quote(text: str, paragraphs: Sequence[_Paragraph], index: int) -> bool:
-    if index + 1 >= len(paragraphs):
+def _continues_quote(
+    text: str, paragraphs: Sequence[_Paragraph], index: int, marks: list[_Mark] | None, style: str
+) -> bool:
+    """Whether the paragraph after `index` (its marks given) carries on a quote left open: it
+    opens with an opening mark of the quote's own style. A quote set in another style opening
+    the paragraph ("…" after "...) is a quote inside a block quote, not a continuation."""
+    if marks is None or index + 1 >= len(paragraphs):
         return False
     following = paragraphs[index + 1]
-    marks = _marks(text, _Paragraph(following.start, following.end))
-    return bool(marks) and marks[0].pos == following.start and marks[0].role is _Role.OPEN
+    return (
+        bool(marks)
+        and marks[0].pos == following.start
+        and marks[0].role is _Role.OPEN
+        and _mark_style(text, marks[0].pos) == style
+    )
+
+
+def _mark_style(text: str, at: int) -> str:
+    """Straight ("), curly (“ ” „) or doubled (''): a quote running over paragraphs keeps one."""
+    char = text[at]
+    if char == "'":
+        return "''"
+    return '"' if char == '"' else "“"
 
 
 def _trimmed(text: str, quote: _RawQuote) -> _RawQuote | None:

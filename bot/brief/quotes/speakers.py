@@ -440,7 +440,8 @@ def _speaker_before_verb(text: str, clause_low: int, verb_start: int) -> _Speake
     return None
 
 
-_QUOTED_TITLE = re.compile(r"(?:“[^“”]{1,80}”|\"[^\"]{1,80}\"|''[^']{1,80}'')")
+# An apostrophe inside a title set in doubled marks (''Ann's Road'') does not end it.
+_QUOTED_TITLE = re.compile(r"(?:“[^“”]{1,80}”|\"[^\"]{1,80}\"|''(?:[^']|'(?!')){1,80}'')")
 
 
 _SUBORDINATOR = re.compile(r"\b(?:when|as|after|before|because|while|since|until|where|once|that|what)\s+")
