@@ -402,6 +402,7 @@ def extract_quotes(
     _inherit_speakers(text, found, paragraphs)
     _attribute_from_reported_speech(text, found, paragraphs, within_paragraph=True)
     _attribute_from_reported_speech(text, found, paragraphs, within_paragraph=False)
+    _attribute_to_last_subject(text, found, paragraphs)
     headlines: dict[int, bool] = {}  # paragraph index -> is it a headline; asked once per paragraph
 
     def is_headline(index: int) -> bool:
@@ -474,13 +475,17 @@ def _is_quoted_name(text: str, quote: _RawQuote) -> bool:
 _PULL_QUOTE_WORDS = 4
 
 
+def _repeat_key(words: str) -> str:
+    return " ".join(words.casefold().rstrip(".,;:!?…").split())
+
+
 def _without_repeats(found: list[_Found]) -> list[_Found]:
     """A pull-quote repeats words quoted in the story: list them once, with their attribution."""
     kept: dict[str, int] = {}
     result: list[_Found | None] = []
     for item in found:
         words = item.text.casefold().rstrip(".,;:!?…").split()
-        key = " ".join(words)
+        key = _repeat_key(item.text)
         if len(words) < _PULL_QUOTE_WORDS or key not in kept:
             if len(words) >= _PULL_QUOTE_WORDS:
                 kept[key] = len(result)
@@ -600,6 +605,48 @@ def _attribute_from_reported_speech(
             sentence_end = before.end
             last_sentence = _sentence_start(text, max(before.start, before.end - _CONTEXT), before.end)
         speaker = _attribution_before(text, last_sentence, sentence_end)
+        if speaker is not None and speaker.form is not _SpeakerForm.NOUN:
+            item.speaker = speaker
+
+
+def _attribute_to_last_subject(text: str, found: list[_Found], paragraphs: Sequence[_Paragraph]) -> None:
+    """A statement that opens a sentence with no attribution at all is the words of the subject of
+    the sentence before it (`Lee was unapologetic. “I want the levy.”`, or that sentence ending
+    the paragraph above): the quote shows what the sentence said of them.
+
+    Only sentences without quotes count, and only names and pronouns (not "the board"). Words
+    quoted twice are left alone: a pull-quote repeats someone's words, and `_without_repeats`
+    keeps their attributed place.
+    """
+    seen: dict[str, int] = {}
+    for item in found:
+        key = _repeat_key(item.text)
+        seen[key] = seen.get(key, 0) + 1
+    previous_end = 0
+    for item in found:
+        low, previous_end = previous_end, item.raw.close_end
+        if item.speaker is not None or item.raw.single or item.kind is not QuoteKind.STATEMENT:
+            continue
+        if seen[_repeat_key(item.text)] > 1 and len(item.text.split()) >= _PULL_QUOTE_WORDS:
+            continue
+        index = item.raw.first_paragraph
+        paragraph = paragraphs[index]
+        if item.raw.open_at > paragraph.start:
+            opening_at = max(paragraph.start, low)
+            opening = text[opening_at : item.raw.open_at].rstrip()
+            if not opening or opening[-1] not in ".!?":
+                continue
+            sentence_end = opening_at + len(opening)
+            floor = max(paragraph.start, low)
+        else:
+            if index == 0 or low > paragraphs[index - 1].start:
+                continue  # the paragraph above has a quote: the rules before this one read it
+            before = paragraphs[index - 1]
+            sentence_end, floor = before.end, before.start
+        sentence = _sentence_start(text, max(floor, sentence_end - _CONTEXT), sentence_end - 1)
+        if sentence <= floor and floor == low and low > 0:
+            continue  # the sentence may have begun before the quote that bounds it
+        speaker = _leading_subject(text, sentence, sentence_end)
         if speaker is not None and speaker.form is not _SpeakerForm.NOUN:
             item.speaker = speaker
 

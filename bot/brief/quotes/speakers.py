@@ -277,6 +277,11 @@ def _parse_speaker(phrase: str, at: int) -> _Speaker | None:
         author = _parse_speaker(phrase[document.end() :], at + document.end())
         if author is not None and author.form is _SpeakerForm.NAME:
             return author
+    owner = _DOCUMENT_OF.match(phrase)
+    if owner:  # "Ann Lee’s statement said": the author speaks
+        author = _parse_speaker(owner.group("name"), at)
+        if author is not None and author.form is _SpeakerForm.NAME:
+            return author
     raw_tokens = [t for t in phrase.split() if not _PARTY_TAG.fullmatch(t.rstrip(",;:"))]
     # "Gallup's Jeffrey Jones", "the Post's Ann Lee": the name is the one after the possessive.
     for i in range(len(raw_tokens) - 2, -1, -1):
@@ -351,9 +356,18 @@ def _parse_speaker(phrase: str, at: int) -> _Speaker | None:
 
 
 # A document, then who it is from: its words are its author's.
+_DOCUMENT_WORDS = (
+    "report|statement|post|tweet|letter|memo|article|story|email|e-mail|release|op-ed|column|"
+    "editorial|filing|message|note|video|ad"
+)
 _DOCUMENT_FROM = re.compile(
-    r"\s*(?:(?:a|an|the)\s+)?(?:[a-z\-]+\s+){0,2}?(?:report|statement|post|tweet|letter|memo|article|story|"
-    r"email|e-mail|release|op-ed|column|editorial|filing|message|note|video|ad)\s+(?:from|by|of)\s+"
+    rf"\s*(?:(?:a|an|the)\s+)?(?:[a-z\-]+\s+){{0,2}}?(?:{_DOCUMENT_WORDS})\s+(?:from|by|of)\s+"
+)
+
+
+# A name's document: "Ann Lee’s statement", "Lee’s latest tweet".
+_DOCUMENT_OF = re.compile(
+    rf"(?P<name>{_NAME_RUN.pattern})(?:’s|'s|’|')\s+(?:[a-z\-]+\s+){{0,2}}?(?:{_DOCUMENT_WORDS})$"
 )
 
 
@@ -411,6 +425,7 @@ def _speaker_before_verb(text: str, clause_low: int, verb_start: int) -> _Speake
     # Walk back over comma-separated clauses: "Sen. Ann Lee, a Democrat from Maine, said", "Ann
     # Lee, 30, of Salem, Ore., who was polled, said".
     nearest = len(bounds) - 1  # the clause next to the verb, once asides are skipped
+    relative = False  # whether the aside skipped to reach `nearest` is a bare "who" ("X, who said")
     empty = -1  # the last clause found empty ("Ann Lee, 52, said": nothing between "," and "said")
     for i in range(len(bounds) - 1, max(len(bounds) - 7, -1), -1):
         clause_end = bounds[i + 1] - 1 if i + 1 < len(bounds) else len(masked)
@@ -424,8 +439,15 @@ def _speaker_before_verb(text: str, clause_low: int, verb_start: int) -> _Speake
         if i > 0 and _is_aside(phrase):
             if i == nearest or (empty == nearest and i == nearest - 1):
                 nearest = i - 1
+                relative = _RELATIVE_PRONOUN.fullmatch(phrase) is not None
             continue
         speaker = _parse_speaker(phrase, clause_low + bounds[i] + (len(phrase) - len(phrase.lstrip())))
+        if speaker is None and i == nearest and relative:
+            # "… was denied by Ann Lee, who told reporters": "who" stands for the name before it.
+            antecedent = _NAME_AT_END.search(phrase)
+            if antecedent:
+                named = _parse_speaker(antecedent.group(), clause_low + bounds[i] + antecedent.start())
+                speaker = named if named is not None and named.form is _SpeakerForm.NAME else None
         if speaker is None and i == nearest:
             speaker = _subject_of_subordinate_clause(phrase, clause_low + bounds[i])
         if speaker is not None and (speaker.form is not _SpeakerForm.NOUN or i == nearest):
@@ -441,10 +463,16 @@ def _speaker_before_verb(text: str, clause_low: int, verb_start: int) -> _Speake
 
 
 # An apostrophe inside a title set in doubled marks (''Ann's Road'') does not end it.
+_RELATIVE_PRONOUN = re.compile(r"\s*(?:who|which)\s*")
+_NAME_AT_END = re.compile(rf"(?<![\w’'])(?=[A-Z]){_NAME_RUN.pattern}\s*$")
 _QUOTED_TITLE = re.compile(r"(?:“[^“”]{1,80}”|\"[^\"]{1,80}\"|''(?:[^']|'(?!')){1,80}'')")
 
 
-_SUBORDINATOR = re.compile(r"\b(?:when|as|after|before|because|while|since|until|where|once|that|what)\s+")
+# A clause's subject follows these; "and" and "but" join a clause that has its own ("The vote was
+# close but Lee said").
+_SUBORDINATOR = re.compile(
+    r"\b(?:when|as|after|before|because|while|since|until|where|once|that|what|and|but)\s+"
+)
 
 
 def _subject_of_subordinate_clause(phrase: str, at: int) -> _Speaker | None:
