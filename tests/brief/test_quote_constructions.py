@@ -1,0 +1,79 @@
+"""Quote constructions added for issue 9's held-out targets: one invented article for each."""
+
+from __future__ import annotations
+
+from bot.brief.quotes import extract_quotes
+from bot.models import Quote
+
+
+def only(quotes: list[Quote]) -> Quote:
+    assert len(quotes) == 1, quotes
+    return quotes[0]
+
+
+def speakers(text: str) -> dict[str, str | None]:
+    return {q.text: q.speaker for q in extract_quotes(text)}
+
+
+def test_a_quote_in_another_style_inside_a_block_quote_is_not_its_continuation() -> None:
+    text = (
+        "As the Harbor Ledger reported on Friday, the board would not call the fire arson:\n\n"
+        '"The board is still reluctant to call the fire arson, citing the inquiry.\n\n'
+        '"At the hall, reporters asked the treasurer, Ben Cole, about the fire.\n\n'
+        "“I will not talk about it while the inquiry goes on,” Cole said.\n\n"
+        "The hearing is next week."
+    )
+    found = speakers(text)
+    block = next(words for words in found if words.startswith("The board is still reluctant"))
+    assert found[block] == "The Harbor Ledger"
+    assert found["I will not talk about it while the inquiry goes on"] == "Cole"
+
+
+def test_an_apostrophe_inside_a_title_in_doubled_marks_does_not_end_it() -> None:
+    text = (
+        "As Ann Kerr, author of ''Harbor's Long Road,'' put it, "
+        "''Compromise today beats a worse deal tomorrow.''"
+    )
+    assert speakers(text)["Compromise today beats a worse deal tomorrow."] == "Ann Kerr"
+
+
+def test_a_statement_with_no_attribution_is_the_previous_sentences_subject() -> None:
+    text = (
+        "Mayor Ann Kerr opened the hearing on Monday.\n\n"
+        "Kerr did not mince words about the levy. “It is a farce and a fraud.”\n\n"
+        "Ben Cole was not at the hearing.\n\n"
+        "“We will pass the budget by June.”"
+    )
+    found = speakers(text)
+    assert found["It is a farce and a fraud."] == "Ann Kerr"
+    assert found["We will pass the budget by June."] == "Ben Cole"
+
+
+def test_a_repeated_pull_quote_keeps_the_attribution_of_its_first_telling() -> None:
+    text = (
+        "“The levy is a farce and a fraud,” Mayor Ann Kerr said on Monday.\n\n"
+        "Ben Cole chairs the board.\n\n"
+        "“The levy is a farce and a fraud.”"
+    )
+    assert only(extract_quotes(text)).speaker == "Ann Kerr"
+
+
+def test_who_after_a_name_stands_for_it() -> None:
+    text = "The claim was denied by Ann Kerr, who told reporters: “The levy is a fair one.”"
+    assert only(extract_quotes(text)).speaker == "Ann Kerr"
+
+
+def test_a_clause_joined_by_and_or_but_has_its_own_subject() -> None:
+    texts = [
+        "The vote was close but Ann Kerr told reporters that “the levy will pass.”",
+        "The board met on Monday and Ann Kerr said that “the levy will pass.”",
+    ]
+    assert [only(extract_quotes(text)).speaker for text in texts] == ["Ann Kerr", "Ann Kerr"]
+
+
+def test_a_persons_document_speaks_for_them() -> None:
+    texts = [
+        "“The levy will pass,” Ann Kerr’s statement said.",
+        "Ann Kerr’s latest tweet read: “The levy will pass.”",
+    ]
+    assert [only(extract_quotes(text)).speaker for text in texts] == ["Ann Kerr", "Ann Kerr"]
