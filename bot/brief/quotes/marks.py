@@ -8,14 +8,43 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from bot.brief.text import sentence_ends
 
 
 def _word_list(words: str) -> list[str]:
     return words.split()
+
+
+def _alternation(words: Iterable[str]) -> str:
+    """A regex matching exactly one of `words`, as a trie ("sa(?:id|ys)" for said|says).
+
+    The same words as a flat alternation ("said|says|…"), but the regex engine no longer tries
+    each of hundreds of words at every position of the text: a lexicon of speech verbs searched
+    that way cost a third of the time of quote extraction. Callers end it with a boundary (\\b),
+    so which of two words sharing a prefix matches is the same as with the flat list.
+    """
+    trie: dict[str, dict[str, Any]] = {}
+    for word in sorted(set(words)):
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return _trie_pattern(trie)
+
+
+def _trie_pattern(node: dict[str, dict[str, Any]]) -> str:
+    branches = [re.escape(char) + _trie_pattern(child) for char, child in node.items() if char]
+    optional = "" in node
+    if not branches:
+        return ""
+    if len(branches) == 1 and not optional:
+        return branches[0]
+    body = "|".join(sorted(branches, key=len, reverse=True))
+    return f"(?:{body})?" if optional else f"(?:{body})"
 
 
 # --- quotation marks -------------------------------------------------------------------------

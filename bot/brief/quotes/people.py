@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from bot.brief.quotes.first_names import gender_of_first_name
 from bot.brief.quotes.marks import (
+    _alternation,
     _sentence_start,
 )
 from bot.brief.quotes.speakers import (
@@ -142,7 +143,7 @@ _RUN_WORD_BREAK = re.compile(r"[\s’'.,;:]+")
 # meant is the one after the title.
 _MODIFIER_OF_A_TITLE = re.compile(
     r"(?:’s|'s)?\s+(?:[a-z][\w\-]*\s+){0,2}(?:"
-    + "|".join(sorted(_TITLES, key=len, reverse=True))
+    + _alternation(_TITLES)
     + r")\s+[A-Z]"
 )
 _PREPOSITION_BEFORE = re.compile(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.brief.quotes.marks import (
+    _alternation,
     _RawQuote,
     _word_list,
 )
@@ -55,8 +56,8 @@ _CHARACTERIZING = _word_list(
 )
 # Not after a hyphen: "so-called" is no speech verb.
 # "Tweeted" is often set with a capital, as the brand is.
-_SPEECH_AFTER = re.compile(r"(?<![\w\-])(?:" + "|".join(sorted(set(_VERB_FORMS))) + r"|Tweeted|Tweets)\b")
-_BEFORE_VERBS = "|".join(sorted(set(_VERB_FORMS + _PARTICIPLES + _CHARACTERIZING)))
+_SPEECH_AFTER = re.compile(r"(?<![\w\-])(?:" + _alternation(_VERB_FORMS) + r"|Tweeted|Tweets)\b")
+_BEFORE_VERBS = _alternation(_VERB_FORMS + _PARTICIPLES + _CHARACTERIZING)
 _SPEECH_BEFORE = re.compile(rf"(?<![\w\-])(?:{_BEFORE_VERBS})\b")
 _SAID_JUST_BEFORE = re.compile(rf"\b(?:{_BEFORE_VERBS})(?:\s+\w+){{0,2}},?$")
 _PARTICIPLE_SET = frozenset(_PARTICIPLES)
@@ -555,7 +556,7 @@ _NAME_THEN_APPOSITIVE = re.compile(
 # `"…" by the vote, and more, Lee said.`: the writer's words run on from the quote and the
 # sentence ends with its attribution.
 _ATTRIBUTION_ENDING_SENTENCE = re.compile(
-    rf",\s+(?P<subject>{_NAME_RUN.pattern}|[Hh]e|[Ss]he)\s+(?:{'|'.join(sorted(set(_VERB_FORMS)))})\b"
+    rf",\s+(?P<subject>{_NAME_RUN.pattern}|[Hh]e|[Ss]he)\s+(?:{_alternation(_VERB_FORMS)})\b"
     r"[^,;:\"“”]{0,40}[.!?]?\s*$"
 )
 
