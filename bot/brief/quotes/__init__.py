@@ -288,8 +288,19 @@ def _attribute_from_neighbours(text: str, found: list[_Found], paragraphs: Seque
 
 
 def _is_title_case(words: str) -> bool:
-    tokens = [t for t in re.findall(r"[^\W\d_][\w’'\-]*", words) if t.lower() not in _SMALL_WORDS]
-    return bool(tokens) and all(t[:1].isupper() for t in tokens)
+    """Every word but the small ones capitalized (and one at least); stops at the first that is not."""
+    capitalized = False
+    for match in _WORD_TOKEN.finditer(words):
+        token = match.group()
+        if token.lower() in _SMALL_WORDS:
+            continue
+        if not token[:1].isupper():
+            return False
+        capitalized = True
+    return capitalized
+
+
+_WORD_TOKEN = re.compile(r"[^\W\d_][\w’'\-]*")
 
 
 _SMALL_WORDS = word_set("a an and the of in on at to for by or nor but with from as it is vs")
@@ -330,6 +341,8 @@ def _is_so_called(text: str, item: _Found, paragraph: _Paragraph) -> bool:
 
 def _is_all_capitals(words: str) -> bool:
     """A heading or a sign set in capitals ("POLLS SHIFT TOWARD THE CENTER"), not speech."""
+    if not words.isupper():  # a lower-case letter, or no cased one: the test below is False too
+        return False
     letters = [c for c in words if c.isalpha()]
     return len(letters) > 1 and all(c.isupper() for c in letters)
 
@@ -441,7 +454,7 @@ def extract_quotes(
         if paragraphs and is_headline(0):
             # Headlines capitalize every word, so their runs of capitals are not names.
             skipped.append((paragraphs[0].start, paragraphs[0].end))
-        people = People.of(_mentions(text, skipped, speaker_names, max(pronouns_at, default=0)))
+        people = People.of(_mentions(text, skipped, speaker_names, max(pronouns_at, default=0)), text)
     results: list[tuple[tuple[int, float], Quote]] = []
     for item in _without_repeats(found):
         name, named = _speaker_name(item.speaker, people)
