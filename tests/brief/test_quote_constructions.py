@@ -77,3 +77,26 @@ def test_a_persons_document_speaks_for_them() -> None:
         "Ann Kerr’s latest tweet read: “The levy will pass.”",
     ]
     assert [only(extract_quotes(text)).speaker for text in texts] == ["Ann Kerr", "Ann Kerr"]
+
+
+def test_a_wh_clause_names_who_had_something_to_say() -> None:
+    text = "Here is what Ann Kerr had to say:\n\n“The levy will pass in June.”"
+    assert only(extract_quotes(text)).speaker == "Ann Kerr"
+
+
+def test_a_dash_and_a_name_after_a_quote_sign_it() -> None:
+    text = "The hall was full.\n\n“The levy will pass in June.” — Ann Kerr"
+    assert only(extract_quotes(text)).speaker == "Ann Kerr"
+
+
+def test_to_which_she_replied_is_hers_not_the_askers() -> None:
+    text = (
+        "Ann Kerr was asked by Harbor News whether she would win, to which she "
+        "replied: “The levy will pass in June.”"
+    )
+    assert only(extract_quotes(text)).speaker == "Ann Kerr"
+
+
+def test_the_appositive_names_a_described_subject_before_a_colon() -> None:
+    text = "The mayor, Ann Kerr, was blunt: “The levy will pass in June.”"
+    assert only(extract_quotes(text)).speaker == "Ann Kerr"

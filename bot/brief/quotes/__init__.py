@@ -165,7 +165,19 @@ def _find_speaker(
             before = _parse_speaker(inverted.group("name"), inverted.start("name"))
     if before is None and text[sentence_low : quote.open_at].rstrip().endswith(":"):
         before = _subject_before_colon(text, subject_low, quote.open_at)
+    if before is None:
+        # `“…” — Ann Lee` ending the paragraph: a signature, as under an epigraph.
+        signature = _DASH_SIGNATURE.match(text, _skip_spaces(text, quote.close_end, high), high)
+        if signature and not text[signature.end() : high].strip():
+            before = _parse_speaker(signature.group("name"), signature.start("name"))
+            has_verb = has_verb or before is not None
     return before, has_verb
+
+
+def _skip_spaces(text: str, at: int, high: int) -> int:
+    while at < high and text[at].isspace():
+        at += 1
+    return at
 
 
 def _subject_before_colon(text: str, low: int, open_at: int) -> _Speaker | None:

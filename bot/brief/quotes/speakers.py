@@ -472,7 +472,7 @@ _QUOTED_TITLE = re.compile(r"(?:“[^“”]{1,80}”|\"[^\"]{1,80}\"|''(?:[^']|
 # A clause's subject follows these; "and" and "but" join a clause that has its own ("The vote was
 # close but Lee said").
 _SUBORDINATOR = re.compile(
-    r"\b(?:when|as|after|before|because|while|since|until|where|once|that|what|and|but)\s+"
+    r"\b(?:when|as|after|before|because|while|since|until|where|once|that|what|which|and|but)\s+"
 )
 
 
@@ -533,8 +533,19 @@ def _leading_subject(text: str, low: int, high: int) -> _Speaker | None:
             following = _NEXT_WORD.match(text, match.end(), high)
             if following and following.group(1) in _PHRASE_OPENERS and " " not in phrase.strip():
                 continue
+            description = _DESCRIPTION_TO_COMMA.match(text, match.end(), high)
+            if speaker.form is _SpeakerForm.NOUN and description:
+                # "The mayor, Ann Lee, was blunt": the appositive names the subject.
+                appositive = _NAME_BETWEEN_COMMAS.match(text, description.end(), high)
+                named = appositive and _parse_speaker(appositive.group("name"), appositive.start("name"))
+                if named and named.form is _SpeakerForm.NAME:
+                    return named
             return speaker
     return None
+
+
+_DESCRIPTION_TO_COMMA = re.compile(r"(?:\s+[a-z][\w\-]*){0,3},")
+_NAME_BETWEEN_COMMAS = re.compile(rf"\s*(?P<name>{_NAME_RUN.pattern})\s*,")
 
 
 _NEXT_WORD = re.compile(r"\s+([a-z]+)\b")
@@ -604,7 +615,8 @@ _COORDINATED_VERB = re.compile(r"\band\s+(?:then\s+|later\s+|finally\s+)?$|,\s+t
 # A clause's subject: a name or a pronoun where a clause begins (the sentence's start, a comma, a
 # conjunction), then a lower-case word (its verb, or an adverb before it).
 _CLAUSE_SUBJECT = re.compile(
-    rf"(?:^|[,;]\s*|\b(?:and|but|when|When|as|As|while|While|after|After|before|Before|so|then)\s+)"
+    # "Here is what Lee had to say:": a wh-clause's subject too.
+    rf"(?:^|[,;]\s*|\b(?:and|but|when|When|as|As|while|While|after|After|before|Before|so|then|what)\s+)"
     rf"(?!(?:When|As|While|After|Before|And|But|So|Then)\s)"
     rf"(?P<subject>{_NAME_RUN.pattern}|[Hh]e|[Ss]he|[Tt]hey)\s+(?P<next>[a-z]+)\b"
 )
