@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
+from types import ModuleType
+
+import pytest
+
 from bot.brief.quotes import extract_quotes
 from bot.models import Quote
+from tests.paths import ROOT
 
 
 def only(quotes: list[Quote]) -> Quote:
@@ -100,3 +107,29 @@ def test_to_which_she_replied_is_hers_not_the_askers() -> None:
 def test_the_appositive_names_a_described_subject_before_a_colon() -> None:
     text = "The mayor, Ann Kerr, was blunt: “The levy will pass in June.”"
     assert only(extract_quotes(text)).speaker == "Ann Kerr"
+
+
+def test_an_office_of_the_house_then_a_title_then_the_name() -> None:
+    text = "Speaker of the House Rep. Ann Kerr (R-OH) said “the levy will pass in June.”"
+    assert only(extract_quotes(text)).speaker == "Ann Kerr"
+
+
+def load_scorer(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    # bench/ is scripts, not a package: load the script as a module (it imports bench/common.py).
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))
+    spec = importlib.util.spec_from_file_location("bench_quotes", ROOT / "bench" / "quotes.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, bench)  # dataclasses look their module up while it loads
+    spec.loader.exec_module(bench)
+    return bench
+
+
+def test_the_scorer_reads_the_person_after_an_office(monkeypatch: pytest.MonkeyPatch) -> None:
+    bench = load_scorer(monkeypatch)
+    assert bench.source_names("Speaker of the House Rep. Ann Kerr (R-OH)") == ["Ann Kerr"]
+    assert bench.source_names("former secretary of state Ann Kerr") == ["Ann Kerr"]
+    assert bench.source_names("Secretary of State Ann Kerr") == ["Ann Kerr"]
+    # An office alone, or an organisation after it, names no one.
+    assert bench.source_names("Governor of New Harbor") == []
+    assert bench.source_names("president of the Brook Institute") == []

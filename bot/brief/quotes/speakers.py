@@ -240,6 +240,11 @@ def _without_affiliation(tokens: list[str]) -> list[str]:
         if _is_capitalized(before) and _title_key(before) not in _TITLES:
             return tokens[:i]
         if tokens[i + 1] in ("the", "a", "an"):
+            # "Speaker of the House Rep. Ann Lee": an office, a title, then the person's name.
+            office = tokens[i + 2 :]
+            titles = [j for j, t in enumerate(office[:-1]) if _title_key(t) in _TITLES]
+            if _title_key(before) in _TITLES and titles and all(_is_capitalized(t) for t in office):
+                return office[titles[-1] + 1 :]
             return []  # a description of a role; the caller reads the name from elsewhere
     return tokens
 
