@@ -283,12 +283,18 @@ def name_of(head: str) -> str | None:
         return None  # a headline in capitals ("POLLS SHIFT TOWARD THE CENTER") names nobody
     if words[0].lower() in _INDEFINITE:
         return None  # "a New Hampshire Democrat" describes someone, it does not name them
+    organisation_word = []
+    if len(words) > 1 and words[-1] in _ORGANISATION_WORDS and words[-2][:1].isupper():
+        # "the Lee campaign", "Lee’s office": an organisation named by its proper noun.
+        organisation_word, words = [words[-1]], words[:-1]
     run = []
     for word in reversed(words):
         if not word[:1].isupper() and word.lower() not in ("de", "van", "von", "al", "del", "da", "la", "le"):
             break
         run.append(word)
     run.reverse()
+    if organisation_word and run:
+        return " ".join(run + organisation_word)
     for i in range(len(run) - 2, -1, -1):
         if run[i].endswith(("'s", "’s")):  # "Gallup's Jeffrey M. Jones"
             run = run[i + 1 :]

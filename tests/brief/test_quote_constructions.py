@@ -133,3 +133,11 @@ def test_the_scorer_reads_the_person_after_an_office(monkeypatch: pytest.MonkeyP
     # An office alone, or an organisation after it, names no one.
     assert bench.source_names("Governor of New Harbor") == []
     assert bench.source_names("president of the Brook Institute") == []
+
+
+def test_the_scorer_reads_an_organisation_named_by_its_proper_noun(monkeypatch: pytest.MonkeyPatch) -> None:
+    bench = load_scorer(monkeypatch)
+    assert bench.source_names("the Kerr campaign") == ["Kerr campaign"]
+    assert bench.same_speaker("Ann Kerr", "Kerr campaign")
+    assert not bench.same_speaker("Bo Lind", "Kerr campaign")
+    assert bench.source_names("the Senate minority leader") == []  # a description
