@@ -190,7 +190,9 @@ _QUOTED_TITLE = re.compile(r"\s*(?:''|[\"“‘«]).*$")
 def _is_office(head: str, rest: str) -> bool:
     """ "Speaker" in "Speaker of the House Ann Lee": titles only, then "of"."""
     words = head.split()
-    return bool(words) and all(w.lower().rstrip(".") in _TITLE_KEYS for w in words) and rest.startswith(" of ")
+    return (
+        bool(words) and all(w.lower().rstrip(".") in _TITLE_KEYS for w in words) and rest.startswith(" of ")
+    )
 
 
 def _name_after_office(part: str) -> str | None:

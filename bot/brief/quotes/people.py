@@ -113,9 +113,7 @@ _RUN_WORD_BREAK = re.compile(r"[\s’'.,;:]+")
 # "Clinton communication director Palmieri": a name before a job title modifies it; the person
 # meant is the one after the title.
 _MODIFIER_OF_A_TITLE = re.compile(
-    r"(?:’s|'s)?\s+(?:[a-z][\w\-]*\s+){0,2}(?:"
-    + _alternation(_TITLES)
-    + r")\s+[A-Z]"
+    r"(?:’s|'s)?\s+(?:[a-z][\w\-]*\s+){0,2}(?:" + _alternation(_TITLES) + r")\s+[A-Z]"
 )
 _PREPOSITION_BEFORE = re.compile(
     r"\b(?:with|to|from|for|by|of|about|against|at|in|on|under|than|like|between|and)\s+(?:the\s+)?"
