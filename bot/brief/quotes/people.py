@@ -75,13 +75,17 @@ def _mentions(
     only_keys = None if subjects_before else {_surname_key(name) for name in speaker_names}
     candidates: list[tuple[int, list[str], bool]] = []
     for match in _NAME_RUN.finditer(text):
+        run = match.group()
+        # Most runs are one word opening a sentence ("The", "But"): the cheapest test goes first.
+        if " " not in run and _title_key(_clean_token(run)) in _NOT_NAME_WORDS:
+            continue
         if match.start() in skipped_spans:
             continue
-        if only_keys is not None and only_keys.isdisjoint(_RUN_WORD_BREAK.split(match.group().lower())):
+        if only_keys is not None and only_keys.isdisjoint(_RUN_WORD_BREAK.split(run.lower())):
             continue
         if _MODIFIER_OF_A_TITLE.match(text, match.end()):
             continue
-        tokens = [_clean_token(t) for t in match.group().split()]
+        tokens = [_clean_token(t) for t in run.split()]
         while tokens and _title_key(tokens[0]) in _NOT_NAME_WORDS:
             tokens = tokens[1:]
         if tokens:
