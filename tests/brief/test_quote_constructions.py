@@ -141,3 +141,12 @@ def test_the_scorer_reads_an_organisation_named_by_its_proper_noun(monkeypatch: 
     assert bench.same_speaker("Ann Kerr", "Kerr campaign")
     assert not bench.same_speaker("Bo Lind", "Kerr campaign")
     assert bench.source_names("the Senate minority leader") == []  # a description
+
+
+def test_a_sentence_of_its_own_after_a_quote_passes_its_subject_on() -> None:
+    text = (
+        "Mayor Ann Kerr spoke in Salem on Monday.\n\n"
+        "“We are going to fix the pier,” Kerr said. She then had a question for the crowd.\n\n"
+        "“Who is going to pay for it?”"
+    )
+    assert speakers(text)["Who is going to pay for it?"] == "Ann Kerr"

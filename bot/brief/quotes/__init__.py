@@ -664,10 +664,12 @@ def _attribute_to_last_subject(text: str, found: list[_Found], paragraphs: Seque
             sentence_end = opening_at + len(opening)
             floor = max(paragraph.start, low)
         else:
-            if index == 0 or low > paragraphs[index - 1].start:
-                continue  # the paragraph above has a quote: the rules before this one read it
+            if index == 0:
+                continue
+            # After a quote in the paragraph above, only a sentence of its own counts
+            # (`"…," Lee added. She then asked the crowd a question.`).
             before = paragraphs[index - 1]
-            sentence_end, floor = before.end, before.start
+            sentence_end, floor = before.end, max(before.start, low)
         sentence = _sentence_start(text, max(floor, sentence_end - _CONTEXT), sentence_end - 1)
         if sentence <= floor and floor == low and low > 0:
             continue  # the sentence may have begun before the quote that bounds it
