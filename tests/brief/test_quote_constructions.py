@@ -150,3 +150,14 @@ def test_a_sentence_of_its_own_after_a_quote_passes_its_subject_on() -> None:
         "“Who is going to pay for it?”"
     )
     assert speakers(text)["Who is going to pay for it?"] == "Ann Kerr"
+
+
+def test_words_introducing_the_next_quote_leave_this_one_to_its_own_attribution() -> None:
+    text = (
+        "In one email, Ann Kerr writes to Bo Lind, “Why now? Was that on my way to Salem?” "
+        "Lind then writes back, “You look fine.”"
+    )
+    assert speakers(text) == {
+        "Why now? Was that on my way to Salem?": "Ann Kerr",
+        "You look fine.": "Bo Lind",
+    }

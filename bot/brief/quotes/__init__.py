@@ -147,13 +147,23 @@ def _find_speaker(
         and not comma_before_mark
         and not text[quote.close_end : quote.close_end + 2].strip()[:1].islower()
     )
-    if not ends_sentence:
-        after = _attribution_after(text, quote, sentence_high)
-        if after is not None:
-            return after, has_verb
     # A sentence's worth back: reading from the paragraph's start made a page without paragraph
     # breaks cost its length for every quote.
     subject_low = _sentence_start(text, max(paragraph_start, quote.open_at - _CONTEXT), quote.open_at)
+    if not ends_sentence:
+        after = _attribution_after(text, quote, sentence_high)
+        if (
+            after is not None
+            and sentence_high == high  # one sentence up to the next quote
+            and _INTRODUCES_NEXT_QUOTE.search(text, quote.close_end, high)
+        ):
+            # `Lee wrote to Kerr, “A?” Kerr wrote back, “B.”`: the words after this quote
+            # introduce the next one; this quote's own attribution stands before it.
+            own = _attribution_before(text, sentence_low, quote.open_at, subject_low)
+            if own is not None and own.form is not _SpeakerForm.NOUN:
+                return own, has_verb
+        if after is not None:
+            return after, has_verb
     before = _attribution_before(text, sentence_low, quote.open_at, subject_low)
     if before is None and not ends_sentence:
         before = _attribution_ending_sentence(text, quote.close_end, sentence_high)
@@ -178,6 +188,10 @@ def _skip_spaces(text: str, at: int, high: int) -> int:
     while at < high and text[at].isspace():
         at += 1
     return at
+
+
+# What follows a quote ends with a comma or a colon right before the next quote's opening mark.
+_INTRODUCES_NEXT_QUOTE = re.compile(r"[,:]\s*$")
 
 
 def _subject_before_colon(text: str, low: int, open_at: int) -> _Speaker | None:
