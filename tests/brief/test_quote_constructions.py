@@ -46,14 +46,18 @@ def test_an_apostrophe_inside_a_title_in_doubled_marks_does_not_end_it() -> None
 
 def test_a_statement_with_no_attribution_is_the_previous_sentences_subject() -> None:
     text = (
-        "Mayor Ann Kerr opened the hearing on Monday.\n\n"
+        "“The hearing is open,” Mayor Ann Kerr said on Monday.\n\n"
         "Kerr did not mince words about the levy. “It is a farce and a fraud.”\n\n"
-        "Ben Cole was not at the hearing.\n\n"
-        "“We will pass the budget by June.”"
+        "“We have the votes,” said Ben Cole, the treasurer.\n\n"
+        "Cole was not at the hearing on Tuesday.\n\n"
+        "“We will pass the budget by June.”\n\n"
+        "Sometimes the hall is empty. “Nobody comes to these meetings any more.”"
     )
     found = speakers(text)
     assert found["It is a farce and a fraud."] == "Ann Kerr"
     assert found["We will pass the budget by June."] == "Ben Cole"
+    # A capitalized word opening the sentence before is no subject: only the article's speakers.
+    assert found["Nobody comes to these meetings any more."] is None
 
 
 def test_a_repeated_pull_quote_keeps_the_attribution_of_its_first_telling() -> None:
@@ -161,3 +165,16 @@ def test_words_introducing_the_next_quote_leave_this_one_to_its_own_attribution(
         "Why now? Was that on my way to Salem?": "Ann Kerr",
         "You look fine.": "Bo Lind",
     }
+
+
+def test_and_inside_an_organisations_name_joins_no_clauses() -> None:
+    text = (
+        "A spokeswoman for the Department for Harbors and Inland Waterways said the rules were "
+        "“fair to everyone.”"
+    )
+    assert only(extract_quotes(text)).speaker != "Inland Waterways"
+
+
+def test_an_office_ending_in_an_organisation_is_no_name() -> None:
+    text = "Dame Ann Kerr, the president of the Family Justice Division, said the pier was “a disgrace.”"
+    assert only(extract_quotes(text)).speaker == "Ann Kerr"

@@ -661,6 +661,12 @@ def _attribute_to_last_subject(text: str, found: list[_Found], paragraphs: Seque
     for item in found:
         key = _repeat_key(item.text)
         seen[key] = seen.get(key, 0) + 1
+    # Surnames of the article's attributed speakers: a named subject must be one of them.
+    speakers = {
+        item.speaker.words.split()[-1].lower()
+        for item in found
+        if item.speaker is not None and item.speaker.form is _SpeakerForm.NAME
+    }
     previous_end = 0
     for item in found:
         low, previous_end = previous_end, item.raw.close_end
@@ -688,8 +694,17 @@ def _attribute_to_last_subject(text: str, found: list[_Found], paragraphs: Seque
         if sentence <= floor and floor == low and low > 0:
             continue  # the sentence may have begun before the quote that bounds it
         speaker = _leading_subject(text, sentence, sentence_end)
-        if speaker is not None and speaker.form is not _SpeakerForm.NOUN:
+        if speaker is not None and (
+            speaker.form is _SpeakerForm.PRONOUN
+            or (speaker.form is _SpeakerForm.NAME and _is_person(speaker, speakers))
+        ):
             item.speaker = speaker
+
+
+def _is_person(speaker: _Speaker, speakers: set[str]) -> bool:
+    """A subject who is one of the article's attributed speakers: any capitalized words opening a
+    sentence ("Sometimes", "The Office", "Strong Oscar contenders") would pass for a name."""
+    return speaker.words.split()[-1].lower() in speakers
 
 
 __all__ = ["ExtractionWork", "extract_quotes"]

@@ -243,8 +243,14 @@ def _without_affiliation(tokens: list[str]) -> list[str]:
             # "Speaker of the House Rep. Ann Lee": an office, a title, then the person's name.
             office = tokens[i + 2 :]
             titles = [j for j, t in enumerate(office[:-1]) if _title_key(t) in _TITLES]
-            if _title_key(before) in _TITLES and titles and all(_is_capitalized(t) for t in office):
-                return office[titles[-1] + 1 :]
+            name = office[titles[-1] + 1 :] if titles else []
+            if (
+                _title_key(before) in _TITLES
+                and len(name) >= 2  # a person's name, not "… Justice Division"
+                and all(_is_capitalized(t) for t in office)
+                and not _is_organization_name(name)
+            ):
+                return name
             return []  # a description of a role; the caller reads the name from elsewhere
     return tokens
 
@@ -486,8 +492,18 @@ def _subject_of_subordinate_clause(phrase: str, at: int) -> _Speaker | None:
     last = max(_SUBORDINATOR.finditer(phrase), key=lambda m: m.start(), default=None)
     if last is None:
         return None
+    capitalized_before = _CAPITALIZED_WORD_BEFORE.search(phrase, 0, last.start())
+    if (
+        last.group().split()[0] in ("and", "but")
+        and capitalized_before
+        and capitalized_before.group().strip().lower() not in _CALENDAR_WORDS
+    ):
+        return None  # "the Department for Communities and Local Government": one name, not two clauses
     speaker = _parse_speaker(phrase[last.end() :], at + last.end())
     return speaker if speaker is not None and speaker.form is not _SpeakerForm.NOUN else None
+
+
+_CAPITALIZED_WORD_BEFORE = re.compile(r"\b[A-Z][\w’'.\-]*\s*$")
 
 
 # Asides between a name and its verb: an age, a home town ("of Salem", "Ore."), a party tag, a
