@@ -178,3 +178,13 @@ def test_and_inside_an_organisations_name_joins_no_clauses() -> None:
 def test_an_office_ending_in_an_organisation_is_no_name() -> None:
     text = "Dame Ann Kerr, the president of the Family Justice Division, said the pier was “a disgrace.”"
     assert only(extract_quotes(text)).speaker == "Ann Kerr"
+
+
+def test_a_quote_whose_paragraph_breaks_were_lost_goes_on_after_each_mark() -> None:
+    text = (
+        'The pier reopened on Monday. Mayor Ann Kerr said: "We waited two years for this. '
+        '"The boats can come back now. "I am proud of the town." The council met later.'
+    )
+    quote = only(extract_quotes(text))
+    assert quote.speaker == "Ann Kerr"
+    assert quote.text == "We waited two years for this. The boats can come back now. I am proud of the town."

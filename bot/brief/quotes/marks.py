@@ -160,6 +160,10 @@ def _pair_marks(text: str, paragraphs: Sequence[_Paragraph]) -> list[_RawQuote]:
         open_at: int | None = None
         open_width = 1
         single_open: int | None = None
+        # Pieces of a quote whose paragraph breaks were lost (`"A. "B."` on one line), and where
+        # its first piece opened.
+        inline: list[tuple[int, int]] = []
+        inline_open: int | None = None
         first_mark = marks[0] if marks else None
         continues = bool(carried) and first_mark is not None and first_mark.role is _Role.OPEN
         if carried and not continues:
@@ -168,15 +172,22 @@ def _pair_marks(text: str, paragraphs: Sequence[_Paragraph]) -> list[_RawQuote]:
             if mark.double:
                 single_open = None
                 if mark.role is _Role.OPEN:
-                    if open_at is not None:
+                    if open_at is not None and _lost_paragraph_break(text, paragraph.start, mark):
+                        # `"… on Monday. "We will …`: the next paragraph of the quote, the break
+                        # between them lost; the quote goes on.
+                        inline.append((open_at + open_width, mark.pos))
+                        inline_open = open_at if inline_open is None else inline_open
+                    elif open_at is not None:
                         carried = []  # an opening mark inside an open quote: the first was misread
+                        inline, inline_open = [], None
                     open_at, open_width = mark.pos, mark.width
                 elif open_at is not None:
-                    pieces = [*carried, (open_at + open_width, mark.pos)]
-                    start_at = carried_open if carried else open_at
+                    pieces = [*carried, *inline, (open_at + open_width, mark.pos)]
+                    start_at = carried_open if carried else (open_at if inline_open is None else inline_open)
                     first = carried_paragraph if carried else index
                     quotes.append(_RawQuote(pieces, start_at, mark.end, first, index))
                     carried, open_at = [], None
+                    inline, inline_open = [], None
             elif open_at is None:  # single marks inside a double quote are nested quotes
                 if mark.role is _Role.OPEN and single_open is None:
                     single_open = mark.pos
@@ -190,7 +201,9 @@ def _pair_marks(text: str, paragraphs: Sequence[_Paragraph]) -> list[_RawQuote]:
         if open_at is None:
             continue
         if not carried:
-            carried_open, carried_paragraph = open_at, index
+            carried_open = open_at if inline_open is None else inline_open
+            carried_paragraph = index
+        carried.extend(inline)
         carried.append((open_at + open_width, paragraph.end))
         if index + 1 < len(paragraphs):
             next_marks = _marks(text, paragraphs[index + 1])
@@ -198,6 +211,21 @@ def _pair_marks(text: str, paragraphs: Sequence[_Paragraph]) -> list[_RawQuote]:
             quotes.append(_RawQuote(carried, carried_open, paragraph.end, carried_paragraph, index))
             carried = []
     return [q for q in (_trimmed(text, q) for q in quotes) if q is not None]
+
+
+def _lost_paragraph_break(text: str, paragraph_start: int, mark: _Mark) -> bool:
+    """An opening mark inside an open quote, after a sentence's end and before a capital: the
+    quote's next paragraph, run into this one when the text lost its line breaks."""
+    before = mark.pos
+    while before > paragraph_start and text[before - 1] == " ":
+        before -= 1
+    after = mark.pos + mark.width
+    return (
+        paragraph_start < before < mark.pos
+        and text[before - 1] in ".!?"
+        and after < len(text)
+        and text[after].isupper()
+    )
 
 
 def _marks(text: str, paragraph: _Paragraph) -> list[_Mark]:
