@@ -172,6 +172,10 @@ def source_head(source: str) -> str:
     cleaned = _without_quoted_title(_PARTY_TAG.sub("", _PARENTHETICAL.sub("", source))).strip(' ,."“”')
     parts = [p.strip() for p in _HEAD_CUT.split(cleaned)]
     head = parts[0] if parts else cleaned
+    if not name_of(head) and len(parts) > 1 and _is_office(head, cleaned[len(head) :]):
+        after_office = _name_after_office(parts[1])
+        if after_office:
+            return after_office
     if not name_of(head) and "," in cleaned:
         appositive = cleaned.split(",", 1)[1]
         after = _HEAD_CUT.split(appositive.strip())[0].strip()
@@ -181,6 +185,35 @@ def source_head(source: str) -> str:
 
 
 _QUOTED_TITLE = re.compile(r"\s*(?:''|[\"“‘«]).*$")
+
+
+def _is_office(head: str, rest: str) -> bool:
+    """ "Speaker" in "Speaker of the House Ann Lee": titles only, then "of"."""
+    words = head.split()
+    return (
+        bool(words) and all(w.lower().rstrip(".") in _TITLE_KEYS for w in words) and rest.startswith(" of ")
+    )
+
+
+def _name_after_office(part: str) -> str | None:
+    """The person an office is followed by: "Secretary of State Ann Lee", "Speaker of the House
+    Rep. Ann Lee", "former secretary of state Ann Lee" -> Ann Lee. Only when a title or a word in
+    lower case ends the office, so that "Governor of New York" names no one."""
+    words = part.split()
+    run_start = len(words)
+    while run_start > 0 and words[run_start - 1][:1].isupper():
+        run_start -= 1
+    run = words[run_start:]
+    if not run:
+        return None
+    lower_before = run_start > 0 and words[run_start - 1][:1].islower()
+    titles = 0
+    while titles < len(run) - 1 and run[titles].lower().rstrip(".") in _TITLE_KEYS:
+        titles += 1
+    name = run[titles:]
+    if not (lower_before or titles) or is_organisation(" ".join(name)):
+        return None
+    return " ".join(name)
 
 
 def _without_quoted_title(source: str) -> str:
@@ -252,12 +285,18 @@ def name_of(head: str) -> str | None:
         return None  # a headline in capitals ("POLLS SHIFT TOWARD THE CENTER") names nobody
     if words[0].lower() in _INDEFINITE:
         return None  # "a New Hampshire Democrat" describes someone, it does not name them
+    organisation_word = []
+    if len(words) > 1 and words[-1] in _ORGANISATION_WORDS and words[-2][:1].isupper():
+        # "the Lee campaign", "Lee’s office": an organisation named by its proper noun.
+        organisation_word, words = [words[-1]], words[:-1]
     run = []
     for word in reversed(words):
         if not word[:1].isupper() and word.lower() not in ("de", "van", "von", "al", "del", "da", "la", "le"):
             break
         run.append(word)
     run.reverse()
+    if organisation_word and run:
+        return " ".join(run + organisation_word)
     for i in range(len(run) - 2, -1, -1):
         if run[i].endswith(("'s", "’s")):  # "Gallup's Jeffrey M. Jones"
             run = run[i + 1 :]

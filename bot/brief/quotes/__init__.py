@@ -147,13 +147,23 @@ def _find_speaker(
         and not comma_before_mark
         and not text[quote.close_end : quote.close_end + 2].strip()[:1].islower()
     )
-    if not ends_sentence:
-        after = _attribution_after(text, quote, sentence_high)
-        if after is not None:
-            return after, has_verb
     # A sentence's worth back: reading from the paragraph's start made a page without paragraph
     # breaks cost its length for every quote.
     subject_low = _sentence_start(text, max(paragraph_start, quote.open_at - _CONTEXT), quote.open_at)
+    if not ends_sentence:
+        after = _attribution_after(text, quote, sentence_high)
+        if (
+            after is not None
+            and sentence_high == high  # one sentence up to the next quote
+            and _INTRODUCES_NEXT_QUOTE.search(text, quote.close_end, high)
+        ):
+            # `Lee wrote to Kerr, “A?” Kerr wrote back, “B.”`: the words after this quote
+            # introduce the next one; this quote's own attribution stands before it.
+            own = _attribution_before(text, sentence_low, quote.open_at, subject_low)
+            if own is not None and own.form is not _SpeakerForm.NOUN:
+                return own, has_verb
+        if after is not None:
+            return after, has_verb
     before = _attribution_before(text, sentence_low, quote.open_at, subject_low)
     if before is None and not ends_sentence:
         before = _attribution_ending_sentence(text, quote.close_end, sentence_high)
@@ -165,7 +175,23 @@ def _find_speaker(
             before = _parse_speaker(inverted.group("name"), inverted.start("name"))
     if before is None and text[sentence_low : quote.open_at].rstrip().endswith(":"):
         before = _subject_before_colon(text, subject_low, quote.open_at)
+    if before is None:
+        # `“…” — Ann Lee` ending the paragraph: a signature, as under an epigraph.
+        signature = _DASH_SIGNATURE.match(text, _skip_spaces(text, quote.close_end, high), high)
+        if signature and not text[signature.end() : high].strip():
+            before = _parse_speaker(signature.group("name"), signature.start("name"))
+            has_verb = has_verb or before is not None
     return before, has_verb
+
+
+def _skip_spaces(text: str, at: int, high: int) -> int:
+    while at < high and text[at].isspace():
+        at += 1
+    return at
+
+
+# What follows a quote ends with a comma or a colon right before the next quote's opening mark.
+_INTRODUCES_NEXT_QUOTE = re.compile(r"[,:]\s*$")
 
 
 def _subject_before_colon(text: str, low: int, open_at: int) -> _Speaker | None:
@@ -288,8 +314,19 @@ def _attribute_from_neighbours(text: str, found: list[_Found], paragraphs: Seque
 
 
 def _is_title_case(words: str) -> bool:
-    tokens = [t for t in re.findall(r"[^\W\d_][\w’'\-]*", words) if t.lower() not in _SMALL_WORDS]
-    return bool(tokens) and all(t[:1].isupper() for t in tokens)
+    """Every word but the small ones capitalized (and one at least); stops at the first that is not."""
+    capitalized = False
+    for match in _WORD_TOKEN.finditer(words):
+        token = match.group()
+        if token.lower() in _SMALL_WORDS:
+            continue
+        if not token[:1].isupper():
+            return False
+        capitalized = True
+    return capitalized
+
+
+_WORD_TOKEN = re.compile(r"[^\W\d_][\w’'\-]*")
 
 
 _SMALL_WORDS = word_set("a an and the of in on at to for by or nor but with from as it is vs")
@@ -330,6 +367,8 @@ def _is_so_called(text: str, item: _Found, paragraph: _Paragraph) -> bool:
 
 def _is_all_capitals(words: str) -> bool:
     """A heading or a sign set in capitals ("POLLS SHIFT TOWARD THE CENTER"), not speech."""
+    if not words.isupper():  # a lower-case letter, or no cased one: the test below is False too
+        return False
     letters = [c for c in words if c.isalpha()]
     return len(letters) > 1 and all(c.isupper() for c in letters)
 
@@ -402,6 +441,7 @@ def extract_quotes(
     _inherit_speakers(text, found, paragraphs)
     _attribute_from_reported_speech(text, found, paragraphs, within_paragraph=True)
     _attribute_from_reported_speech(text, found, paragraphs, within_paragraph=False)
+    _attribute_to_last_subject(text, found, paragraphs)
     headlines: dict[int, bool] = {}  # paragraph index -> is it a headline; asked once per paragraph
 
     def is_headline(index: int) -> bool:
@@ -440,7 +480,7 @@ def extract_quotes(
         if paragraphs and is_headline(0):
             # Headlines capitalize every word, so their runs of capitals are not names.
             skipped.append((paragraphs[0].start, paragraphs[0].end))
-        people = People.of(_mentions(text, skipped, speaker_names, max(pronouns_at, default=0)))
+        people = People.of(_mentions(text, skipped, speaker_names, max(pronouns_at, default=0)), text)
     results: list[tuple[tuple[int, float], Quote]] = []
     for item in _without_repeats(found):
         name, named = _speaker_name(item.speaker, people)
@@ -474,13 +514,17 @@ def _is_quoted_name(text: str, quote: _RawQuote) -> bool:
 _PULL_QUOTE_WORDS = 4
 
 
+def _repeat_key(words: str) -> str:
+    return " ".join(words.casefold().rstrip(".,;:!?…").split())
+
+
 def _without_repeats(found: list[_Found]) -> list[_Found]:
     """A pull-quote repeats words quoted in the story: list them once, with their attribution."""
     kept: dict[str, int] = {}
     result: list[_Found | None] = []
     for item in found:
         words = item.text.casefold().rstrip(".,;:!?…").split()
-        key = " ".join(words)
+        key = _repeat_key(item.text)
         if len(words) < _PULL_QUOTE_WORDS or key not in kept:
             if len(words) >= _PULL_QUOTE_WORDS:
                 kept[key] = len(result)
@@ -602,6 +646,65 @@ def _attribute_from_reported_speech(
         speaker = _attribution_before(text, last_sentence, sentence_end)
         if speaker is not None and speaker.form is not _SpeakerForm.NOUN:
             item.speaker = speaker
+
+
+def _attribute_to_last_subject(text: str, found: list[_Found], paragraphs: Sequence[_Paragraph]) -> None:
+    """A statement that opens a sentence with no attribution at all is the words of the subject of
+    the sentence before it (`Lee was unapologetic. “I want the levy.”`, or that sentence ending
+    the paragraph above): the quote shows what the sentence said of them.
+
+    Only sentences without quotes count, and only names and pronouns (not "the board"). Words
+    quoted twice are left alone: a pull-quote repeats someone's words, and `_without_repeats`
+    keeps their attributed place.
+    """
+    seen: dict[str, int] = {}
+    for item in found:
+        key = _repeat_key(item.text)
+        seen[key] = seen.get(key, 0) + 1
+    # Surnames of the article's attributed speakers: a named subject must be one of them.
+    speakers = {
+        item.speaker.words.split()[-1].lower()
+        for item in found
+        if item.speaker is not None and item.speaker.form is _SpeakerForm.NAME
+    }
+    previous_end = 0
+    for item in found:
+        low, previous_end = previous_end, item.raw.close_end
+        if item.speaker is not None or item.raw.single or item.kind is not QuoteKind.STATEMENT:
+            continue
+        if seen[_repeat_key(item.text)] > 1 and len(item.text.split()) >= _PULL_QUOTE_WORDS:
+            continue
+        index = item.raw.first_paragraph
+        paragraph = paragraphs[index]
+        if item.raw.open_at > paragraph.start:
+            opening_at = max(paragraph.start, low)
+            opening = text[opening_at : item.raw.open_at].rstrip()
+            if not opening or opening[-1] not in ".!?":
+                continue
+            sentence_end = opening_at + len(opening)
+            floor = max(paragraph.start, low)
+        else:
+            if index == 0:
+                continue
+            # After a quote in the paragraph above, only a sentence of its own counts
+            # (`"…," Lee added. She then asked the crowd a question.`).
+            before = paragraphs[index - 1]
+            sentence_end, floor = before.end, max(before.start, low)
+        sentence = _sentence_start(text, max(floor, sentence_end - _CONTEXT), sentence_end - 1)
+        if sentence <= floor and floor == low and low > 0:
+            continue  # the sentence may have begun before the quote that bounds it
+        speaker = _leading_subject(text, sentence, sentence_end)
+        if speaker is not None and (
+            speaker.form is _SpeakerForm.PRONOUN
+            or (speaker.form is _SpeakerForm.NAME and _is_person(speaker, speakers))
+        ):
+            item.speaker = speaker
+
+
+def _is_person(speaker: _Speaker, speakers: set[str]) -> bool:
+    """A subject who is one of the article's attributed speakers: any capitalized words opening a
+    sentence ("Sometimes", "The Office", "Strong Oscar contenders") would pass for a name."""
+    return speaker.words.split()[-1].lower() in speakers
 
 
 __all__ = ["ExtractionWork", "extract_quotes"]

@@ -5,10 +5,11 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.brief.quotes.first_names import gender_of_first_name
 from bot.brief.quotes.marks import (
+    _alternation,
     _sentence_start,
 )
 from bot.brief.quotes.speakers import (
@@ -33,7 +34,6 @@ class _Mention:
     key: str  # surname, lower-cased
     name: str
     gender: str | None
-    subject: bool = False  # the first person named in its sentence: usually what "he" refers to
 
 
 def _surname_key(name: str) -> str:
@@ -68,22 +68,24 @@ def _mentions(
 ) -> list[_Mention]:
     """People named outside quotes and headlines, in order: titled names, full names, surnames alone.
 
-    Whether a mention is a sentence's subject is only worked out before `subjects_before` (it only
-    matters for pronouns, which look back from where they stand); later mentions say False. With no
-    pronoun to resolve (`subjects_before` 0), only the speakers' own names are looked for.
+    With no pronoun to resolve (`subjects_before` 0), only the speakers' own names are looked for.
     """
     skipped_spans = _Spans.of(skipped)
     # A mention of a speaker's name holds its surname key; other runs cannot be one.
     only_keys = None if subjects_before else {_surname_key(name) for name in speaker_names}
     candidates: list[tuple[int, list[str], bool]] = []
     for match in _NAME_RUN.finditer(text):
+        run = match.group()
+        # Most runs are one word opening a sentence ("The", "But"): the cheapest test goes first.
+        if " " not in run and _title_key(_clean_token(run)) in _NOT_NAME_WORDS:
+            continue
         if match.start() in skipped_spans:
             continue
-        if only_keys is not None and only_keys.isdisjoint(_RUN_WORD_BREAK.split(match.group().lower())):
+        if only_keys is not None and only_keys.isdisjoint(_RUN_WORD_BREAK.split(run.lower())):
             continue
         if _MODIFIER_OF_A_TITLE.match(text, match.end()):
             continue
-        tokens = [_clean_token(t) for t in match.group().split()]
+        tokens = [_clean_token(t) for t in run.split()]
         while tokens and _title_key(tokens[0]) in _NOT_NAME_WORDS:
             tokens = tokens[1:]
         if tokens:
@@ -104,33 +106,7 @@ def _mentions(
         is_full_name = len(words) >= 2 and (key in single_words or _looks_like_personal_name(words))
         if titled or is_full_name:
             people.add(key)
-    mentions: list[_Mention] = []
-    for at, name, gender, key in named_runs:
-        if key not in people:
-            continue
-        if at >= subjects_before:
-            mentions.append(_Mention(at, key, name, gender))
-        else:
-            sentence_start = _sentence_start(text, max(0, at - 300), at)
-            # The subject: the first person of the sentence who is not the object of a preposition
-            # ("In an interview with Ann Lee, Ham said …"), unless a pronoun already took that place.
-            governed = _PREPOSITION_BEFORE.search(text, max(sentence_start, at - 30), at) is not None
-            subject = (
-                not governed
-                and not _subject_since(mentions, sentence_start)
-                and not _PRONOUN_WORD.search(text, sentence_start, at)
-            )
-            mentions.append(_Mention(at, key, name, gender, subject))
-    return mentions
-
-
-def _subject_since(mentions: Sequence[_Mention], start: int) -> bool:
-    for mention in reversed(mentions):
-        if mention.at < start:
-            return False
-        if mention.subject:
-            return True
-    return False
+    return [_Mention(at, key, name, gender) for at, name, gender, key in named_runs if key in people]
 
 
 def _looks_like_personal_name(words: Sequence[str]) -> bool:
@@ -141,9 +117,7 @@ _RUN_WORD_BREAK = re.compile(r"[\s’'.,;:]+")
 # "Clinton communication director Palmieri": a name before a job title modifies it; the person
 # meant is the one after the title.
 _MODIFIER_OF_A_TITLE = re.compile(
-    r"(?:’s|'s)?\s+(?:[a-z][\w\-]*\s+){0,2}(?:"
-    + "|".join(sorted(_TITLES, key=len, reverse=True))
-    + r")\s+[A-Z]"
+    r"(?:’s|'s)?\s+(?:[a-z][\w\-]*\s+){0,2}(?:" + _alternation(_TITLES) + r")\s+[A-Z]"
 )
 _PREPOSITION_BEFORE = re.compile(
     r"\b(?:with|to|from|for|by|of|about|against|at|in|on|under|than|like|between|and)\s+(?:the\s+)?"
@@ -178,10 +152,15 @@ class People:
 
     mentions: list[_Mention]
     by_key: dict[str, _KeyIndex]
+    text: str = ""
     comparisons: int = 0
+    # Whether each mention (by its index) is its sentence's subject, worked out when a pronoun
+    # first asks: most mentions stand far from any pronoun, and finding their sentence cost more
+    # than the rest of reading the people.
+    subjects: dict[int, bool] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, mentions: list[_Mention]) -> People:
+    def of(cls, mentions: list[_Mention], text: str = "") -> People:
         by_key: dict[str, _KeyIndex] = {}
         for mention in mentions:
             index = by_key.setdefault(mention.key, _KeyIndex([], [], []))
@@ -193,7 +172,45 @@ class People:
             index.ats.append(mention.at)
             index.names.append(mention.name)
             index.latest_full.append(latest)
-        return cls(mentions, by_key)
+        return cls(mentions, by_key, text)
+
+    def is_subject(self, position: int) -> bool:
+        """Whether the mention at `position` is the first person of its sentence who is not the
+        object of a preposition ("In an interview with Ann Lee, Ham said …": Ham), unless a
+        pronoun already took that place: usually what "he" refers to."""
+        pending = [position]
+        sentence_starts: dict[int, int] = {}
+        while pending:
+            index = pending[-1]
+            if index in self.subjects:
+                pending.pop()
+                continue
+            at = self.mentions[index].at
+            if index not in sentence_starts:
+                sentence_starts[index] = _sentence_start(self.text, max(0, at - 300), at)
+            sentence_start = sentence_starts[index]
+            # An earlier subject in the sentence: the nearest mentions first, as far as one is.
+            earlier_subject, unknown = False, -1
+            for before in range(index - 1, -1, -1):
+                if self.mentions[before].at < sentence_start:
+                    break
+                if before not in self.subjects:
+                    unknown = before
+                    break
+                if self.subjects[before]:
+                    earlier_subject = True
+                    break
+            if unknown >= 0:
+                pending.append(unknown)  # worked out first, without recursion
+                continue
+            governed = _PREPOSITION_BEFORE.search(self.text, max(sentence_start, at - 30), at) is not None
+            self.subjects[index] = (
+                not governed
+                and not earlier_subject
+                and not _PRONOUN_WORD.search(self.text, sentence_start, at)
+            )
+            pending.pop()
+        return self.subjects[position]
 
     def full_name(self, name: str, at: int) -> str:
         """The fullest form of a one-word name: the latest full name with its surname before `at`,
@@ -232,7 +249,7 @@ class People:
             if gender and speaker.gender != gender:
                 continue
             fallback = fallback or mention
-            if mention.subject:
+            if self.is_subject(position):
                 return self.full_name(mention.name, mention.at)
         return self.full_name(fallback.name, fallback.at) if fallback else None
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.brief.quotes.marks import (
+    _alternation,
     _RawQuote,
     _word_list,
 )
@@ -55,8 +56,8 @@ _CHARACTERIZING = _word_list(
 )
 # Not after a hyphen: "so-called" is no speech verb.
 # "Tweeted" is often set with a capital, as the brand is.
-_SPEECH_AFTER = re.compile(r"(?<![\w\-])(?:" + "|".join(sorted(set(_VERB_FORMS))) + r"|Tweeted|Tweets)\b")
-_BEFORE_VERBS = "|".join(sorted(set(_VERB_FORMS + _PARTICIPLES + _CHARACTERIZING)))
+_SPEECH_AFTER = re.compile(r"(?<![\w\-])(?:" + _alternation(_VERB_FORMS) + r"|Tweeted|Tweets)\b")
+_BEFORE_VERBS = _alternation(_VERB_FORMS + _PARTICIPLES + _CHARACTERIZING)
 _SPEECH_BEFORE = re.compile(rf"(?<![\w\-])(?:{_BEFORE_VERBS})\b")
 _SAID_JUST_BEFORE = re.compile(rf"\b(?:{_BEFORE_VERBS})(?:\s+\w+){{0,2}},?$")
 _PARTICIPLE_SET = frozenset(_PARTICIPLES)
@@ -239,6 +240,17 @@ def _without_affiliation(tokens: list[str]) -> list[str]:
         if _is_capitalized(before) and _title_key(before) not in _TITLES:
             return tokens[:i]
         if tokens[i + 1] in ("the", "a", "an"):
+            # "Speaker of the House Rep. Ann Lee": an office, a title, then the person's name.
+            office = tokens[i + 2 :]
+            titles = [j for j, t in enumerate(office[:-1]) if _title_key(t) in _TITLES]
+            name = office[titles[-1] + 1 :] if titles else []
+            if (
+                _title_key(before) in _TITLES
+                and len(name) >= 2  # a person's name, not "… Justice Division"
+                and all(_is_capitalized(t) for t in office)
+                and not _is_organization_name(name)
+            ):
+                return name
             return []  # a description of a role; the caller reads the name from elsewhere
     return tokens
 
@@ -275,6 +287,11 @@ def _parse_speaker(phrase: str, at: int) -> _Speaker | None:
     document = _DOCUMENT_FROM.match(phrase) or _DOCUMENT_FROM.match(phrase[:1].lower() + phrase[1:])
     if document:  # "A statement from Ann Lee’s office read": the author speaks
         author = _parse_speaker(phrase[document.end() :], at + document.end())
+        if author is not None and author.form is _SpeakerForm.NAME:
+            return author
+    owner = _DOCUMENT_OF.match(phrase)
+    if owner:  # "Ann Lee’s statement said": the author speaks
+        author = _parse_speaker(owner.group("name"), at)
         if author is not None and author.form is _SpeakerForm.NAME:
             return author
     raw_tokens = [t for t in phrase.split() if not _PARTY_TAG.fullmatch(t.rstrip(",;:"))]
@@ -351,9 +368,18 @@ def _parse_speaker(phrase: str, at: int) -> _Speaker | None:
 
 
 # A document, then who it is from: its words are its author's.
+_DOCUMENT_WORDS = (
+    "report|statement|post|tweet|letter|memo|article|story|email|e-mail|release|op-ed|column|"
+    "editorial|filing|message|note|video|ad"
+)
 _DOCUMENT_FROM = re.compile(
-    r"\s*(?:(?:a|an|the)\s+)?(?:[a-z\-]+\s+){0,2}?(?:report|statement|post|tweet|letter|memo|article|story|"
-    r"email|e-mail|release|op-ed|column|editorial|filing|message|note|video|ad)\s+(?:from|by|of)\s+"
+    rf"\s*(?:(?:a|an|the)\s+)?(?:[a-z\-]+\s+){{0,2}}?(?:{_DOCUMENT_WORDS})\s+(?:from|by|of)\s+"
+)
+
+
+# A name's document: "Ann Lee’s statement", "Lee’s latest tweet".
+_DOCUMENT_OF = re.compile(
+    rf"(?P<name>{_NAME_RUN.pattern})(?:’s|'s|’|')\s+(?:[a-z\-]+\s+){{0,2}}?(?:{_DOCUMENT_WORDS})$"
 )
 
 
@@ -411,6 +437,7 @@ def _speaker_before_verb(text: str, clause_low: int, verb_start: int) -> _Speake
     # Walk back over comma-separated clauses: "Sen. Ann Lee, a Democrat from Maine, said", "Ann
     # Lee, 30, of Salem, Ore., who was polled, said".
     nearest = len(bounds) - 1  # the clause next to the verb, once asides are skipped
+    relative = False  # whether the aside skipped to reach `nearest` is a bare "who" ("X, who said")
     empty = -1  # the last clause found empty ("Ann Lee, 52, said": nothing between "," and "said")
     for i in range(len(bounds) - 1, max(len(bounds) - 7, -1), -1):
         clause_end = bounds[i + 1] - 1 if i + 1 < len(bounds) else len(masked)
@@ -424,8 +451,15 @@ def _speaker_before_verb(text: str, clause_low: int, verb_start: int) -> _Speake
         if i > 0 and _is_aside(phrase):
             if i == nearest or (empty == nearest and i == nearest - 1):
                 nearest = i - 1
+                relative = _RELATIVE_PRONOUN.fullmatch(phrase) is not None
             continue
         speaker = _parse_speaker(phrase, clause_low + bounds[i] + (len(phrase) - len(phrase.lstrip())))
+        if speaker is None and i == nearest and relative:
+            # "… was denied by Ann Lee, who told reporters": "who" stands for the name before it.
+            antecedent = _NAME_AT_END.search(phrase)
+            if antecedent:
+                named = _parse_speaker(antecedent.group(), clause_low + bounds[i] + antecedent.start())
+                speaker = named if named is not None and named.form is _SpeakerForm.NAME else None
         if speaker is None and i == nearest:
             speaker = _subject_of_subordinate_clause(phrase, clause_low + bounds[i])
         if speaker is not None and (speaker.form is not _SpeakerForm.NOUN or i == nearest):
@@ -440,10 +474,17 @@ def _speaker_before_verb(text: str, clause_low: int, verb_start: int) -> _Speake
     return None
 
 
-_QUOTED_TITLE = re.compile(r"(?:“[^“”]{1,80}”|\"[^\"]{1,80}\"|''[^']{1,80}'')")
+# An apostrophe inside a title set in doubled marks (''Ann's Road'') does not end it.
+_RELATIVE_PRONOUN = re.compile(r"\s*(?:who|which)\s*")
+_NAME_AT_END = re.compile(rf"(?<![\w’'])(?=[A-Z]){_NAME_RUN.pattern}\s*$")
+_QUOTED_TITLE = re.compile(r"(?:“[^“”]{1,80}”|\"[^\"]{1,80}\"|''(?:[^']|'(?!')){1,80}'')")
 
 
-_SUBORDINATOR = re.compile(r"\b(?:when|as|after|before|because|while|since|until|where|once|that|what)\s+")
+# A clause's subject follows these; "and" and "but" join a clause that has its own ("The vote was
+# close but Lee said").
+_SUBORDINATOR = re.compile(
+    r"\b(?:when|as|after|before|because|while|since|until|where|once|that|what|which|and|but)\s+"
+)
 
 
 def _subject_of_subordinate_clause(phrase: str, at: int) -> _Speaker | None:
@@ -451,8 +492,18 @@ def _subject_of_subordinate_clause(phrase: str, at: int) -> _Speaker | None:
     last = max(_SUBORDINATOR.finditer(phrase), key=lambda m: m.start(), default=None)
     if last is None:
         return None
+    capitalized_before = _CAPITALIZED_WORD_BEFORE.search(phrase, 0, last.start())
+    if (
+        last.group().split()[0] in ("and", "but")
+        and capitalized_before
+        and capitalized_before.group().strip().lower() not in _CALENDAR_WORDS
+    ):
+        return None  # "the Department for Communities and Local Government": one name, not two clauses
     speaker = _parse_speaker(phrase[last.end() :], at + last.end())
     return speaker if speaker is not None and speaker.form is not _SpeakerForm.NOUN else None
+
+
+_CAPITALIZED_WORD_BEFORE = re.compile(r"\b[A-Z][\w’'.\-]*\s*$")
 
 
 # Asides between a name and its verb: an age, a home town ("of Salem", "Ore."), a party tag, a
@@ -503,8 +554,19 @@ def _leading_subject(text: str, low: int, high: int) -> _Speaker | None:
             following = _NEXT_WORD.match(text, match.end(), high)
             if following and following.group(1) in _PHRASE_OPENERS and " " not in phrase.strip():
                 continue
+            description = _DESCRIPTION_TO_COMMA.match(text, match.end(), high)
+            if speaker.form is _SpeakerForm.NOUN and description:
+                # "The mayor, Ann Lee, was blunt": the appositive names the subject.
+                appositive = _NAME_BETWEEN_COMMAS.match(text, description.end(), high)
+                named = appositive and _parse_speaker(appositive.group("name"), appositive.start("name"))
+                if named and named.form is _SpeakerForm.NAME:
+                    return named
             return speaker
     return None
+
+
+_DESCRIPTION_TO_COMMA = re.compile(r"(?:\s+[a-z][\w\-]*){0,3},")
+_NAME_BETWEEN_COMMAS = re.compile(rf"\s*(?P<name>{_NAME_RUN.pattern})\s*,")
 
 
 _NEXT_WORD = re.compile(r"\s+([a-z]+)\b")
@@ -526,7 +588,7 @@ _NAME_THEN_APPOSITIVE = re.compile(
 # `"…" by the vote, and more, Lee said.`: the writer's words run on from the quote and the
 # sentence ends with its attribution.
 _ATTRIBUTION_ENDING_SENTENCE = re.compile(
-    rf",\s+(?P<subject>{_NAME_RUN.pattern}|[Hh]e|[Ss]he)\s+(?:{'|'.join(sorted(set(_VERB_FORMS)))})\b"
+    rf",\s+(?P<subject>{_NAME_RUN.pattern}|[Hh]e|[Ss]he)\s+(?:{_alternation(_VERB_FORMS)})\b"
     r"[^,;:\"“”]{0,40}[.!?]?\s*$"
 )
 
@@ -574,7 +636,8 @@ _COORDINATED_VERB = re.compile(r"\band\s+(?:then\s+|later\s+|finally\s+)?$|,\s+t
 # A clause's subject: a name or a pronoun where a clause begins (the sentence's start, a comma, a
 # conjunction), then a lower-case word (its verb, or an adverb before it).
 _CLAUSE_SUBJECT = re.compile(
-    rf"(?:^|[,;]\s*|\b(?:and|but|when|When|as|As|while|While|after|After|before|Before|so|then)\s+)"
+    # "Here is what Lee had to say:": a wh-clause's subject too.
+    rf"(?:^|[,;]\s*|\b(?:and|but|when|When|as|As|while|While|after|After|before|Before|so|then|what)\s+)"
     rf"(?!(?:When|As|While|After|Before|And|But|So|Then)\s)"
     rf"(?P<subject>{_NAME_RUN.pattern}|[Hh]e|[Ss]he|[Tt]hey)\s+(?P<next>[a-z]+)\b"
 )
