@@ -12,7 +12,10 @@ Then what the bot actually keys and stores: every entry through the bot's own no
 our HTML-to-text), compared record by record, with fastfeedparser's answer mapped onto feedparser's
 readings by a thin layer (`mapped_entries`: GUIDs and links resolved against the feed URL, titles
 and names decoded, names out of `address (Name)`, whole seconds, no description made up from the
-content, feedparser for what fastfeedparser refuses).
+content, feedparser for what fastfeedparser refuses). The bot keeps feedparser: the mapping
+works on fastfeedparser's answer, which has already merged what tells the readings apart (whether an
+item had a GUID or fastfeedparser gave it its link, whether a text came from description or
+content, media:description), so what differs is not a thin layer away (README, fastfeedparser).
 Speed: each parser over every file the project reads, median of --runs runs, same process.
 """
 
