@@ -25,6 +25,10 @@ feed's validators recorded; teaser pages, briefs and same-story matching are lef
 stage, which is not measured here. The engine has no such stage yet, so this phase is the bench's
 own loop over the engine's parts (`Engine._read`, the store); a warm engine poll follows it.
 --runs repeats everything (baseline included, a fresh store each time) and reports medians.
+Per poll it shows the bot's CPU per feed (this process, SQLite's thread included; the worker
+processes' not), the part of it spent in the garbage collector, and the feed server's own CPU (it
+runs in its own process, on the other core). Once the sources are loaded, the objects made so far
+are frozen out of the collector's passes (gc.freeze), as the bot does once started.
 """
 
 from __future__ import annotations
@@ -33,12 +37,15 @@ import argparse
 import asyncio
 import contextlib
 import cProfile
+import dataclasses
+import gc
 import io
 import logging
 import multiprocessing
 import pstats
 import random
 import re
+import resource
 import socket
 import sys
 import tempfile
@@ -265,6 +272,11 @@ def build_app(state: ServerState) -> web.Application:
     async def page(request: web.Request) -> web.StreamResponse:
         return web.Response(body=article_html(request.path), content_type="text/html", charset="utf-8")
 
+    async def cpu(request: web.Request) -> web.StreamResponse:
+        # The server's own CPU, so a run can tell whether the server or the bot was the limit.
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return web.json_response({"cpu_s": usage.ru_utime + usage.ru_stime})
+
     async def change(request: web.Request) -> web.StreamResponse:
         share = float(request.query.get("share", "0.1"))
         state.version += 1
@@ -276,6 +288,7 @@ def build_app(state: ServerState) -> web.Application:
     app.router.add_get("/a/{rest:.+}", page)
     app.router.add_get("/n/{rest:.+}", page)
     app.router.add_post("/_control/change", change)
+    app.router.add_get("/_control/cpu", cpu)
     # Relative links in a feed resolve against the feed URL, i.e. onto this server: serve them too.
     app.router.add_get("/{rest:.*}", page)
     return app
@@ -333,6 +346,12 @@ def start_server(feeds_dir: Path, feeds: int) -> Server:
     return Server(base_url, files, process, ours)
 
 
+async def server_cpu_s(server: Server) -> float:
+    async with aiohttp.ClientSession() as session, session.get(f"{server.base_url}/_control/cpu") as response:
+        answer: dict[str, float] = await response.json()
+        return answer["cpu_s"]
+
+
 async def switch_changed(server: Server, share: float) -> int:
     async with (
         aiohttp.ClientSession() as session,
@@ -359,6 +378,8 @@ class Phase:
     failed_sources: int = 0
     not_modified: int = 0
     error: str | None = None  # the poll raised instead of returning a report
+    server_cpu_s: float = float("nan")  # the feed server's CPU (its own process) during the poll
+    gc_s: float = 0.0  # of cpu_s: the bot's garbage collections during the poll
 
     @property
     def feeds_per_s(self) -> float:
@@ -422,19 +443,47 @@ class Profiler:
                 print(out.getvalue().strip())
 
 
-async def timed_poll(name: str, engine: Engine, profiler: Profiler) -> tuple[Phase, PollReport]:
+class GcTimer:
+    """CPU seconds spent in the garbage collector while installed (gc.callbacks; a collection runs
+    in the thread that set it off, holding the GIL, so its start and stop are in one thread)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.thread_time()
+        else:
+            self.seconds += time.thread_time() - self._started
+
+    def __enter__(self) -> GcTimer:
+        gc.callbacks.append(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self)
+
+
+async def timed_poll(
+    name: str, engine: Engine, profiler: Profiler, server: Server
+) -> tuple[Phase, PollReport]:
     reset_peak_rss()
+    server_before = await server_cpu_s(server)
     cpu_before = cpu_seconds()
     started = time.perf_counter()
-    try:
-        report = await profiler.run(name, lambda: engine.poll(force=True))
-    except Exception as exc:  # a failing poll is a result to report, not a reason to stop
-        log.error("the %s poll failed: %r", name, exc)
-        wall = time.perf_counter() - started
-        failed = Phase(name, 0, wall, cpu_seconds() - cpu_before, peak_rss_mb(), error=repr(exc)[:200])
-        return failed, PollReport(())
+    with GcTimer() as collections:
+        try:
+            report = await profiler.run(name, lambda: engine.poll(force=True))
+        except Exception as exc:  # a failing poll is a result to report, not a reason to stop
+            log.error("the %s poll failed: %r", name, exc)
+            wall = time.perf_counter() - started
+            failed = Phase(name, 0, wall, cpu_seconds() - cpu_before, peak_rss_mb(), error=repr(exc)[:200])
+            return failed, PollReport(())
     wall = time.perf_counter() - started
-    return phase_of(name, report, wall, cpu_seconds() - cpu_before), report
+    phase = phase_of(name, report, wall, cpu_seconds() - cpu_before)
+    server_used = await server_cpu_s(server) - server_before
+    return dataclasses.replace(phase, server_cpu_s=server_used, gc_s=collections.seconds), report
 
 
 @dataclass(slots=True)
@@ -526,6 +575,10 @@ async def engine_phases(
             specs = [SourceSpec(f"feed {i}", server.feed_url(i), SourceKind.FEED) for i in range(feeds)]
             started = time.perf_counter()
             sources = await engine.sync_sources(specs)
+            # As the bot does once started (bot.discord.client.run_bot): what is loaded at start
+            # lives as long as the process and is kept out of the collector's full passes.
+            gc.collect()
+            gc.freeze()
             sync_s = time.perf_counter() - started
 
             phases: list[Phase] = []
@@ -539,23 +592,23 @@ async def engine_phases(
                     f"search finds them: {bool(hits)}), {counts.not_stored} with no text of their own, "
                     f"{counts.failed_sources} feeds failed"
                 )
-                warm, report = await timed_poll("warm", engine, profiler)
+                warm, report = await timed_poll("warm", engine, profiler, server)
                 phases.append(warm)
                 show_failures(report)
                 return phases, sync_s
             if args.warm_only:
                 await prime_etags(engine, sources)
-                warm, report = await timed_poll("warm", engine, profiler)
+                warm, report = await timed_poll("warm", engine, profiler, server)
                 show_failures(report)
                 return [warm], sync_s
-            cold, report = await timed_poll("cold", engine, profiler)
+            cold, report = await timed_poll("cold", engine, profiler, server)
             phases.append(cold)
             show_failures(report)
-            warm, report = await timed_poll("warm", engine, profiler)
+            warm, report = await timed_poll("warm", engine, profiler, server)
             phases.append(warm)
             show_failures(report)
             changed = await switch_changed(server, args.changed_share)
-            phase, report = await timed_poll(f"changed ({changed} feeds)", engine, profiler)
+            phase, report = await timed_poll(f"changed ({changed} feeds)", engine, profiler, server)
             phases.append(phase)
             show_failures(report)
         return phases, sync_s
@@ -626,6 +679,9 @@ def print_results(
                 phase.failed_sources,
                 phase.not_modified,
                 phase.cpu_s,
+                1000 * ratio(phase.cpu_s, phase.feeds),
+                phase.gc_s,
+                phase.server_cpu_s,
                 1000 * ratio(phase.wall_s, phase.stored) if phase.stored else float("nan"),
                 phase.peak_rss_mb,
             ]
@@ -644,6 +700,9 @@ def print_results(
             "failed feeds",
             "304/same",
             "cpu s",
+            "cpu ms/feed",
+            "of which gc s",
+            "server cpu s",
             "ms/stored",
             "peak RSS MB",
         ],

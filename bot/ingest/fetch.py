@@ -52,6 +52,7 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 READ_CHUNK_BYTES = 64 * 1024
 DECOMPRESS_STEP_BYTES = 256 * 1024
+LITERAL_VERDICTS_KEPT = 4096  # hosts whose address check is remembered
 _NAT64_PREFIX = ipaddress.IPv6Network("64:ff9b::/96")
 # Media types that are never an article page or a feed: refused before their body is read.
 # (application/octet-stream is not among them: servers send text under it too.)
@@ -409,6 +410,8 @@ class Fetcher:
         self._resolver: GuardedResolver | None = None
         self._global_slots: asyncio.Semaphore | None = None
         self._host_limiter = _HostLimiter(self.settings.max_per_host)
+        # The policy's answer for each host seen (a literal IP parsed and checked once, not per fetch).
+        self._literal_verdicts: dict[str, tuple[IPAddress, str] | None] = {}
 
     async def __aenter__(self) -> Self:
         await self.start()
@@ -566,13 +569,27 @@ class Fetcher:
 
     def _check_literal_address(self, target: URL, *, is_redirect: bool) -> None:
         """aiohttp skips the resolver for literal IPs, so those are checked here."""
-        ip = _literal_ip(target.host or "")
-        if ip is None:
+        host = target.host or ""
+        if host in self._literal_verdicts:
+            verdict = self._literal_verdicts[host]
+        else:
+            verdict = self._literal_verdict(host)
+            if len(self._literal_verdicts) >= LITERAL_VERDICTS_KEPT:
+                self._literal_verdicts.clear()  # a bound, not an LRU: an entry is cheap to make again
+            self._literal_verdicts[host] = verdict
+        if verdict is None:
             return
+        ip, category = verdict
+        prefix = "refused: redirect to" if is_redirect else "refused:"
+        raise FetchError(f"{prefix} {category} address {ip}", retryable=False)
+
+    def _literal_verdict(self, host: str) -> tuple[IPAddress, str] | None:
+        """(the address, why it is refused) for a refused literal IP; None for a name or an allowed IP."""
+        ip = _literal_ip(host)
+        if ip is None:
+            return None
         category = self._policy.refusal(str(ip))
-        if category is not None:
-            prefix = "refused: redirect to" if is_redirect else "refused:"
-            raise FetchError(f"{prefix} {category} address {ip}", retryable=False)
+        return None if category is None else (ip, category)
 
 
 # --- helpers that turn responses and exceptions into FetchError ----------------------------------

@@ -195,10 +195,24 @@ class SourceRecords(StorePart):
         for name, value in (("etag", etag), ("last_modified", last_modified), ("body_hash", body_hash)):
             if value is not None:
                 values[name] = value
+        # One statement (UPDATE ... RETURNING), not a read, a write and a read again: a poll stage
+        # records every changed feed's validators this way.
         async with self._write() as connection:
-            await self._source_in(connection, source_id)
-            await connection.execute(update(sources).where(sources.c.id == source_id).values(**values))
-            return await self._source_in(connection, source_id)
+            row = (
+                (
+                    await connection.execute(
+                        update(sources)
+                        .where(sources.c.id == source_id, sources.c.removed_at.is_(None))
+                        .values(**values)
+                        .returning(*sources.c)
+                    )
+                )
+                .mappings()
+                .first()
+            )
+        if row is None:
+            raise NotFoundError(f"no source {source_id}")
+        return source_record(row)
 
     async def record_fetch_unchanged(self, source_ids: Sequence[int], *, at: datetime) -> None:
         """Many fetches that found nothing new (304, or the same bytes), in one transaction.

@@ -412,6 +412,26 @@ async def test_literal_non_public_address_is_refused(url: str, reason: str) -> N
     assert not error.retryable
 
 
+async def test_a_refused_literal_address_stays_refused_with_its_own_wording(
+    server: LocalServer,
+) -> None:
+    # The verdict for a host is remembered: the second fetch, and a redirect to the same address,
+    # are refused as the first was, each with its own words; an allowed address still connects.
+    server.add("/r", redirect("http://10.0.0.5/next"))
+    server.add("/ok", respond("fine"))
+    settings = replace(LOCAL_FETCH_SETTINGS, allowed_addresses=("127.0.0.1",))
+    async with Fetcher(settings) as fetcher:
+        first = await fetch_error(fetcher, "http://10.0.0.5/")
+        again = await fetch_error(fetcher, "http://10.0.0.5/other")
+        redirected = await fetch_error(fetcher, server.url("/r"))
+        allowed = await fetcher.fetch(server.url("/ok"))
+        allowed_again = await fetcher.fetch(server.url("/ok"))
+
+    assert first.reason == again.reason == "refused: private address 10.0.0.5"
+    assert redirected.reason == "refused: redirect to private address 10.0.0.5"
+    assert (allowed.body, allowed_again.body) == (b"fine", b"fine")
+
+
 async def test_localhost_is_refused_unless_allowed(server: LocalServer) -> None:
     server.add("/a", respond("local"))
 

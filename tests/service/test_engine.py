@@ -386,6 +386,54 @@ async def test_many_sources_polled_at_once_store_everything(
     await engine.store.close()
 
 
+async def test_a_poll_with_fewer_places_than_sources_polls_each_once_in_order(
+    engine: Engine, server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A few tasks take the sources in turn (not one task per source): every source is still polled
+    # exactly once, and the report lists them in the store's order.
+    monkeypatch.setattr("bot.service.polling.SOURCES_POLLED_AT_ONCE", 3)
+    html = "".join(f"<p>{p}</p>" for p in ARTICLE.split("\n\n"))
+    ids = []
+    for feed in range(8):
+        body = rss([(f"g{feed}", f"https://town{feed}.example/a", f"Story of town {feed}", html)])
+        server.add(f"/feed{feed}.xml", respond(body, content_type="application/rss+xml"))
+        ids.append(await add_feed(engine, server.url(f"/feed{feed}.xml"), f"Town {feed}"))
+    done: list[int] = []
+    report = await engine.poll(force=True, on_source_done=lambda source: done.append(source.source_id))
+    assert [source.source_id for source in report.sources] == ids
+    assert sorted(done) == ids
+    assert [len(server.requests_to(f"/feed{feed}.xml")) for feed in range(8)] == [1] * 8
+
+
+async def test_a_304_with_nothing_queued_stores_nothing_and_is_recorded(
+    engine: Engine, server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A 304 from a source with no retry queue skips the storing step altogether.
+    async def conditional(request: web.Request) -> web.StreamResponse:
+        if request.headers.get("If-None-Match") == '"v1"':
+            return web.Response(status=304, headers={"ETag": '"v1"'})
+        return web.Response(text=body, content_type="application/rss+xml", headers={"ETag": '"v1"'})
+
+    html = "".join(f"<p>{p}</p>" for p in ARTICLE.split("\n\n"))
+    body = rss([("g1", "https://elmsworth.example/pool", "Pool to close", html)])
+    server.add("/feed.xml", conditional)
+    source_id = await add_feed(engine, server.url("/feed.xml"))
+    assert (await engine.poll(force=True)).sources[0].new == 1
+    stored: list[int] = []
+    real_store_read = Engine._store_read
+
+    async def counting_store_read(self: Engine, source, *args, **kwargs):  # type: ignore[no-untyped-def]
+        stored.append(source.id)
+        return await real_store_read(self, source, *args, **kwargs)
+
+    monkeypatch.setattr(Engine, "_store_read", counting_store_read)
+    report = await engine.poll(force=True)
+    assert report.sources[0].not_modified and report.sources[0].error is None
+    assert stored == []
+    source = await engine.store.get_source(source_id)
+    assert source is not None and source.etag == '"v1"' and source.consecutive_failures == 0
+
+
 async def test_a_sources_file_url_with_a_password_is_refused_without_showing_it(engine: Engine) -> None:
     spec = SourceSpec(
         "https://reader:hunter2@feeds.example/private.xml",

@@ -239,6 +239,11 @@ async def test_fetch_success_resets_failures_and_keeps_validators(store: Store) 
 async def test_source_health_calls_on_missing_source_raise(store: Store) -> None:
     with pytest.raises(NotFoundError):
         await store.record_fetch_success(77, at=T0)
+    removed = await add_source(store, "https://gone.test/feed")
+    await store.remove_source(removed.id)
+    with pytest.raises(NotFoundError):  # a source removed meanwhile is not brought back to life
+        await store.record_fetch_success(removed.id, at=T0, etag='"late"')
+    assert all(source.id != removed.id for source in await store.active_sources())
     with pytest.raises(NotFoundError):
         await store.record_fetch_failure(77, at=T0, error="x", next_attempt_at=None, pause_after=1)
     with pytest.raises(NotFoundError):
