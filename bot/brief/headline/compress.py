@@ -585,9 +585,11 @@ def _drop_inner_copulas(tokens: list[_Word]) -> list[_Word]:
 _DANGLING = _PREPOSITIONS | _ARTICLES | word_set("and or but")
 
 
-# Participles that after "was" / "were" are a passive ("was given" -> "given"); not the past
-# tenses that are also adjectives or nouns ("was set", "were left").
-_PASSIVE_PARTICIPLES = frozenset(IRREGULAR_PARTICIPLES) - word_set("set left put cut hit lost become")
+# Participles that after "is" / "was" make a passive ("was given" -> "given"); not those of verbs
+# without an object ("is gone") nor those that are also adjectives or nouns ("was set", "were left").
+_PASSIVE_PARTICIPLES = frozenset(IRREGULAR_PARTICIPLES) - word_set(
+    "set left put cut hit lost become gone come fallen risen arisen fled stood died lied"
+)
 
 
 _NOT_AFTER_COPULA = word_set("not no never a an the one")
