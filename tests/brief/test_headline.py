@@ -366,3 +366,22 @@ def test_a_participle_aside_after_the_subject_is_dropped() -> None:
 def test_shares_in_a_firm_lead_with_the_firm() -> None:
     assert compress("Shares in Xylo Group jumped 8% in London trade.").startswith("Xylo Group shares jump")
     assert compress("Shares in music maker Xylo have fallen sharply.").startswith("Xylo shares")
+
+
+def test_a_present_participle_clause_after_the_object_may_go() -> None:
+    spans = _spans("The mayor gave a long speech to the council setting out plans for the harbour.")
+    assert any(s.startswith("setting out") for s in spans)
+    assert any(
+        s.startswith("urging") for s in _spans("The union has sent a letter to members urging them to vote.")
+    )
+
+
+def test_an_ing_noun_or_a_closing_participle_does_not_open_a_clause() -> None:
+    spans = _spans("The council has cut its budget for public spending on roads.")
+    assert not any(s.startswith("spending") for s in spans)
+    assert not any(s.startswith("sailing") for s in _spans("The club has bought a boat for sailing."))
+
+
+def test_an_irregular_passive_drops_its_copula() -> None:
+    assert compress("The old mill was sold to a local baker.") == "Old mill sold to local baker"
+    assert compress("Two fishermen were found safe.").startswith("Two fishermen found")

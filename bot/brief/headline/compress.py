@@ -526,7 +526,11 @@ def _headline_tense(tokens: list[_Word]) -> list[_Word]:
     elif first in ("has", "have") and nxt == "been" and after.endswith("ed") and after.isalpha():
         del out[verb : verb + 2]
         out[verb] = _Word(out[verb].text, verb=True)
-    elif first in ("is", "are", "was", "were") and nxt.endswith("ed") and nxt.isalpha() and nxt != "need":
+    elif (
+        first in ("is", "are", "was", "were")
+        and ((nxt.endswith("ed") and nxt != "need") or nxt in _PASSIVE_PARTICIPLES)
+        and nxt.isalpha()
+    ):
         del out[verb]
         out[verb] = _Word(out[verb].text, verb=True)
     elif first in ("is", "are") and nxt and nxt not in _NOT_AFTER_COPULA and verb + 1 < len(out):
@@ -579,6 +583,13 @@ def _drop_inner_copulas(tokens: list[_Word]) -> list[_Word]:
 
 
 _DANGLING = _PREPOSITIONS | _ARTICLES | word_set("and or but")
+
+
+# Participles that after "is" / "was" make a passive ("was given" -> "given"); not those of verbs
+# without an object ("is gone") nor those that are also adjectives or nouns ("was set", "were left").
+_PASSIVE_PARTICIPLES = frozenset(IRREGULAR_PARTICIPLES) - word_set(
+    "set left put cut hit lost become gone come fallen risen arisen fled stood died lied"
+)
 
 
 _NOT_AFTER_COPULA = word_set("not no never a an the one")

@@ -150,6 +150,7 @@ def _droppable_spans(tokens: Sequence[_Word]) -> list[tuple[int, int]]:
                 and _takes_complement(tokens[i])
                 and _after_noun(tokens, i, verb)
             )
+            or _opens_participle_clause(tokens, i, verb)
         )
     ]
     for start in range(1, end):
@@ -203,6 +204,25 @@ def _needs_complement(word: _Word) -> bool:
 def _takes_complement(word: _Word) -> bool:
     """A participle that needs the phrase after it: "plans aimed [at ...]", "following [in ...]"."""
     return word.text.isalpha() and word.text.islower() and word.bare.endswith(("ed", "ing"))
+
+
+# Words in "-ing" that are most often nouns ("public spending", "pub opening times").
+_ING_NOUNS = word_set(
+    "spending opening following funding building meeting training housing trading offering hearing "
+    "ruling warning rating filing listing booking morning evening thing king ring wedding clothing "
+    "shipping banking marketing lending pricing timing ceiling feeling darling sibling viewing"
+)
+
+
+def _opens_participle_clause(tokens: Sequence[_Word], index: int, verb: int) -> bool:
+    """A present participle after the object opens a clause that can go: "a pitch [urging voters
+    to ...]", "a speech [setting out ...]"; not an "-ing" noun, nor one that ends the sentence."""
+    word = tokens[index]
+    if not (word.bare.endswith("ing") and _takes_complement(word)) or word.bare in _ING_NOUNS:
+        return False
+    if index + 1 >= len(tokens) or word.ends_clause or not _after_noun(tokens, index, verb):
+        return False
+    return tokens[index + 1].bare not in _PREPOSITIONS or tokens[index + 1].bare in ("out", "up", "off")
 
 
 def _after_noun(tokens: Sequence[_Word], index: int, verb: int) -> bool:
