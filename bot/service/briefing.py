@@ -28,7 +28,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, NamedTuple
 from urllib.parse import urlsplit
 
 from bot.brief.build import ArticleText, BriefContext
@@ -77,7 +77,10 @@ class WorkStage:
     async def drain(self, *, until_version_id: int | None = None) -> list[Brief]:
         """Brief the queued versions (with `until_version_id`, those up to it), batch by batch,
         until none is left; the briefs stored, oldest first. Another process's work stage
-        holding the lease means it briefs them: this one returns at once."""
+        holding the lease means it briefs them: this one returns at once.
+
+        Two batches overlap: while the workers brief one, this process matches the next one's
+        stories (those of the one before are in the index already); each is stored in turn."""
         async with self._running:
             self._queued.clear()
             store = self.engine.store
@@ -88,17 +91,34 @@ class WorkStage:
             renewer = asyncio.create_task(self._renew(ttl))
             done: list[Brief] = []
             failed: set[int] = set()  # tried by this drain: left for the next one
+            in_flight: set[int] = set()  # matched, being briefed: not taken again
+            briefing: asyncio.Task[tuple[list[Brief], set[int]]] | None = None
             try:
                 while not renewer.done():
-                    batch = await store.pending_briefs(skip=failed, limit=BRIEF_BATCH)
+                    batch = await store.pending_briefs(skip=failed | in_flight, limit=BRIEF_BATCH)
                     if until_version_id is not None:
                         batch = [p for p in batch if p.version.id <= until_version_id]
-                    if not batch:
+                    if not batch and briefing is None:
                         break
-                    briefs, not_made = await self._brief_batch(batch)
+                    matched = await self._match(batch) if batch else None
+                    if briefing is not None:  # stored before the next one: in storing order
+                        briefs, not_made = await briefing
+                        briefing = None
+                        done += briefs
+                        failed |= not_made
+                        in_flight.clear()
+                    if matched is not None:
+                        briefing = asyncio.create_task(self._brief_and_store(matched))
+                        in_flight |= {p.version.id for p in batch}
+                if briefing is not None:
+                    briefs, not_made = await briefing
+                    briefing = None
                     done += briefs
-                    failed |= not_made
             finally:
+                if briefing is not None:
+                    briefing.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await briefing
                 renewer.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await renewer
@@ -117,7 +137,9 @@ class WorkStage:
                 log.warning("the brief lease was taken over: this work stage stops after its batch")
                 return
 
-    async def _brief_batch(self, batch: Sequence[PendingBrief]) -> tuple[list[Brief], set[int]]:
+    async def _match(self, batch: Sequence[PendingBrief]) -> Matched:
+        """The batch's story features (in the workers, side by side), then in storing order each
+        new article's story, each joining the index for the ones after it."""
         engine = self.engine
         work = engine.work
         now = engine.clock()
@@ -170,9 +192,17 @@ class WorkStage:
                         features,
                     )
             contexts[version.id] = context
+        return Matched(batch, contexts, stories, failed)
+
+    async def _brief_and_store(self, matched: Matched) -> tuple[list[Brief], set[int]]:
+        """The batch's briefs (in the workers, side by side), stored with its story ids in one
+        transaction; the briefs stored, and the versions whose brief failed."""
+        engine = self.engine
+        batch, contexts, stories, failed = matched
         briefed = [p for p in batch if p.version.id in contexts]
         made = await asyncio.gather(
-            *(work.brief(_text_of(p), contexts[p.version.id]) for p in briefed), return_exceptions=True
+            *(engine.work.brief(_text_of(p), contexts[p.version.id]) for p in briefed),
+            return_exceptions=True,
         )
         done: list[tuple[int, Brief]] = []
         for pending, brief in zip(briefed, made, strict=True):
@@ -189,6 +219,15 @@ class WorkStage:
             if version_id not in given_up:
                 log.info("the brief of version %s failed (%s): tried again later", version_id, reason)
         return [stored[v] for v, _ in done if v in stored], set(failed)
+
+
+class Matched(NamedTuple):
+    """A batch with its stories matched, ready for briefing."""
+
+    batch: Sequence[PendingBrief]
+    contexts: dict[int, BriefContext]  # by version id; a version without one failed already
+    stories: dict[int, int]  # article id -> the story it joins
+    failed: dict[int, str]  # version id -> why its brief could not be made
 
 
 def _text_of(pending: PendingBrief) -> ArticleText:

@@ -217,10 +217,11 @@ class Engine:
         *,
         force: bool = False,
         on_source_done: Callable[[SourceReport], None] | None = None,
+        brief: bool = True,
     ) -> PollReport:
         """Poll every source once (the poll stage), re-check the article pages that are due, and
-        brief everything stored and not briefed yet (the work stage), crash leftovers included.
-        `force` ignores backoff waits (not pauses)."""
+        with `brief` brief everything stored and not briefed yet (the work stage), crash
+        leftovers included. `force` ignores backoff waits (not pauses)."""
         sources = [s for s in await self.store.active_sources() if s.kind is not SourceKind.REQUESTED]
 
         unchanged: list[int] = []
@@ -245,7 +246,8 @@ class Engine:
         reports = await asyncio.gather(*(one(s) for s in sources))
         await self.store.record_fetch_unchanged(unchanged, at=self.clock())
         await self.check_pages()
-        await self.brief_stored(reports)
+        if brief:
+            await self.brief_stored(reports)
         return PollReport(tuple(reports))
 
     async def brief_stored(self, reports: Sequence[SourceReport] = ()) -> list[Brief]:

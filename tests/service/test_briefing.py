@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bot.brief.build import ArticleText, BriefContext
 from bot.config import Settings, load_settings
 from bot.models import Brief, ChangeBasis, SourceKind, SourceSpec
+from bot.service import briefing
 from bot.service.briefing import MAX_BRIEF_ATTEMPTS
 from bot.service.polling import Engine
 from bot.service.reading import Reading, ReadingError
@@ -92,9 +93,11 @@ async def brief_rows(store: Store) -> tuple[int, int]:
     return int(stored), int(briefed)
 
 
+@pytest.mark.parametrize("batch", [1, 64])  # 1: the second is matched while the first is briefed
 async def test_the_poll_stage_stores_searchable_articles_and_the_work_stage_briefs_them(
-    engine: Engine, server: LocalServer
+    engine: Engine, server: LocalServer, monkeypatch: pytest.MonkeyPatch, batch: int
 ) -> None:
+    monkeypatch.setattr(briefing, "BRIEF_BATCH", batch)
     source = await pool_feed(engine, server)
     report = await engine.poll_source(source, force=True, brief=False)
     assert (report.new, report.failed, report.briefs, len(report.versions)) == (2, 0, [], 2)
