@@ -92,7 +92,7 @@ class WorkStage:
             done: list[Brief] = []
             failed: set[int] = set()  # tried by this drain: left for the next one
             in_flight: set[int] = set()  # matched, being briefed: not taken again
-            briefing: asyncio.Task[tuple[list[Brief], set[int]]] | None = None
+            briefing: asyncio.Task[tuple[list[Brief], dict[int, str]]] | None = None
             try:
                 while not renewer.done():
                     batch = await store.pending_briefs(skip=failed | in_flight, limit=BRIEF_BATCH)
@@ -105,7 +105,7 @@ class WorkStage:
                         briefs, not_made = await briefing
                         briefing = None
                         done += briefs
-                        failed |= not_made
+                        failed |= not_made.keys()
                         in_flight.clear()
                     if matched is not None:
                         briefing = asyncio.create_task(self._brief_and_store(matched))
@@ -126,6 +126,19 @@ class WorkStage:
                     lease, self.holder, next_due_at=self.engine.clock(), at=self.engine.clock()
                 )
             return done
+
+    async def brief_now(self, version_id: int) -> Brief | None:
+        """Brief one queued version at once, ahead of the queue (a user asked for it), matched
+        against the articles briefed so far; None when it is not queued (briefed already) or
+        waits for an older version of its article. WorkerError when its brief cannot be made
+        (it stays queued for the work stage to try again)."""
+        found = await self.engine.store.pending_briefs(only=[version_id], limit=1)
+        if not found:
+            return None
+        briefs, failed = await self._brief_and_store(await self._match(found))
+        if version_id in failed:  # said as the brief's own failure was said before the two stages
+            raise WorkerError(failed[version_id])
+        return briefs[0] if briefs else None
 
     async def _renew(self, ttl: timedelta) -> None:
         """Keep the lease while the drain runs; ends (and so stops the drain after its batch)
@@ -194,7 +207,7 @@ class WorkStage:
             contexts[version.id] = context
         return Matched(batch, contexts, stories, failed)
 
-    async def _brief_and_store(self, matched: Matched) -> tuple[list[Brief], set[int]]:
+    async def _brief_and_store(self, matched: Matched) -> tuple[list[Brief], dict[int, str]]:
         """The batch's briefs (in the workers, side by side), stored with its story ids in one
         transaction; the briefs stored, and the versions whose brief failed."""
         engine = self.engine
@@ -218,7 +231,7 @@ class WorkStage:
         for version_id, reason in failed.items():
             if version_id not in given_up:
                 log.info("the brief of version %s failed (%s): tried again later", version_id, reason)
-        return [stored[v] for v, _ in done if v in stored], set(failed)
+        return [stored[v] for v, _ in done if v in stored], failed
 
 
 class Matched(NamedTuple):

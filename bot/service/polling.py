@@ -1,6 +1,8 @@
 """The engine: polls sources, stores what is new or changed, and briefs every new version.
 
-It ties the stages together (sources -> extract -> store -> brief) and owns the schedule
+It ties the stages together: the poll stage here (sources -> extract -> store, searchable at
+once, see bot.service.feed_batch) and the work stage after it (store -> brief -> store, see
+bot.service.briefing, `Engine.briefing`). It owns the schedule
 rules: backoff after failures, pausing after too many, and re-checking article pages for edits
 (recent articles more often than old ones). It knows nothing about Discord.
 
@@ -56,8 +58,7 @@ from bot.models import (
     SourceSpec,
     utc_now,
 )
-from bot.service.briefing import STORY_COMPARE_MAX as STORY_COMPARE_MAX
-from bot.service.briefing import WorkStage, site_of
+from bot.service.briefing import WorkStage
 from bot.service.digests import build_digest
 from bot.service.poll_budget import (
     PollBudget,
@@ -113,7 +114,6 @@ class SourceReport:
     beyond_cap: int = 0  # entries the feed listed beyond feed_max_entries: counted, not read
     deferred: int = 0  # of `queued`: teasers this poll had no page budget or time left for
     timed_out: bool = False  # the poll reached source_poll_timeout_seconds and stopped waiting
-    unbriefed: int = 0  # of `failed`: articles whose brief could not be made, read again next poll
     versions: list[int] = field(default_factory=list)  # ids of the new versions stored, oldest first
     briefs: list[Brief] = field(default_factory=list)  # their briefs, when the poll waited for them
 
@@ -253,7 +253,11 @@ class Engine:
     async def brief_stored(self, reports: Sequence[SourceReport] = ()) -> list[Brief]:
         """Run the work stage until every stored version is briefed (unless another process's
         work stage is at it); each report gets the briefs of its new versions."""
-        briefs = await self.briefing.drain()
+        try:
+            briefs = await self.briefing.drain()
+        except Exception:  # not the sources' fault: what is left stays queued for the next run
+            log.exception("briefing the stored articles failed")
+            return []
         by_version = {brief.version_id: brief for brief in briefs}
         for report in reports:
             report.briefs.extend(by_version[v] for v in report.versions if v in by_version)
@@ -336,11 +340,9 @@ class Engine:
         if read.not_modified and same_validators and not read.failures and unchanged is not None:
             unchanged.append(source.id)
             return report
+        # Everything read is stored (a brief that fails is the work stage's to try again), so
+        # what the source sent is remembered.
         validators = read.validators or Validators(None, None, None)
-        if report.unbriefed:
-            # Articles whose brief could not be made are not stored: forgetting what the source
-            # sent makes the next poll read it all again (what is stored is found unchanged).
-            validators = Validators(None, None, None)
         await self.store.record_fetch_success(
             source.id,
             at=now,
@@ -483,8 +485,8 @@ class Engine:
         self, source: SourceRecord, candidate: Candidate, *, fetched: bool, brief: bool = False
     ) -> Stored:
         """Store one article as seen now: a new article, a new version, or nothing new (the poll
-        stage's batch of one). With `brief`, its new version is briefed before this returns
-        (the work stage, up to it); otherwise the work stage briefs it later.
+        stage's batch of one). With `brief`, its new version is briefed before this returns,
+        ahead of the queue (someone is waiting for it); otherwise the work stage briefs it later.
 
         `fetched`: the bot read the text from the candidate's URL itself (shared with every source
         linking there); otherwise `source` supplied it (that source's alone).
@@ -498,9 +500,7 @@ class Engine:
         outcome = Outcome(result.outcome)
         if outcome is Outcome.UNCHANGED or not brief:
             return Stored(outcome, result.article.id, None)
-        version_id = result.version.id
-        made = await self.briefing.drain(until_version_id=version_id)
-        return Stored(outcome, result.article.id, next((b for b in made if b.version_id == version_id), None))
+        return Stored(outcome, result.article.id, await self.briefing.brief_now(result.version.id))
 
     # ---- watching pages for edits ----------------------------------------------------
 
@@ -638,21 +638,6 @@ class Engine:
         return build_digest(rows, max_items=limit, now=self.clock())
 
 
-def brief_context(source: SourceRecord, candidate: Candidate, *, fetched: bool) -> BriefContext:
-    """What a new article's brief is made with, before any earlier version or story is known."""
-    return BriefContext(
-        url=candidate.canonical_url,
-        # A fetched page is shared, so it is labelled by its site, never by whichever source
-        # (or server) happened to link to it first.
-        source=_site_of(candidate.canonical_url) if fetched else source.name,
-        published=candidate.published,
-        updated=candidate.updated,
-    )
-
-
-_site_of = site_of
-
-
 def _is_web(url: str | None) -> bool:
     return bool(url) and str(url).startswith(("http://", "https://"))
 
@@ -683,10 +668,6 @@ def _text_can_identify(candidate: Candidate) -> bool:
 
 def _last_validators(source: SourceRecord) -> Validators:
     return Validators(source.etag, source.last_modified, source.body_hash)
-
-
-def _same_title(old: str | None, new: str | None) -> bool:
-    return " ".join((old or "").split()) == " ".join((new or "").split()) or not new
 
 
 def _watch_schedule(

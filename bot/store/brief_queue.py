@@ -39,9 +39,12 @@ class PendingBrief:
 
 
 class BriefQueueRecords(StorePart):
-    async def pending_briefs(self, *, skip: Collection[int] = (), limit: int) -> list[PendingBrief]:
-        """Up to `limit` queued versions but those in `skip` (tried already by this drain), oldest
-        first, leaving out a version whose article has an older one still queued."""
+    async def pending_briefs(
+        self, *, skip: Collection[int] = (), only: Collection[int] | None = None, limit: int
+    ) -> list[PendingBrief]:
+        """Up to `limit` queued versions but those in `skip` (tried already by this drain), or
+        with `only` of those versions, oldest first, leaving out a version whose article has an
+        older one still queued."""
         older = aliased(brief_queue)
         query = (
             select(brief_queue.c.version_id, brief_queue.c.attempts)
@@ -57,6 +60,8 @@ class BriefQueueRecords(StorePart):
             .order_by(brief_queue.c.version_id)
             .limit(max(limit, 0))
         )
+        if only is not None:
+            query = query.where(brief_queue.c.version_id.in_(list(only)))
         async with self._read() as connection:
             queued = (await connection.execute(query)).all()
             if not queued:
