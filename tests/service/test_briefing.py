@@ -187,6 +187,24 @@ async def test_fetching_an_article_on_request_briefs_it_at_once(engine: Engine, 
     assert (again_record.id, again) == (record.id, brief)  # unchanged: its stored brief
 
 
+async def test_a_page_fetched_on_request_whose_brief_fails_says_why_and_stays_queued(
+    engine: Engine, server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = f"<html><body><article>{as_fragment(FOLLOW_UP)}</article></body></html>"
+    server.add("/petition.html", respond(page, content_type="text/html"))
+
+    async def failing(article: ArticleText, context: BriefContext) -> Brief:
+        raise WorkerError("briefing the article took longer than 30 s: stopped")
+
+    monkeypatch.setattr(engine.work, "brief", failing)
+    with pytest.raises(WorkerError, match="took longer"):
+        await engine.fetch_article(server.url("/petition.html"))
+    assert await engine.store.pending_brief_count() == 1  # the work stage tries it again
+    monkeypatch.undo()
+    [made] = await engine.brief_stored()
+    assert made.changes.basis is ChangeBasis.FIRST_REPORT
+
+
 @contextlib.asynccontextmanager
 async def fresh_database() -> AsyncIterator[str]:
     """A PostgreSQL database of this test's own (created, then dropped)."""
