@@ -18,13 +18,12 @@ feed 200 and new), warm (every feed 304), changed (a share of the feeds 200 with
 The baseline, in the same process against the same server, is the loop people write: one
 `feedparser.parse(url)` after another (and, for the warm case, the same with etag=).
 
---poll-stage measures the poll stage of issue 11's two-stage pipeline instead of the cold poll:
-every feed fetched (200) and parsed in the engine's worker processes, and every entry's own text
-stored raw and searchable through `Store.store_new_entries` (one transaction per feed) with the
-feed's validators recorded; teaser pages, briefs and same-story matching are left to the work
-stage, which is not measured here. The engine has no such stage yet, so this phase is the bench's
-own loop over the engine's parts (`Engine._read`, the store); a warm engine poll follows it.
---runs repeats everything (baseline included, a fresh store each time) and reports medians.
+--poll-stage measures the two stages of the engine (bot.service.briefing) instead of the cold
+poll: the poll stage, `Engine.poll(brief=False)` (every feed fetched and parsed, its teaser
+pages fetched, every article stored raw and searchable, one transaction per feed), then the
+work stage catching up, `Engine.brief_stored()` (story matching and every brief, in the
+engine's worker processes), in articles/s against the plain loop's entries/s; a warm engine
+poll follows. --runs repeats everything (baseline included, a fresh store each time) and reports medians.
 Per poll it shows the bot's CPU per feed (this process, SQLite's thread included; the worker
 processes' not), the part of it spent in the garbage collector, and the feed server's own CPU (it
 runs in its own process, on the other core). Once the sources are loaded, the objects made so far
@@ -81,21 +80,21 @@ from common import (  # noqa: E402
 )
 
 from bot.config import load_settings  # noqa: E402
-from bot.ingest.extract import text_fingerprint  # noqa: E402
-from bot.ingest.sources import _entry_candidate  # noqa: E402
-from bot.models import ArticleDraft, SourceKind, SourceSpec  # noqa: E402
-from bot.service.polling import Engine, PollReport, _text_can_identify  # noqa: E402
-from bot.store import NewEntry, SourceRecord  # noqa: E402
+from bot.models import SourceKind, SourceSpec  # noqa: E402
+from bot.service.polling import Engine, PollReport  # noqa: E402
+from bot.store import SourceRecord  # noqa: E402
 from bot.store.schema import sources as source_table  # noqa: E402
 
 FEED_FOLDER = "fastfeedparser-benchmark"
 FEED_MARK = b"@@F@@"  # replaced by the feed number in every served body
 TARGET_WARM_FEEDS_PER_S = 5000.0  # issue 11: at 20,000 feeds
 TARGET_COLD_FEEDS_PER_S = 200.0  # issue 11: the cold poll stage, briefs deferred
+TARGET_BRIEFS_PER_S = 150.0  # issue 11: briefs catching up, 2 processes
 TARGET_PEAK_RSS_MB = 300.0  # issue 11: at 20,000 feeds
 FULL_SIZE_FEEDS = 5000
 POLL_STAGE = "poll stage"
-PROFILED_POLLS = ("cold", "warm", POLL_STAGE)
+BRIEFS = "briefs catching up"  # its "feeds" are articles, its baseline the loop's entries/s
+PROFILED_POLLS = ("cold", "warm", POLL_STAGE, BRIEFS)
 
 log = logging.getLogger("bench.poll")
 
@@ -486,73 +485,25 @@ async def timed_poll(
     return dataclasses.replace(phase, server_cpu_s=server_used, gc_s=collections.seconds), report
 
 
-@dataclass(slots=True)
-class StageCounts:
-    new: int = 0
-    unchanged: int = 0
-    updated: int = 0
-    not_stored: int = 0  # entries with no text of their own (a teaser with an empty summary)
-    failed_sources: int = 0
-
-
-async def poll_stage(engine: Engine, sources: Sequence[SourceRecord]) -> StageCounts:
-    """Fetch and parse every source, store every entry's own text raw: one transaction per feed."""
-    counts = StageCounts()
-
-    async def one(source: SourceRecord) -> None:
-        try:
-            read = await engine._read(source, None)
-        except Exception as exc:  # a failing source is a result to count
-            log.error("poll stage: %s failed: %r", source.location, exc)
-            counts.failed_sources += 1
-            return
-        candidates = [*read.candidates, *(_entry_candidate(entry) for entry in read.pending)]
-        entries = [
-            NewEntry(
-                draft=ArticleDraft.of(candidate, source_id=source.id),
-                text_hash=text_fingerprint(candidate.text),
-                text_identifies=_text_can_identify(candidate),
-            )
-            for candidate in candidates
-            if candidate.text.strip()
-        ]
-        counts.not_stored += len(candidates) - len(entries)
-        now = engine.clock()
-        for stored in await engine.store.store_new_entries(entries, seen_at=now):
-            setattr(counts, stored.outcome, getattr(counts, stored.outcome) + 1)
-        validators = read.validators
-        await engine.store.record_fetch_success(
-            source.id,
-            at=now,
-            etag=validators.etag if validators else None,
-            last_modified=validators.last_modified if validators else None,
-            body_hash=validators.body_hash if validators else None,
-        )
-
-    await asyncio.gather(*(one(source) for source in sources))
-    return counts
-
-
-async def timed_poll_stage(
-    engine: Engine, sources: Sequence[SourceRecord], profiler: Profiler
-) -> tuple[Phase, StageCounts]:
+async def timed_poll_stage(engine: Engine, profiler: Profiler) -> tuple[Phase, PollReport]:
+    """The engine's poll stage over every source: stored and searchable, no briefs yet."""
     reset_peak_rss()
     cpu_before = cpu_seconds()
     started = time.perf_counter()
-    counts: StageCounts = await profiler.run(POLL_STAGE, lambda: poll_stage(engine, sources))
+    report = await profiler.run(POLL_STAGE, lambda: engine.poll(force=True, brief=False))
     wall = time.perf_counter() - started
-    phase = Phase(
-        POLL_STAGE,
-        len(sources),
-        wall,
-        cpu_seconds() - cpu_before,
-        peak_rss_mb(),
-        new=counts.new,
-        updated=counts.updated,
-        unchanged=counts.unchanged,
-        failed_sources=counts.failed_sources,
-    )
-    return phase, counts
+    return phase_of(POLL_STAGE, report, wall, cpu_seconds() - cpu_before), report
+
+
+async def timed_briefs(engine: Engine, profiler: Profiler) -> Phase:
+    """The work stage briefing everything the poll stage stored."""
+    reset_peak_rss()
+    cpu_before = cpu_seconds()
+    started = time.perf_counter()
+    briefs = await profiler.run(BRIEFS, engine.brief_stored)
+    wall = time.perf_counter() - started
+    left = await engine.store.pending_brief_count()
+    return Phase(BRIEFS, len(briefs), wall, cpu_seconds() - cpu_before, peak_rss_mb(), failed_items=left)
 
 
 async def engine_phases(
@@ -570,6 +521,7 @@ async def engine_phases(
             # says (the page budgets that spread a big cold poll over several are bench/hostile.py's).
             teaser_fetches_per_poll=10**9,
             teaser_fetches_per_source=10**9,
+            worker_processes=2,  # issue 11's briefs target is for 2 processes (on 2 cores)
         )
         async with Engine.open(settings) as engine:
             specs = [SourceSpec(f"feed {i}", server.feed_url(i), SourceKind.FEED) for i in range(feeds)]
@@ -583,15 +535,18 @@ async def engine_phases(
 
             phases: list[Phase] = []
             if args.poll_stage:
-                stage, counts = await timed_poll_stage(engine, sources, profiler)
+                stage, report = await timed_poll_stage(engine, profiler)
                 phases.append(stage)
+                show_failures(report)
                 articles = (await engine.store.counts())["articles"]
                 hits = await engine.store.search("the", limit=1)
+                waiting = await engine.store.pending_brief_count()
                 print(
-                    f"poll stage: {counts.new} entries stored raw ({articles} articles in the store, "
-                    f"search finds them: {bool(hits)}), {counts.not_stored} with no text of their own, "
-                    f"{counts.failed_sources} feeds failed"
+                    f"poll stage: {stage.stored} versions stored ({articles} articles in the store, "
+                    f"search finds them: {bool(hits)}, {waiting} waiting for their brief), "
+                    f"{stage.failed_sources} feeds failed"
                 )
+                phases.append(await timed_briefs(engine, profiler))
                 warm, report = await timed_poll("warm", engine, profiler, server)
                 phases.append(warm)
                 show_failures(report)
@@ -664,8 +619,9 @@ def print_results(
 ) -> None:
     per_host = args.per_host
     rows = []
+    run = Run(plain, conditional, list(phases), sync_s)
     for phase in phases:
-        base = conditional if phase.name == "warm" else plain
+        base = baseline_of(phase, run)
         rows.append(
             [
                 phase.name,
@@ -708,7 +664,11 @@ def print_results(
         ],
         rows,
     )
-    print("(x baseline: cold and changed vs the plain feedparser loop, warm vs the etag= loop)")
+    print(
+        "(x baseline: cold, changed and the poll stage vs the plain feedparser loop, warm vs the etag= "
+        f"loop; {BRIEFS!r}: articles briefed, per s vs the plain loop's entries per s; its "
+        "'failed items' are versions still waiting)"
+    )
     for phase in phases:
         if phase.error:
             print(f"the {phase.name} poll FAILED after {phase.wall_s:.1f} s: {phase.error}")
@@ -728,6 +688,9 @@ class Run:
 
 
 def baseline_of(phase: Phase, run: Run) -> Baseline:
+    if phase.name == BRIEFS:  # articles/s against the loop's entries/s
+        plain = run.plain
+        return Baseline(f"{plain.name}, entries", plain.entries, plain.wall_s, plain.entries)
     return run.conditional if phase.name == "warm" else run.plain
 
 
@@ -770,6 +733,12 @@ def print_targets(medians: dict[str, tuple[float, float, float]], feeds: int) ->
         parts.append(
             f"{cold_name} >= {TARGET_COLD_FEEDS_PER_S:g} feeds/s: {cold:,.1f}, "
             f"{verdict(cold >= TARGET_COLD_FEEDS_PER_S)}"
+        )
+    if BRIEFS in medians:
+        briefs = medians[BRIEFS][0]
+        parts.append(
+            f"{BRIEFS} >= {TARGET_BRIEFS_PER_S:g} articles/s: {briefs:,.1f}, "
+            f"{verdict(briefs >= TARGET_BRIEFS_PER_S)}"
         )
     parts.append(f"peak RSS <= {TARGET_PEAK_RSS_MB:g} MB: {peak:,.0f}, {verdict(peak <= TARGET_PEAK_RSS_MB)}")
     print("\ntargets (medians): " + "; ".join(parts))

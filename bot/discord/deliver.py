@@ -128,9 +128,13 @@ class DigestService:
         limit = channel.max_items or self.default_max_items
         # A new source whose first poll ended in the background: its backlog ends now.
         await self.store.settle_backlog(at=self.clock())
+        # Up to the oldest version still waiting for its brief (the work stage, bot.service.briefing):
+        # it and what came after wait for the next digest, so the cursor never passes it unlisted.
+        pending = await self.store.oldest_pending_brief()
         rows = await self.store.briefs_for_digest(
             channel.guild_id,
             after_version_id=channel.cursor_version_id,
+            up_to_version_id=pending - 1 if pending is not None else None,
             limit=limit * 20,
             channel_id=channel.channel_id,
         )

@@ -1,6 +1,8 @@
 """The engine: polls sources, stores what is new or changed, and briefs every new version.
 
-It ties the stages together (sources -> extract -> store -> brief) and owns the schedule
+It ties the stages together: the poll stage here (sources -> extract -> store, searchable at
+once, see bot.service.feed_batch) and the work stage after it (store -> brief -> store, see
+bot.service.briefing, `Engine.briefing`). It owns the schedule
 rules: backoff after failures, pausing after too many, and re-checking article pages for edits
 (recent articles more often than old ones). It knows nothing about Discord.
 
@@ -18,16 +20,14 @@ import asyncio
 import enum
 import logging
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
-from urllib.parse import urlsplit
 
 from bot.brief.build import ArticleText, BriefContext
 from bot.brief.serialize import BRIEF_JSON
-from bot.brief.stories import StoryFeatures
 from bot.config import ConfigError, Settings
 from bot.ingest.extract import word_count
 from bot.ingest.feeds import discover_feeds, sniff
@@ -49,7 +49,6 @@ from bot.ingest.sources import (
 )
 from bot.ingest.urls import CREDENTIALS_REFUSED, has_credentials, redact_credentials
 from bot.models import (
-    ArticleDraft,
     Brief,
     Candidate,
     Digest,
@@ -57,9 +56,9 @@ from bot.models import (
     FetchResult,
     SourceKind,
     SourceSpec,
-    StoryArticle,
     utc_now,
 )
+from bot.service.briefing import WorkStage
 from bot.service.digests import build_digest
 from bot.service.poll_budget import (
     PollBudget,
@@ -81,9 +80,9 @@ Clock = Callable[[], datetime]
 MIN_ARTICLE_WORDS = 120  # less text than this on a page is a home or index page, not an article
 # Shorter than this, an entry's text is a teaser many entries may share, so never its identity.
 TEXT_IDENTITY_MIN_CHARS = 200
-STORY_COMPARE_MAX = 8  # earlier articles a new one is compared with for "what it adds"
 SOURCES_POLLED_AT_ONCE = 256  # a slow source holds one place for at most its poll time
 REQUESTED_LOCATION = "newsbrief:requested"  # the one source of articles fetched on request
+BRIEF_BEING_WRITTEN = "the brief of that article is being written: try again in a moment"
 _UNDATED = datetime.max.replace(tzinfo=UTC)  # undated articles sort after dated ones
 _WORD = re.compile(r"\S+")
 
@@ -115,8 +114,8 @@ class SourceReport:
     beyond_cap: int = 0  # entries the feed listed beyond feed_max_entries: counted, not read
     deferred: int = 0  # of `queued`: teasers this poll had no page budget or time left for
     timed_out: bool = False  # the poll reached source_poll_timeout_seconds and stopped waiting
-    unbriefed: int = 0  # of `failed`: articles whose brief could not be made, read again next poll
-    briefs: list[Brief] = field(default_factory=list)
+    versions: list[int] = field(default_factory=list)  # ids of the new versions stored, oldest first
+    briefs: list[Brief] = field(default_factory=list)  # their briefs, when the poll waited for them
 
     def count(self, outcome: Outcome) -> None:
         setattr(self, outcome.value, getattr(self, outcome.value) + 1)
@@ -180,6 +179,8 @@ class Engine:
         # One poll of a source at a time (two would race to store the same articles); polls of
         # different sources never wait for each other.
         self._source_locks: dict[int, asyncio.Lock] = {}
+        # The work stage: briefs and story matching of what the polls stored (bot.service.briefing).
+        self.briefing = WorkStage(self)
 
     @classmethod
     @asynccontextmanager
@@ -216,8 +217,11 @@ class Engine:
         *,
         force: bool = False,
         on_source_done: Callable[[SourceReport], None] | None = None,
+        brief: bool = True,
     ) -> PollReport:
-        """Poll every source once. `force` ignores backoff waits (not pauses)."""
+        """Poll every source once (the poll stage), re-check the article pages that are due, and
+        with `brief` brief everything stored and not briefed yet (the work stage), crash
+        leftovers included. `force` ignores backoff waits (not pauses)."""
         sources = [s for s in await self.store.active_sources() if s.kind is not SourceKind.REQUESTED]
 
         unchanged: list[int] = []
@@ -236,7 +240,7 @@ class Engine:
         async def polls_in_turn() -> None:
             for index in turns:
                 report = await self.poll_source(
-                    sources[index], force=force, unchanged=unchanged, budget=budget
+                    sources[index], force=force, unchanged=unchanged, budget=budget, brief=False
                 )
                 reports[index] = report
                 if on_source_done:
@@ -245,7 +249,23 @@ class Engine:
         await asyncio.gather(*(polls_in_turn() for _ in range(min(SOURCES_POLLED_AT_ONCE, len(sources)))))
         await self.store.record_fetch_unchanged(unchanged, at=self.clock())
         await self.check_pages()
-        return PollReport(tuple(report for report in reports if report is not None))
+        polled = tuple(report for report in reports if report is not None)
+        if brief:
+            await self.brief_stored(polled)
+        return PollReport(polled)
+
+    async def brief_stored(self, reports: Sequence[SourceReport] = ()) -> list[Brief]:
+        """Run the work stage until every stored version is briefed (unless another process's
+        work stage is at it); each report gets the briefs of its new versions."""
+        try:
+            briefs = await self.briefing.drain()
+        except Exception:  # not the sources' fault: what is left stays queued for the next run
+            log.exception("briefing the stored articles failed")
+            return []
+        by_version = {brief.version_id: brief for brief in briefs}
+        for report in reports:
+            report.briefs.extend(by_version[v] for v in report.versions if v in by_version)
+        return briefs
 
     async def poll_source(
         self,
@@ -255,8 +275,11 @@ class Engine:
         unchanged: list[int] | None = None,
         fetched: FetchResult | None = None,
         budget: PollBudget | None = None,
+        brief: bool = True,
     ) -> SourceReport:
-        """Poll one source. With `unchanged`, a source that has nothing new is added to it for the
+        """Poll one source, and with `brief` wait for the work stage to brief what it stored
+        (the report's `briefs`); without, the new versions are searchable, their briefs to come.
+        With `unchanged`, a source that has nothing new is added to it for the
         caller to record in one batch, rather than recorded here. `fetched` is a response from the
         source's URL got moments ago (by `preview_source`), read instead of fetching again.
         `budget`: the teaser pages the whole poll may still fetch (default: this source's own).
@@ -264,7 +287,10 @@ class Engine:
         page budget for wait in the retry queue for the next poll."""
         async with self._source_locks.setdefault(source.id, asyncio.Lock()):
             budget = budget or PollBudget(self.settings.teaser_fetches_per_poll)
-            return await self._poll_source(source, force, unchanged, fetched, budget)
+            report = await self._poll_source(source, force, unchanged, fetched, budget)
+        if brief:
+            await self.brief_stored([report])
+        return report
 
     async def _poll_source(
         self,
@@ -321,11 +347,9 @@ class Engine:
         if read.not_modified and same_validators and not read.failures and unchanged is not None:
             unchanged.append(source.id)
             return report
+        # Everything read is stored (a brief that fails is the work stage's to try again), so
+        # what the source sent is remembered.
         validators = read.validators or Validators(None, None, None)
-        if report.unbriefed:
-            # Articles whose brief could not be made are not stored: forgetting what the source
-            # sent makes the next poll read it all again (what is stored is found unchanged).
-            validators = Validators(None, None, None)
         await self.store.record_fetch_success(
             source.id,
             at=now,
@@ -464,89 +488,26 @@ class Engine:
         await store_candidates(self, source, candidates, report)
         await self.store.drop_queued_entries(source.id, done)
 
-    async def store_article(self, source: SourceRecord, candidate: Candidate, *, fetched: bool) -> Stored:
-        """Store one article as seen now: a new article, a new version, or nothing new.
+    async def store_article(
+        self, source: SourceRecord, candidate: Candidate, *, fetched: bool, brief: bool = False
+    ) -> Stored:
+        """Store one article as seen now: a new article, a new version, or nothing new (the poll
+        stage's batch of one). With `brief`, its new version is briefed before this returns,
+        ahead of the queue (someone is waiting for it); otherwise the work stage briefs it later.
 
         `fetched`: the bot read the text from the candidate's URL itself (shared with every source
         linking there); otherwise `source` supplied it (that source's alone).
         """
-        now = self.clock()
-        text_hash = await self.work.fingerprint(candidate.text)
-        existing = await self.store.find_article(
-            source_id=source.id,
-            canonical_url=candidate.canonical_url if candidate.url_is_identity else None,
-            guid=candidate.guid,
-            text_hash=text_hash if _text_can_identify(candidate) else None,
-            fetched=fetched,
-            title=candidate.title,
-        )
-        article = ArticleText(candidate.text, candidate.title)
-        context = brief_context(source, candidate, fetched=fetched)
-        story_id: int | None = None
-        features: StoryFeatures | None = None
-        if existing is not None:
-            latest = await self.store.latest_version(existing.id)
-            if (
-                latest is not None
-                and latest.text_hash == text_hash
-                and _same_title(latest.title, candidate.title)
-            ):
-                await self.store.touch_article(
-                    existing.id,
-                    seen_at=now,
-                    guid=candidate.guid,
-                    next_check_at=existing.next_check_at,
-                    source_id=source.id,
-                )
-                return Stored(Outcome.UNCHANGED, existing.id, None)
-            if latest is not None:
-                # What readers saw of the last version: its headline and quotes are not made again.
-                seen = await self.store.get_brief(latest.id)
-                context = replace(
-                    context,
-                    url=existing.canonical_url or candidate.canonical_url,
-                    previous=ArticleText(latest.text, latest.title),
-                    previous_headline=seen.headline if seen else None,
-                    previous_quotes=seen.quotes if seen else None,
-                )
-        else:
-            # The closest few carry what the story already said; comparing with every earlier
-            # article of a big story would make each new one slower than the last.
-            features = await self.work.story_features(article)
-            origin = None if fetched else source.id
-            story = (await self.stories.same_story(features, origin, now))[:STORY_COMPARE_MAX]
-            if story:
-                context = replace(context, story=story)
-                story_id = story[0].story_id
-        brief = await self.work.brief(article, context)  # in a worker process: the loop keeps its turns
-        draft = ArticleDraft.of(candidate, source_id=source.id)
-        first_seen = existing.first_seen_at if existing else now
-        saved = await self.store.save_version(
-            draft,
-            text_hash=text_hash,
-            brief=brief,
-            article_id=existing.id if existing else None,
-            story_id=story_id,
-            seen_at=now,
-            # A link many entries share is not this article's page: nothing there to watch.
-            next_check_at=_watch_schedule(candidate.canonical_url, first_seen, candidate.published, now)
-            if candidate.url_is_identity
-            else None,
-            fetched=fetched,
-        )
-        record, version = saved
-        if not saved.new_version:  # another poll stored this very article a moment ago
-            return Stored(Outcome.UNCHANGED, record.id, None)
-        stored = replace(brief, article_id=record.id, version_id=version.id)
-        if existing is None:
-            self.stories.add(
-                StoryArticle(
-                    record.id, record.canonical_url, record.title, candidate.text, now, record.story_id
-                ),
-                record.origin_source_id,
-                features,
-            )
-        return Stored(Outcome.UPDATED if existing else Outcome.NEW, record.id, stored)
+        from bot.service.feed_batch import store_candidates  # it uses this module's helpers
+
+        report = SourceReport(source.id, source.name)
+        [result] = await store_candidates(self, source, [(candidate, fetched)], report)
+        if result is None:
+            return Stored(Outcome.FAILED, 0, None)
+        outcome = Outcome(result.outcome)
+        if outcome is Outcome.UNCHANGED or not brief:
+            return Stored(outcome, result.article.id, None)
+        return Stored(outcome, result.article.id, await self.briefing.brief_now(result.version.id))
 
     # ---- watching pages for edits ----------------------------------------------------
 
@@ -586,7 +547,7 @@ class Engine:
             candidate = replace(candidate, canonical_url=article.canonical_url)
             # Into the same article, whatever its origin: a source's article stays that source's.
             fetched = article.origin_source_id is None
-            outcome, _, _ = await self.store_article(source, candidate, fetched=fetched)
+            outcome, _, _ = await self.store_article(source, candidate, fetched=fetched)  # briefed later
             results.append((article, outcome))
         return results
 
@@ -610,12 +571,14 @@ class Engine:
         candidate = url_candidate(await fetch_page(self.fetcher, url, self.work.extract), url)
         if not candidate.text.strip():
             raise SourceError("no article text found on the page", retryable=False)
-        _, article_id, brief = await self.store_article(source, candidate, fetched=True)
+        _, article_id, brief = await self.store_article(source, candidate, fetched=True, brief=True)
         article = await self.store.get_article(article_id)
-        if brief is None and article is not None:  # seen before, unchanged: its latest brief
+        if brief is None and article is not None:  # seen before, or briefed by another process
             brief = await self.store.latest_brief(article_id)
-        if article is None or brief is None:  # only a concurrent removal gets here
+        if article is None:  # only a concurrent removal gets here
             raise SourceError("the article could not be stored", retryable=True)
+        if brief is None:  # another process's work stage has it: its brief comes in a moment
+            raise SourceError(BRIEF_BEING_WRITTEN, retryable=True)
         return article, brief
 
     async def preview_source(self, url: str, *, limit: int = 3) -> SourcePreview:
@@ -682,26 +645,6 @@ class Engine:
         return build_digest(rows, max_items=limit, now=self.clock())
 
 
-def brief_context(source: SourceRecord, candidate: Candidate, *, fetched: bool) -> BriefContext:
-    """What a new article's brief is made with, before any earlier version or story is known."""
-    return BriefContext(
-        url=candidate.canonical_url,
-        # A fetched page is shared, so it is labelled by its site, never by whichever source
-        # (or server) happened to link to it first.
-        source=_site_of(candidate.canonical_url) if fetched else source.name,
-        published=candidate.published,
-        updated=candidate.updated,
-    )
-
-
-def _site_of(url: str | None) -> str | None:
-    try:
-        host = urlsplit(url or "").hostname
-    except ValueError:
-        return None
-    return host.removeprefix("www.") if host else None
-
-
 def _is_web(url: str | None) -> bool:
     return bool(url) and str(url).startswith(("http://", "https://"))
 
@@ -732,10 +675,6 @@ def _text_can_identify(candidate: Candidate) -> bool:
 
 def _last_validators(source: SourceRecord) -> Validators:
     return Validators(source.etag, source.last_modified, source.body_hash)
-
-
-def _same_title(old: str | None, new: str | None) -> bool:
-    return " ".join((old or "").split()) == " ".join((new or "").split()) or not new
 
 
 def _watch_schedule(

@@ -101,7 +101,7 @@ class Reading:
     async def latest_brief(self, article: ArticleRecord) -> Brief:
         brief = await self._store.latest_brief(article.id)
         if brief is None:
-            raise ReadingError("That article has no brief yet; try again after the next poll.")
+            raise ReadingError("The brief of that article is being written; try again in a moment.")
         return brief
 
     async def suggest_articles(self, guild_id: int, typed: str, *, limit: int) -> list[ArticleChoice]:

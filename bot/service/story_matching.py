@@ -75,6 +75,10 @@ class StoryMatcher:
                 recent = await self.store.recent_articles(
                     since=window_start, limit=STORY_INDEX_MAX, of_origin=True, origin_source_id=origin
                 )
+                # An article still waiting for its first brief has no story yet: the work stage
+                # adds it when it matches it, so an earlier article is never matched with a later one.
+                waiting = await self.store.articles_waiting_for_first_brief()
+                recent = [a for a in recent if a.article_id not in waiting]
                 # Their features are computed in the workers: thousands of articles' worth of CPU.
                 found = await self.work.many_story_features([(a.title, a.text) for a in recent])
                 index = StoryIndex(max_size=STORY_INDEX_MAX)

@@ -92,6 +92,9 @@ class SharedPolling:
     async def run(self, stop: asyncio.Event) -> None:
         """Poll due sources until `stop` is set; then release what this process still holds."""
         renewer = asyncio.create_task(self._renew(stop))
+        # The work stage beside the polls: from the start, so versions a crash left unbriefed
+        # are briefed first, then whatever the polls store.
+        briefing = asyncio.create_task(self._brief(stop))
         pages: asyncio.Task[None] | None = None
         synced_at: datetime | None = None
         try:
@@ -110,7 +113,7 @@ class SharedPolling:
                     continue
                 await self._wait_for_work(stop)
         finally:
-            for task in (renewer, pages):
+            for task in (renewer, briefing, pages):
                 if task is not None:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
@@ -153,7 +156,9 @@ class SharedPolling:
             source = await self.engine.store.get_source(lease.key)
             if source is None:
                 return None
-            report = await self.engine.poll_source(source, unchanged=self._unchanged, budget=budget)
+            report = await self.engine.poll_source(
+                source, unchanged=self._unchanged, budget=budget, brief=False
+            )
             if report.error:
                 log.info("source %s failed: %s", source.name, report.error)
             return report
@@ -191,6 +196,16 @@ class SharedPolling:
             await store.finish_lease(
                 lease, self.holder, next_due_at=self.clock() + self.interval, at=self.clock()
             )
+
+    async def _brief(self, stop: asyncio.Event) -> None:
+        """The work stage until `stop`: drain the brief queue, then wait for more (this process's
+        polls wake it; other processes' queued versions are found within IDLE_WAIT_MAX)."""
+        while not stop.is_set():
+            try:
+                await self.engine.briefing.drain()
+            except Exception:  # a bug must not stop the worker; the queue keeps what is left
+                log.exception("briefing stored articles failed")
+            await self.engine.briefing.wait_for_work(IDLE_WAIT_MAX.total_seconds())
 
     async def _renew(self, stop: asyncio.Event) -> None:
         """Extend this process's claims while their polls run, every third of a lease."""

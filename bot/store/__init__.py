@@ -3,6 +3,7 @@
 Everything goes in and out as plain frozen records (bot/store/records.py) and bot.models types.
 """
 
+from bot.store.brief_queue import PendingBrief
 from bot.store.database import create_store_engine
 from bot.store.facade import Store
 from bot.store.part import BriefCodec
@@ -46,6 +47,7 @@ __all__ = [
     "NotFoundError",
     "OutboxItem",
     "OutboxState",
+    "PendingBrief",
     "SavedVersion",
     "SearchHit",
     "SourceRecord",

@@ -24,7 +24,7 @@ from collections.abc import Hashable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -59,6 +59,7 @@ from bot.store.schema import (
     article_sources,
     article_urls,
     articles,
+    brief_queue,
     briefs,
     quotes,
     versions,
@@ -125,32 +126,46 @@ class EntryBatchRecords(StorePart):
         if not items:
             return
         async with self._write() as connection:
-            rows = (
-                await connection.execute(
-                    select(versions.c.id, versions.c.article_id).where(
-                        versions.c.id.in_([version_id for version_id, _ in items])
-                    )
+            await self._store_briefs_in(connection, items)
+
+    async def _store_briefs_in(
+        self, connection: AsyncConnection, items: Sequence[tuple[int, Brief]]
+    ) -> dict[int, Brief]:
+        """`store_briefs` inside a caller's transaction; the briefs stored, by version id. A
+        version that has a brief already (another process wrote it first) keeps it, and its
+        place in the brief queue goes."""
+        rows = (
+            await connection.execute(
+                select(versions.c.id, versions.c.article_id).where(
+                    versions.c.id.in_([version_id for version_id, _ in items])
                 )
-            ).all()
-            article_of = {int(row.id): int(row.article_id) for row in rows}
-            have = set((await _briefs_of(connection, list(article_of))).keys())
-            now = utc_now()
-            brief_rows: list[dict[str, Any]] = []
-            quote_list: list[dict[str, Any]] = []
-            for version_id, brief in items:
-                if version_id not in article_of or version_id in have:
-                    continue
-                article_id = article_of[version_id]
-                stored = dataclasses.replace(brief, article_id=article_id, version_id=version_id)
-                brief_rows.append(
-                    {"version_id": version_id, "brief_json": self._codec.dumps(stored), "created_at": now}
-                )
-                quote_list += quote_rows(article_id, version_id, brief, self._codec)
-                have.add(version_id)
-            if brief_rows:
-                await connection.execute(self._insert_or_skip(briefs), brief_rows)
-            if quote_list:
-                await connection.execute(self._insert_or_skip(quotes), quote_list)
+            )
+        ).all()
+        article_of = {int(row.id): int(row.article_id) for row in rows}
+        have = set((await _briefs_of(connection, list(article_of))).keys())
+        now = utc_now()
+        brief_rows: list[dict[str, Any]] = []
+        quote_list: list[dict[str, Any]] = []
+        stored_briefs: dict[int, Brief] = {}
+        for version_id, brief in items:
+            if version_id not in article_of or version_id in have:
+                continue
+            article_id = article_of[version_id]
+            stored = dataclasses.replace(brief, article_id=article_id, version_id=version_id)
+            brief_rows.append(
+                {"version_id": version_id, "brief_json": self._codec.dumps(stored), "created_at": now}
+            )
+            quote_list += quote_rows(article_id, version_id, brief, self._codec)
+            stored_briefs[version_id] = stored
+            have.add(version_id)
+        if brief_rows:
+            await connection.execute(self._insert_or_skip(briefs), brief_rows)
+        if quote_list:
+            await connection.execute(self._insert_or_skip(quotes), quote_list)
+        await connection.execute(
+            delete(brief_queue).where(brief_queue.c.version_id.in_([version_id for version_id, _ in items]))
+        )
+        return stored_briefs
 
     async def _join_batch_stories(
         self, connection: AsyncConnection, entries: Sequence[NewEntry], results: list[StoredEntry | None]
@@ -482,9 +497,11 @@ class EntryBatchRecords(StorePart):
         brief_rows: list[dict[str, Any]] = []
         quote_list: list[dict[str, Any]] = []
         now = utc_now()
+        waiting: list[dict[str, Any]] = []
         for i, article_id, _, _ in versioned:
             brief = entries[i].brief
-            if brief is None:
+            if brief is None:  # the work stage briefs it (bot.service.briefing)
+                waiting.append({"version_id": version_of[i].id, "article_id": article_id, "queued_at": now})
                 continue
             version_id = version_of[i].id
             stored[i] = dataclasses.replace(brief, article_id=article_id, version_id=version_id)
@@ -496,6 +513,8 @@ class EntryBatchRecords(StorePart):
             await connection.execute(insert(briefs), brief_rows)
         if quote_list:
             await connection.execute(insert(quotes), quote_list)
+        if waiting:
+            await connection.execute(insert(brief_queue), waiting)
         return stored
 
 

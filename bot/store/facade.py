@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.store.articles import ArticleRecords
 from bot.store.batch import EntryBatchRecords
+from bot.store.brief_queue import BriefQueueRecords
 from bot.store.database import create_store_engine, current_revision, upgrade_to_head
 from bot.store.digests import DigestRecords
 from bot.store.filters import FilterRecords
@@ -70,6 +71,7 @@ class Store(
     RetryRecords,
     ThreadRecords,
     LeaseRecords,
+    BriefQueueRecords,
 ):
     """Sources, articles with all their versions, briefs, and search. Open with `Store.open()`."""
 

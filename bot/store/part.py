@@ -71,6 +71,11 @@ class StorePart:
     ) -> int:
         raise NotImplementedError  # bot.store.sources
 
+    async def _store_briefs_in(
+        self, connection: AsyncConnection, items: Sequence[tuple[int, Brief]]
+    ) -> dict[int, Brief]:
+        raise NotImplementedError  # bot.store.batch
+
     async def _article_in(
         self, connection: AsyncConnection, article_id: int, *, for_update: bool = False
     ) -> ArticleRecord:

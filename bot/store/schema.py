@@ -458,3 +458,15 @@ leases = Table(
     Column("done_at", UtcDateTime),
     Index("ix_leases_kind_due_at", "kind", "due_at"),
 )
+
+# Versions stored without a brief (the poll stage), oldest first for the work stage that briefs
+# them (bot.service.briefing); a row goes when its brief is stored, or after too many failures.
+brief_queue = Table(
+    "brief_queue",
+    metadata,
+    Column("version_id", Integer, ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True),
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("queued_at", UtcDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("last_error", Text),
+)

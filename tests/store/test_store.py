@@ -61,7 +61,7 @@ def test_postgresql_variant_is_configured() -> None:
 async def test_open_applies_migrations_and_reopen_is_a_noop(target: Target) -> None:
     first = await Store.open(target.url, schema=target.schema, codec=BRIEF_JSON)
     try:
-        assert await first.schema_revision() == head_revision() == "0009"
+        assert await first.schema_revision() == head_revision() == "0010"
         source = await add_source(first)
     finally:
         await first.close()
@@ -69,7 +69,7 @@ async def test_open_applies_migrations_and_reopen_is_a_noop(target: Target) -> N
         assert target.sqlite_path.is_file()  # its directory was created
 
     async with await Store.open(target.url, schema=target.schema, codec=BRIEF_JSON) as second:
-        assert await second.schema_revision() == "0009"
+        assert await second.schema_revision() == "0010"
         assert [s.id for s in await second.list_sources()] == [source.id]
 
 

@@ -205,7 +205,7 @@ async def test_upgrade_from_0001_links_articles_and_copies_quotes(target: Target
         await engine.dispose()
 
     async with await Store.open(target.url, schema=target.schema, codec=BRIEF_JSON) as upgraded:
-        assert await upgraded.schema_revision() == "0009"
+        assert await upgraded.schema_revision() == "0010"
         assert all(s.from_config for s in await upgraded.list_sources())
         await upgraded.subscribe(GUILD_A, spec("Two", "https://two.test/feed"))
         # 0003: the text is source 1's (its feed supplied it), so source 2's link is gone.
