@@ -174,6 +174,11 @@ def _is_abbreviation(token: str, next_word: str, *, at_paragraph_start: bool) ->
     return False
 
 
+def _word_after(text: str, at: int) -> str:
+    next_word = _NEXT_WORD.match(text, at)
+    return next_word.group("word") if next_word else ""
+
+
 def sentence_ends(text: str, start: int, end: int) -> Iterator[int]:
     """Where sentences end inside text[start:end] (just past the end mark and any closing quote),
     by the same rules as `split_sentences`; for finding the sentence around a position. An end
@@ -183,7 +188,7 @@ def sentence_ends(text: str, start: int, end: int) -> Iterator[int]:
         if after >= end:
             break
         # The lookahead stops at `end`: a word reaching it may go on past it, so read it whole.
-        word = match.group("word") if match.end("word") < end else _NEXT_WORD.match(text, after).group("word")
+        word = match.group("word") if match.end("word") < end else _word_after(text, after)
         if word and word[0].islower() and not _starts_sentence(word):
             continue  # the commonest non-end: "3.5 per cent", "Mr. Smith's ... etc. and"
         if _is_sentence_end(text, match, word, _token_start(text, match.start(), start), start):
