@@ -266,7 +266,10 @@ def _collapse(text: str) -> str:
 
 
 # Words: letters/digits with inner apostrophes, hyphens, and the dots/commas of numbers and acronyms.
-_WORD = re.compile(r"(?<!\w)(?:[A-Za-z]\.){2,}|\w+(?:[’'\-]\w+|[.,]\d+)*")
+# Written to open with a plain \w (the dotted acronym's "not after a word character" checked behind
+# its first letter), so the regex engine skips the spaces between words in C: "U.S." is still tried
+# before "U".
+_WORD = re.compile(r"\w(?:(?<=(?<!\w)[A-Za-z])\.(?:[A-Za-z]\.)+|\w*(?:[’'\-]\w+|[.,]\d+)*)")
 
 
 def tokenize_words(text: str) -> list[str]:
