@@ -26,7 +26,7 @@ from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
 from sumy.nlp.stemmers import Stemmer
 from sumy.utils import get_stop_words
 
-from bot.brief.text import SplitText, SumyTokenizer, fold_word, tokenize_words
+from bot.brief.text import SplitText, SumyTokenizer, fold_word, tokenize_words, word_set
 
 LANGUAGE = "english"
 
@@ -146,17 +146,22 @@ _GLUED_CAPTION = re.compile(
 _GLUED_SENTENCE = re.compile(r"[a-z,)]\s+(?:He|She|They|His|Her|Their|It|We)\s+[a-z]")
 
 
-# Both glued patterns need one of their capitalized words between whitespace: a search that opens
-# with a whitespace class is run in C and clears most sentences before the slower patterns.
-_GLUE_WORD = re.compile(
-    r"\s(?:The|He|She|It|They|His|Her|Its|Their|A|An|In|On|At|But|This|That|These|Those|Mr|Mrs|Ms|Police|"
-    r"Officials|There|We|I)\s"
+# Both glued patterns need one of these capitalized words between whitespace, so as a word of
+# str.split() (which splits on what \s matches): a set test clears most sentences before them.
+_GLUE_WORDS = word_set(
+    "The He She It They His Her Its Their A An In On At But This That These Those Mr Mrs Ms Police "
+    "Officials There We I"
 )
 
 
-def has_glued_caption(sentence: str) -> bool:
-    """A caption run into the next sentence: it reads as one long keyword-dense sentence, but is not."""
-    if not _GLUE_WORD.search(sentence):
+def has_glued_caption(sentence: str, words: Sequence[str] | None = None) -> bool:
+    """A caption run into the next sentence: it reads as one long keyword-dense sentence, but is not.
+
+    `words`: the sentence's str.split(), when already made.
+    """
+    words = sentence.split() if words is None else words
+    # The first word counts only after whitespace: a sentence's opening "The" glues nothing.
+    if _GLUE_WORDS.isdisjoint(islice(words, 0 if sentence[:1].isspace() else 1, None)):
         return False
     return bool(_GLUED_CAPTION.search(sentence) or _GLUED_SENTENCE.search(sentence))
 
@@ -168,8 +173,8 @@ def is_hook(sentence: str) -> bool:
 
 def _fits(sentence: str, weights: RankingWeights) -> bool:
     """Whether a sentence can stand in a summary on its own."""
-    words = len(sentence.split())
-    if not weights.min_words <= words <= weights.max_words:
+    words = sentence.split()
+    if not weights.min_words <= len(words) <= weights.max_words:
         return False
     # Questions and hooks tease rather than tell; a missing end mark means a caption or a heading.
     if sentence.rstrip("\"'”’)]").endswith("?") or is_hook(sentence):
@@ -179,7 +184,7 @@ def _fits(sentence: str, weights: RankingWeights) -> bool:
     body = sentence[:-1] if sentence.endswith("\n") else sentence
     if body.rstrip("\"'”’)]")[-1:] not in _END_MARKS:
         return False
-    return not has_glued_caption(sentence)
+    return not has_glued_caption(sentence, words)
 
 
 @dataclass(frozen=True, slots=True)
