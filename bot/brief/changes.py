@@ -81,10 +81,13 @@ TOKEN = re.compile(r"[$€£¥]?\d+(?:[.,:]\d+)*(?:[-–]\d+(?:[.,]\d+)*)*%?|\w+
 # TOKEN without punctuation, written to open with one plain character set (so the regex engine skips
 # the spaces and punctuation between words in C): a currency sign needs digits after it, a digit
 # opens a number (as the first alternative of TOKEN always took it), any other word character a word.
-_WORD_TOKEN = re.compile(
-    r"[$€£¥\w](?:(?:(?<=[$€£¥])\d+|(?<=\d)\d*)(?:[.,:]\d+)*(?:[-–]\d+(?:[.,]\d+)*)*%?"
-    r"|(?<![$€£¥\d])\w*(?:['\-]\w+)*)"
+_WORD_TOKEN_REST = (
+    r"(?:(?<=[$€£¥])\d+|(?<=\d)\d*)(?:[.,:]\d+)*(?:[-–]\d+(?:[.,]\d+)*)*%?|(?<![$€£¥\d])\w*(?:['\-]\w+)*"
 )
+_WORD_TOKEN = re.compile(r"[$€£¥\w](?:" + _WORD_TOKEN_REST + ")")
+# The same, and a newline as a token of its own: the sentences of a text are keyed in one pass, joined
+# by newlines (a split sentence holds none).
+_WORD_TOKEN_OR_NEWLINE = re.compile(r"[$€£¥\w\n](?:(?<=\n)|" + _WORD_TOKEN_REST + ")")
 
 
 # --- tokens and keys ---------------------------------------------------------------------------
@@ -134,15 +137,26 @@ class _Sentence:
         return frozenset(self.key.split())
 
 
+def _keys(sentences: Sequence[str]) -> list[str]:
+    """`_key` of each sentence, in one regex pass over them all (the calls cost more than the words)."""
+    if len(sentences) < 2 or any("\n" in sentence for sentence in sentences):
+        return [_key(sentence) for sentence in sentences]
+    tokens = _WORD_TOKEN_OR_NEWLINE.findall(restyled("\n".join(sentences)).casefold())
+    # Tokens are never blank, so the keys are the spaced tokens between the newlines, stripped.
+    return [key.strip() for key in " ".join(tokens).split("\n")]
+
+
 def _sentences(text: str | SplitText, known: dict[str, _Sentence] | None = None) -> list[_Sentence]:
     """The text's sentences with their keys; `known` reuses those of sentences seen before."""
+    sentences = SplitText.of(text).sentences
+    parsed = [known.get(sentence) for sentence in sentences] if known is not None else [None] * len(sentences)
+    unknown = [sentence for sentence, seen in zip(sentences, parsed, strict=True) if seen is None]
+    keys = iter(_keys(unknown))
     out: list[_Sentence] = []
-    for sentence in SplitText.of(text).sentences:
-        parsed = known.get(sentence) if known is not None else None
-        if parsed is None:
-            parsed = _Sentence(sentence, _key(sentence))
-        if parsed.key:  # a "sentence" of only punctuation carries nothing to report
-            out.append(parsed)
+    for sentence, seen in zip(sentences, parsed, strict=True):
+        current = seen if seen is not None else _Sentence(sentence, next(keys))
+        if current.key:  # a "sentence" of only punctuation carries nothing to report
+            out.append(current)
     return out
 
 

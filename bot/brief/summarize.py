@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from itertools import compress, islice
+from itertools import chain, compress, islice, repeat
 from typing import Any
 
 from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
@@ -255,27 +255,24 @@ def luhn_ratings(sentences: Sequence[_SentenceWords]) -> list[float]:
     sentence is rated by its best chunk, significant words squared over the chunk's length (a chunk
     of one significant word rates 0).
     """
-    counts = Counter(term for words in sentences for term in words.content_terms)
-    significant = {term for term, count in counts.items() if count > 1}
+    return _luhn_ratings(sentences, sentences)
+
+
+# A chunk, over a sentence written as one mark per word (S: significant, n: not): significant words
+# with gaps of fewer than _LUHN_MAX_GAP others. The regex walks the words in C.
+_LUHN_CHUNK = re.compile(f"S(?:n{{0,{_LUHN_MAX_GAP - 1}}}S)*")
+
+
+def _luhn_ratings(sentences: Sequence[_SentenceWords], rated: Sequence[_SentenceWords]) -> list[float]:
+    """`luhn_ratings` of the `rated` sentences, the significant words counted over `sentences`."""
+    counts = Counter(chain.from_iterable(words.content_terms for words in sentences))
+    significant = dict.fromkeys((term for term, count in counts.items() if count > 1), "S")
     ratings: list[float] = []
-    for words in sentences:
+    for words in rated:
+        marks = "".join(map(significant.get, words.terms, repeat("n")))
         best = 0.0
-        hits = length = gap = 0
-        for term in words.terms:
-            if term in significant:
-                if hits:
-                    length += gap + 1
-                else:
-                    length = 1
-                hits += 1
-                gap = 0
-            elif hits:
-                gap += 1
-                if gap == _LUHN_MAX_GAP:
-                    best = max(best, _chunk_rating(hits, length))
-                    hits = gap = 0
-        if hits:
-            best = max(best, _chunk_rating(hits, length))
+        for chunk in _LUHN_CHUNK.findall(marks):
+            best = max(best, _chunk_rating(chunk.count("S"), len(chunk)))
         ratings.append(best)
     return ratings
 
@@ -308,9 +305,12 @@ def _score(sentences: Sequence[str], title: str | None, weights: RankingWeights)
         return _Scored(scores, junk, {})
     # Luhn reads the whole story for its frequent words but only the candidates compete.
     words = {i: _SentenceWords.of(sentences[i]) for i in story}
-    ratings = dict(zip(story, luhn_ratings([words[i] for i in story]), strict=True))
+    ratings = _luhn_ratings(list(words.values()), [words[i] for i in candidates])
     # What a sentence carries per word: Luhn's rating grows with a sentence's length otherwise.
-    per_word = [ratings[i] / max(1, len(words[i].terms)) ** weights.length_exponent for i in candidates]
+    per_word = [
+        rating / max(1, len(words[i].terms)) ** weights.length_exponent
+        for i, rating in zip(candidates, ratings, strict=True)
+    ]
     keywords = dict(zip(candidates, _scaled(per_word), strict=True))
     leads = frozenset(candidates[: weights.lead_sentences])
     title_terms = content_terms(title) if title else frozenset()
