@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from itertools import chain, compress, islice, repeat
+from itertools import chain, compress, islice
 from typing import Any
 
 from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
@@ -258,21 +258,29 @@ def luhn_ratings(sentences: Sequence[_SentenceWords]) -> list[float]:
     return _luhn_ratings(sentences, sentences)
 
 
-# A chunk, over a sentence written as one mark per word (S: significant, n: not): significant words
-# with gaps of fewer than _LUHN_MAX_GAP others. The regex walks the words in C.
-_LUHN_CHUNK = re.compile(f"S(?:n{{0,{_LUHN_MAX_GAP - 1}}}S)*")
-
-
 def _luhn_ratings(sentences: Sequence[_SentenceWords], rated: Sequence[_SentenceWords]) -> list[float]:
     """`luhn_ratings` of the `rated` sentences, the significant words counted over `sentences`."""
     counts = Counter(chain.from_iterable(words.content_terms for words in sentences))
-    significant = dict.fromkeys((term for term, count in counts.items() if count > 1), "S")
+    significant = {term for term, count in counts.items() if count > 1}
     ratings: list[float] = []
     for words in rated:
-        marks = "".join(map(significant.get, words.terms, repeat("n")))
         best = 0.0
-        for chunk in _LUHN_CHUNK.findall(marks):
-            best = max(best, _chunk_rating(chunk.count("S"), len(chunk)))
+        hits = length = gap = 0
+        for term in words.terms:
+            if term in significant:
+                if hits:
+                    length += gap + 1
+                else:
+                    length = 1
+                hits += 1
+                gap = 0
+            elif hits:
+                gap += 1
+                if gap == _LUHN_MAX_GAP:
+                    best = max(best, _chunk_rating(hits, length))
+                    hits = gap = 0
+        if hits:
+            best = max(best, _chunk_rating(hits, length))
         ratings.append(best)
     return ratings
 
