@@ -187,7 +187,7 @@ def _fits(sentence: str, weights: RankingWeights) -> bool:
     return not has_glued_caption(sentence, words)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen init costs a call per field, per sentence
 class _SentenceWords:
     """A sentence's words as Luhn counts them (tokenized by bot.brief.text, folded by `fold_word`)."""
 
