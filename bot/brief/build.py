@@ -61,7 +61,8 @@ def _changes(split: SplitText, headline: str, quotes: Sequence[Quote], context: 
             if context.previous_quotes is not None
             else extract_quotes(previous.text, resolve_speakers=False)
         )
-        old_split = SplitText.of(previous.text)
+        # A version whose text did not change (a new title, a re-poll) shares the new split.
+        old_split = split if previous.text == split.text else SplitText.of(previous.text)
         old_headline = (
             context.previous_headline
             if context.previous_headline is not None

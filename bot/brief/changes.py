@@ -78,8 +78,16 @@ _STYLE = str.maketrans(
 )
 # A score, a vote or a range ("5-2", "2019-2020", "10–12") is one number, not two.
 TOKEN = re.compile(r"[$€£¥]?\d+(?:[.,:]\d+)*(?:[-–]\d+(?:[.,]\d+)*)*%?|\w+(?:['\-]\w+)*|[^\w\s]")
-# TOKEN without punctuation
-_WORD_TOKEN = re.compile(r"[$€£¥]?\d+(?:[.,:]\d+)*(?:[-–]\d+(?:[.,]\d+)*)*%?|\w+(?:['\-]\w+)*")
+# TOKEN without punctuation, written to open with one plain character set (so the regex engine skips
+# the spaces and punctuation between words in C): a currency sign needs digits after it, a digit
+# opens a number (as the first alternative of TOKEN always took it), any other word character a word.
+_WORD_TOKEN_REST = (
+    r"(?:(?<=[$€£¥])\d+|(?<=\d)\d*)(?:[.,:]\d+)*(?:[-–]\d+(?:[.,]\d+)*)*%?|(?<![$€£¥\d])\w*(?:['\-]\w+)*"
+)
+_WORD_TOKEN = re.compile(r"[$€£¥\w](?:" + _WORD_TOKEN_REST + ")")
+# The same, and a newline as a token of its own: the sentences of a text are keyed in one pass, joined
+# by newlines (a split sentence holds none).
+_WORD_TOKEN_OR_NEWLINE = re.compile(r"[$€£¥\w\n](?:(?<=\n)|" + _WORD_TOKEN_REST + ")")
 
 
 # --- tokens and keys ---------------------------------------------------------------------------
@@ -118,23 +126,37 @@ def dice(a: frozenset[str], b: frozenset[str]) -> float:
     return 2 * len(a & b) / (len(a) + len(b))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Sentence:
     text: str
     key: str
-    words: frozenset[str]
+
+    @property
+    def words(self) -> frozenset[str]:
+        """The key's words (made when asked: only sentences left unmatched are compared by them)."""
+        return frozenset(self.key.split())
+
+
+def _keys(sentences: Sequence[str]) -> list[str]:
+    """`_key` of each sentence, in one regex pass over them all (the calls cost more than the words)."""
+    if len(sentences) < 2 or any("\n" in sentence for sentence in sentences):
+        return [_key(sentence) for sentence in sentences]
+    tokens = _WORD_TOKEN_OR_NEWLINE.findall(restyled("\n".join(sentences)).casefold())
+    # Tokens are never blank, so the keys are the spaced tokens between the newlines, stripped.
+    return [key.strip() for key in " ".join(tokens).split("\n")]
 
 
 def _sentences(text: str | SplitText, known: dict[str, _Sentence] | None = None) -> list[_Sentence]:
     """The text's sentences with their keys; `known` reuses those of sentences seen before."""
+    sentences = SplitText.of(text).sentences
+    parsed = [known.get(sentence) for sentence in sentences] if known is not None else [None] * len(sentences)
+    unknown = [sentence for sentence, seen in zip(sentences, parsed, strict=True) if seen is None]
+    keys = iter(_keys(unknown))
     out: list[_Sentence] = []
-    for sentence in SplitText.of(text).sentences:
-        parsed = known.get(sentence) if known is not None else None
-        if parsed is None:
-            words = _key_words(sentence)
-            parsed = _Sentence(sentence, " ".join(words), frozenset(words))
-        if parsed.key:  # a "sentence" of only punctuation carries nothing to report
-            out.append(parsed)
+    for sentence, seen in zip(sentences, parsed, strict=True):
+        current = seen if seen is not None else _Sentence(sentence, next(keys))
+        if current.key:  # a "sentence" of only punctuation carries nothing to report
+            out.append(current)
     return out
 
 
@@ -335,6 +357,7 @@ def _carries(sentence_words: Sequence[str], quote_words: Sequence[str]) -> bool:
 class _QuoteChange:
     quote: Quote
     words: tuple[str, ...]
+    key: str  # the words joined by spaces
 
 
 def _in_text_order(quotes: Sequence[Quote]) -> list[Quote]:
@@ -342,26 +365,33 @@ def _in_text_order(quotes: Sequence[Quote]) -> list[Quote]:
     return sorted(quotes, key=lambda quote: (quote.start, quote.end))
 
 
-def _with_keys(quotes: Sequence[Quote]) -> list[_QuoteChange]:
-    return [_QuoteChange(quote, _key_words(quote.text)) for quote in quotes]
+def _with_keys(quotes: Sequence[Quote], known: dict[str, tuple[str, ...]]) -> list[_QuoteChange]:
+    """The quotes with their key words; `known` holds those of quote texts already seen."""
+    keyed: list[_QuoteChange] = []
+    for quote in quotes:
+        words = known.get(quote.text)
+        if words is None:
+            words = known[quote.text] = _key_words(quote.text)
+        keyed.append(_QuoteChange(quote, words, " ".join(words)))
+    return keyed
 
 
 def _unmatched_quotes(
     quotes: Sequence[_QuoteChange], other_quotes: Sequence[_QuoteChange]
 ) -> list[_QuoteChange]:
     """Quotes (one per distinct key) whose words are in no quote of the other version."""
-    other_keys = {" ".join(q.words) for q in other_quotes}
+    other_keys = {q.key for q in other_quotes}
     seen: set[str] = set()
     unmatched: list[_QuoteChange] = []
     for quote in quotes:
-        key = " ".join(quote.words)
+        key = quote.key
         if key and key not in seen and key not in other_keys:
             seen.add(key)
             unmatched.append(quote)
     return unmatched
 
 
-def _absent_from(quotes: Sequence[_QuoteChange], text_words: Sequence[str]) -> list[_QuoteChange]:
+def _absent_from(quotes: Sequence[_QuoteChange], sentences: Sequence[_Sentence]) -> list[_QuoteChange]:
     """Quotes not in the other version's text: no more than half their words there, in order.
 
     A quote whose words mostly stand in the other text is not new or gone, whatever the quote
@@ -370,18 +400,19 @@ def _absent_from(quotes: Sequence[_QuoteChange], text_words: Sequence[str]) -> l
     """
     if not quotes:
         return []
-    joined = f" {' '.join(text_words)} "
+    # The text's words, spaced: each sentence key is its words joined by spaces, none empty.
+    joined = f" {' '.join(s.key for s in sentences)} "
     matcher: difflib.SequenceMatcher[str] | None = None  # built on the first quote that needs it
     absent: list[_QuoteChange] = []
     for quote in quotes:
         if len(quote.words) < _SHORT_QUOTE_WORDS:
             absent.append(quote)
             continue
-        if f" {' '.join(quote.words)} " in joined:
+        if f" {quote.key} " in joined:
             continue  # all there in one run: the matcher would find it whole
         if matcher is None:
             matcher = difflib.SequenceMatcher(None, autojunk=False)
-            matcher.set_seq2(list(text_words))
+            matcher.set_seq2(joined.split())
         matcher.set_seq1(list(quote.words))
         # Runs of a few words, in order: scattered common words alone do not make a quote present.
         found = sum(b.size for b in matcher.get_matching_blocks() if b.size >= _QUOTE_EDGE_MIN_TOKENS)
@@ -469,12 +500,15 @@ def _quote_changes(
     new_quotes: Sequence[Quote],
 ) -> tuple[list[_HeldQuote], list[_HeldQuote]]:
     """Removed and added quotes (rules 4 and 5 of the module docstring)."""
-    old_keyed, new_keyed = _with_keys(_in_text_order(old_quotes)), _with_keys(_in_text_order(new_quotes))
+    # Most quotes are in both versions: each text is keyed once.
+    known: dict[str, tuple[str, ...]] = {}
+    old_keyed = _with_keys(_in_text_order(old_quotes), known)
+    new_keyed = _with_keys(_in_text_order(new_quotes), known)
     removed = _unmatched_quotes(old_keyed, new_keyed)
     added = _unmatched_quotes(new_keyed, old_keyed)
     _drop_edited_quotes(removed, added)
-    removed = _absent_from(removed, [w for s in new for w in s.key.split()])
-    added = _absent_from(added, [w for s in old for w in s.key.split()])
+    removed = _absent_from(removed, new)
+    added = _absent_from(added, old)
     paired_old = [i for pair in alignment.pairs for i in pair.old]
     paired_new = [j for pair in alignment.pairs for j in pair.new]
     return (

@@ -19,14 +19,14 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from itertools import islice
+from itertools import chain, compress, islice
 from typing import Any
 
 from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
 from sumy.nlp.stemmers import Stemmer
 from sumy.utils import get_stop_words
 
-from bot.brief.text import SplitText, SumyTokenizer, fold_word, tokenize_words
+from bot.brief.text import SplitText, SumyTokenizer, fold_word, tokenize_words, word_set
 
 LANGUAGE = "english"
 
@@ -66,6 +66,7 @@ _JUNK = re.compile(
     re.IGNORECASE,
 )
 _TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$")
+_END_MARKS = frozenset(".!?…")
 # An opening hook teases instead of telling: "Well, that's one way to make a statement."
 _HOOK = re.compile(
     r"^(?:(?:well|so|oh|okay|ok|look|yes|no|now|sure|alas|wow|hey)\s*[,!—–-]|imagine\b|picture this\b|"
@@ -128,7 +129,8 @@ def content_terms(text: str) -> frozenset[str]:
 def is_junk(sentence: str) -> bool:
     """Boilerplate that is not part of any story: bylines, share bars, credits, calls to click."""
     lowered = sentence.casefold()
-    if not (lowered.lstrip().startswith(_JUNK_OPENERS) or any(clue in lowered for clue in _JUNK_CLUES)):
+    # map over the bound method keeps the clue loop in C (a generator cost more than the tests).
+    if not (lowered.lstrip().startswith(_JUNK_OPENERS) or any(map(lowered.__contains__, _JUNK_CLUES))):
         return False
     return bool(_JUNK.search(sentence))
 
@@ -144,8 +146,23 @@ _GLUED_CAPTION = re.compile(
 _GLUED_SENTENCE = re.compile(r"[a-z,)]\s+(?:He|She|They|His|Her|Their|It|We)\s+[a-z]")
 
 
-def has_glued_caption(sentence: str) -> bool:
-    """A caption run into the next sentence: it reads as one long keyword-dense sentence, but is not."""
+# Both glued patterns need one of these capitalized words between whitespace, so as a word of
+# str.split() (which splits on what \s matches): a set test clears most sentences before them.
+_GLUE_WORDS = word_set(
+    "The He She It They His Her Its Their A An In On At But This That These Those Mr Mrs Ms Police "
+    "Officials There We I"
+)
+
+
+def has_glued_caption(sentence: str, words: Sequence[str] | None = None) -> bool:
+    """A caption run into the next sentence: it reads as one long keyword-dense sentence, but is not.
+
+    `words`: the sentence's str.split(), when already made.
+    """
+    words = sentence.split() if words is None else words
+    # The first word counts only after whitespace: a sentence's opening "The" glues nothing.
+    if _GLUE_WORDS.isdisjoint(islice(words, 0 if sentence[:1].isspace() else 1, None)):
+        return False
     return bool(_GLUED_CAPTION.search(sentence) or _GLUED_SENTENCE.search(sentence))
 
 
@@ -156,28 +173,40 @@ def is_hook(sentence: str) -> bool:
 
 def _fits(sentence: str, weights: RankingWeights) -> bool:
     """Whether a sentence can stand in a summary on its own."""
-    words = len(sentence.split())
-    if not weights.min_words <= words <= weights.max_words:
+    words = sentence.split()
+    if not weights.min_words <= len(words) <= weights.max_words:
         return False
     # Questions and hooks tease rather than tell; a missing end mark means a caption or a heading.
-    if sentence.rstrip("\"'”’)]").endswith("?") or is_hook(sentence) or has_glued_caption(sentence):
+    if sentence.rstrip("\"'”’)]").endswith("?") or is_hook(sentence):
         return False
-    return bool(_TERMINAL.search(sentence))
+    # _TERMINAL tested by hand, the cheap test before the glued-caption patterns: an end mark, then
+    # only closing quotes and brackets (and, as "$" allows, one newline).
+    body = sentence[:-1] if sentence.endswith("\n") else sentence
+    if body.rstrip("\"'”’)]")[-1:] not in _END_MARKS:
+        return False
+    return not has_glued_caption(sentence, words)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen init costs a call per field, per sentence
 class _SentenceWords:
     """A sentence's words as Luhn counts them (tokenized by bot.brief.text, folded by `fold_word`)."""
 
     terms: tuple[str, ...]  # every word, stop words included
-    content: frozenset[str]  # the words that are not stop words
-    content_terms: tuple[str, ...]  # the same, in order and with repeats: what Luhn counts
+    content_terms: tuple[str, ...]  # the words that are not stop words, in order: what Luhn counts
+
+    @property
+    def content(self) -> frozenset[str]:
+        """The words that are not stop words (made when asked: most sentences are never compared)."""
+        return frozenset(self.content_terms)
 
     @classmethod
     def of(cls, sentence: str) -> _SentenceWords:
-        words = [_word_term(word) for word in tokenize_words(sentence)]
-        content = tuple(term for term, is_content in words if is_content)
-        return cls(tuple(term for term, _ in words), frozenset(content), content)
+        # map, zip and compress keep the per-word loop in C: a sentence is read word by word once.
+        words = list(map(_word_term, tokenize_words(sentence)))
+        if not words:
+            return cls((), ())
+        terms, is_content = zip(*words, strict=True)
+        return cls(terms, tuple(compress(terms, is_content)))
 
 
 def sumy_document(sentences: Sequence[str]) -> Any:
@@ -226,10 +255,15 @@ def luhn_ratings(sentences: Sequence[_SentenceWords]) -> list[float]:
     sentence is rated by its best chunk, significant words squared over the chunk's length (a chunk
     of one significant word rates 0).
     """
-    counts = Counter(term for words in sentences for term in words.content_terms)
+    return _luhn_ratings(sentences, sentences)
+
+
+def _luhn_ratings(sentences: Sequence[_SentenceWords], rated: Sequence[_SentenceWords]) -> list[float]:
+    """`luhn_ratings` of the `rated` sentences, the significant words counted over `sentences`."""
+    counts = Counter(chain.from_iterable(words.content_terms for words in sentences))
     significant = {term for term, count in counts.items() if count > 1}
     ratings: list[float] = []
-    for words in sentences:
+    for words in rated:
         best = 0.0
         hits = length = gap = 0
         for term in words.terms:
@@ -279,9 +313,12 @@ def _score(sentences: Sequence[str], title: str | None, weights: RankingWeights)
         return _Scored(scores, junk, {})
     # Luhn reads the whole story for its frequent words but only the candidates compete.
     words = {i: _SentenceWords.of(sentences[i]) for i in story}
-    ratings = dict(zip(story, luhn_ratings([words[i] for i in story]), strict=True))
+    ratings = _luhn_ratings(list(words.values()), [words[i] for i in candidates])
     # What a sentence carries per word: Luhn's rating grows with a sentence's length otherwise.
-    per_word = [ratings[i] / max(1, len(words[i].terms)) ** weights.length_exponent for i in candidates]
+    per_word = [
+        rating / max(1, len(words[i].terms)) ** weights.length_exponent
+        for i, rating in zip(candidates, ratings, strict=True)
+    ]
     keywords = dict(zip(candidates, _scaled(per_word), strict=True))
     leads = frozenset(candidates[: weights.lead_sentences])
     title_terms = content_terms(title) if title else frozenset()
