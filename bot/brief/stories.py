@@ -7,6 +7,7 @@ event on the same broad topic does not. `StoryIndex` precomputes candidates' fea
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -133,6 +134,20 @@ def _story_score(a: StoryFeatures, b: StoryFeatures) -> float:
     return max(text_score, 0.7 * text_score + 0.3 * _title_similarity(a, b))
 
 
+def _shingle_bound(shingles_a: int, shingles_b: int, only_in_a: int, only_in_b: int) -> int:
+    """At most how many shingles two articles share, from how many words each has that the other
+    lacks: every word is in some shingle of its article (3 words or more), and a shingle with a
+    word the other article lacks is not shared; one shingle holds at most 3 such words."""
+    return max(0, min(shingles_a - -(-only_in_a // 3), shingles_b - -(-only_in_b // 3)))
+
+
+def _beaten(shingle_bound: float, word_score: float, title_score: float, to_beat: float) -> bool:
+    """Whether a candidate whose shingle score is at most `shingle_bound` cannot score above
+    `to_beat` (a margin for rounding: a near miss is scored in full)."""
+    text_bound = min(1.0, max(shingle_bound, word_score))
+    return max(text_bound, 0.7 * text_bound + 0.3 * title_score) + 1e-9 <= to_beat
+
+
 class StoryIndex:
     """Earlier articles with their features precomputed, for matching many new articles.
 
@@ -142,7 +157,8 @@ class StoryIndex:
     """
 
     def __init__(self, articles: Iterable[StoryArticle] = (), *, max_size: int | None = None) -> None:
-        self._entries: dict[int, tuple[StoryArticle, StoryFeatures]] = {}  # oldest added first
+        # oldest added first; with each its features and their total weight (used for every score)
+        self._entries: dict[int, tuple[StoryArticle, StoryFeatures, float]] = {}
         self._by_salient: dict[str, set[int]] = {}
         self._next = 0
         self._max_size = max_size  # keeps memory bounded on a poll of many thousand articles
@@ -157,7 +173,7 @@ class StoryIndex:
         features = features or story_features(article.title, article.text)
         key = self._next
         self._next += 1
-        self._entries[key] = (article, features)
+        self._entries[key] = (article, features, features.total_weight)
         for word in features.salient:
             self._by_salient.setdefault(word, set()).add(key)
         if self._max_size is not None and len(self._entries) > self._max_size:
@@ -165,11 +181,11 @@ class StoryIndex:
 
     def discard_seen_before(self, cutoff: datetime) -> None:
         """Forget articles first seen before `cutoff` (they left the same-story window)."""
-        for key in [k for k, (article, _) in self._entries.items() if article.seen_at < cutoff]:
+        for key in [k for k, (article, _, _) in self._entries.items() if article.seen_at < cutoff]:
             self._forget(key)
 
     def _forget(self, key: int) -> None:
-        _, features = self._entries.pop(key)
+        _, features, _ = self._entries.pop(key)
         for word in features.salient:
             postings = self._by_salient.get(word)
             if postings is not None:
@@ -177,28 +193,92 @@ class StoryIndex:
                 if not postings:
                     del self._by_salient[word]
 
-    def _candidates(self, features: StoryFeatures) -> Iterable[tuple[StoryArticle, StoryFeatures]]:
+    def _candidates(self, features: StoryFeatures) -> Iterable[tuple[int, int]]:
+        """(key, salient words shared) of every candidate, oldest first. The shared count comes
+        from the postings, so no candidate's salient set is intersected again."""
         if not features.salient:
-            return self._entries.values()
-        keys: set[int] = set()
+            return ((key, 0) for key in self._entries)
+        shared: Counter[int] = Counter()
         for word in features.salient:
-            keys |= self._by_salient.get(word, set())
-        return (self._entries[k] for k in sorted(keys))
+            postings = self._by_salient.get(word)
+            if postings is not None:
+                shared.update(postings)
+        return sorted(shared.items())
 
-    def scored(self, title: str | None, text: str) -> list[tuple[float, StoryArticle]]:
-        """Every candidate article with its same-story score, best first."""
-        return self.scored_features(story_features(title, text))
+    def scored(
+        self, title: str | None, text: str, *, threshold: float = 0.0
+    ) -> list[tuple[float, StoryArticle]]:
+        """Every candidate article scoring at least `threshold`, with its same-story score, best first."""
+        return self.scored_features(story_features(title, text), threshold=threshold)
 
-    def scored_features(self, features: StoryFeatures) -> list[tuple[float, StoryArticle]]:
-        """Like `scored`, for an article whose features are computed already (in a worker)."""
-        scores = [(_story_score(features, f), article) for article, f in self._candidates(features)]
-        scores.sort(key=lambda pair: pair[0], reverse=True)
-        return scores
+    def scored_features(
+        self,
+        features: StoryFeatures,
+        *,
+        threshold: float = 0.0,
+        limit: int | None = None,
+        exclude: int | None = None,
+    ) -> list[tuple[float, StoryArticle]]:
+        """Like `scored`, for an article whose features are computed already (in a worker): the
+        `limit` best (all without it; equal scores oldest first), leaving out article `exclude`.
+
+        The score is `_story_score`, computed inline (this loop is most of the work stage's time
+        on a big poll): the same operations in the same order, so the same floats.
+        """
+        entries = self._entries
+        terms, shingles, title_terms = features.terms, features.shingles, features.title_terms
+        weight = features.total_weight
+        term_count, shingle_count, title_count = len(terms), len(shingles), len(title_terms)
+        # With a limit, the `limit` best so far as a min-heap of (score, -key, article): its top
+        # is the one a later candidate (a larger key) must beat, by a higher score.
+        best: list[tuple[float, int, StoryArticle]] = []
+        for key, shared_salient in self._candidates(features):
+            article, other, other_weight = entries[key]
+            if exclude is not None and article.article_id == exclude:
+                continue
+            title_score = 0.0
+            if title_terms and other.title_terms:
+                title_score = (
+                    2 * len(title_terms & other.title_terms) / (title_count + len(other.title_terms))
+                )
+            text_score = 0.0
+            if terms and other.terms:
+                shared_terms = len(terms & other.terms)
+                word_score = (shared_terms + _EXTRA_SALIENT_WEIGHT * shared_salient) / math.sqrt(
+                    weight * other_weight
+                )
+                shingle_score = 0.0
+                if shingles and other.shingles:
+                    fewer = min(shingle_count, len(other.shingles))
+                    if len(best) == limit and _beaten(
+                        _shingle_bound(
+                            shingle_count,
+                            len(other.shingles),
+                            term_count - shared_terms,
+                            len(other.terms) - shared_terms,
+                        )
+                        / fewer,
+                        word_score,
+                        title_score,
+                        best[0][0],
+                    ):
+                        continue
+                    shingle_score = len(shingles & other.shingles) / fewer
+                text_score = min(1.0, max(shingle_score, word_score))
+            score = max(text_score, 0.7 * text_score + 0.3 * title_score)
+            if score < threshold:
+                continue
+            if limit is None or len(best) < limit:
+                heapq.heappush(best, (score, -key, article))
+            elif (score, -key) > best[0][:2]:
+                heapq.heapreplace(best, (score, -key, article))
+        best.sort(key=lambda item: (-item[0], -item[1]))
+        return [(score, article) for score, _, article in best]
 
     def find(
         self, title: str | None, text: str, *, threshold: float = SAME_STORY_THRESHOLD
     ) -> list[StoryArticle]:
-        return [article for score, article in self.scored(title, text) if score >= threshold]
+        return [article for _, article in self.scored(title, text, threshold=threshold)]
 
 
 def find_same_story(

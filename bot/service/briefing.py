@@ -178,11 +178,9 @@ class WorkStage:
                     failed[version.id] = _reason(features)
                     continue
                 origin = article.origin_source_id
-                story = [
-                    earlier
-                    for earlier in await engine.stories.same_story(features, origin, now)
-                    if earlier.article_id != article.id
-                ][:STORY_COMPARE_MAX]
+                story = await engine.stories.same_story(
+                    features, origin, now, limit=STORY_COMPARE_MAX, exclude=article.id
+                )
                 story_id = article.story_id
                 if story and story[0].story_id is not None:
                     story_id = story[0].story_id

@@ -30,32 +30,47 @@ class StoryMatcher:
         self._building: dict[int | None, asyncio.Lock] = {}
 
     async def same_story(
-        self, features: StoryFeatures, origin: int | None, now: datetime
+        self,
+        features: StoryFeatures,
+        origin: int | None,
+        now: datetime,
+        *,
+        limit: int | None = None,
+        exclude: int | None = None,
     ) -> list[StoryArticle]:
         """Earlier articles on the story that a new article of this origin may be compared with,
-        best first.
+        best first (the `limit` best; article `exclude`, the new one itself, left out).
 
         Its brief is seen by whoever sees the article, so it may draw only on what they all can
         see: a source's article on that source's own and on fetched (public) pages; a fetched
         article, seen by any guild that links to it, on fetched pages alone.
         """
-        scored = await self.scored(features, origin, now)
+        scored = await self.scored(features, origin, now, limit=limit, exclude=exclude)
         return [story for _, story in scored]
 
     async def scored(
-        self, features: StoryFeatures, origin: int | None, now: datetime
+        self,
+        features: StoryFeatures,
+        origin: int | None,
+        now: datetime,
+        *,
+        limit: int | None = None,
+        exclude: int | None = None,
     ) -> list[tuple[float, StoryArticle]]:
         """`same_story` with the scores (at least SAME_STORY_THRESHOLD), for a caller that
         merges them with candidates of its own (a poll's batch not stored yet)."""
         origins = [None] if origin is None else [origin, None]
+        # The `limit` best of each index hold the `limit` best of both: equal scores keep the
+        # order of the whole list (this origin's first, oldest first), as the stable sort does.
         scored = [
             pair
             for key in origins
-            for pair in (await self._index(now, key)).scored_features(features)
-            if pair[0] >= SAME_STORY_THRESHOLD
+            for pair in (await self._index(now, key)).scored_features(
+                features, threshold=SAME_STORY_THRESHOLD, limit=limit, exclude=exclude
+            )
         ]
         scored.sort(key=lambda pair: pair[0], reverse=True)
-        return scored
+        return scored[:limit]
 
     def add(self, article: StoryArticle, origin: int | None, features: StoryFeatures | None) -> None:
         """A new article just stored: into its origin's index, when that is built already."""
