@@ -1,21 +1,11 @@
-"""Quote constructions added for issue 9's held-out targets: one invented article for each."""
+"""Quote constructions of the outlets' styles: one invented article for each."""
 
 from __future__ import annotations
-
-import importlib.util
-import sys
-from types import ModuleType
 
 import pytest
 
 from bot.brief.quotes import extract_quotes
-from bot.models import Quote
-from tests.paths import ROOT
-
-
-def only(quotes: list[Quote]) -> Quote:
-    assert len(quotes) == 1, quotes
-    return quotes[0]
+from tests.brief.quotekit import load_quote_bench, only
 
 
 def speakers(text: str) -> dict[str, str | None]:
@@ -118,15 +108,7 @@ def test_an_office_of_the_house_then_a_title_then_the_name() -> None:
     assert only(extract_quotes(text)).speaker == "Ann Kerr"
 
 
-def load_scorer(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
-    # bench/ is scripts, not a package: load the script as a module (it imports bench/common.py).
-    monkeypatch.syspath_prepend(str(ROOT / "bench"))
-    spec = importlib.util.spec_from_file_location("bench_quotes", ROOT / "bench" / "quotes.py")
-    assert spec is not None and spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, spec.name, bench)  # dataclasses look their module up while it loads
-    spec.loader.exec_module(bench)
-    return bench
+load_scorer = load_quote_bench
 
 
 def test_the_scorer_reads_the_person_after_an_office(monkeypatch: pytest.MonkeyPatch) -> None:

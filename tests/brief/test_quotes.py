@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -13,16 +11,11 @@ import pytest
 from bot.brief.quotes import ExtractionWork, extract_quotes
 from bot.brief.quotes.first_names import _counts, gender_of_first_name
 from bot.models import Quote, QuoteKind
-from tests.paths import ROOT
+from tests.brief.quotekit import load_quote_bench, only
 
 
 def by_text(quotes: list[Quote]) -> dict[str, Quote]:
     return {q.text.rstrip(".!?"): q for q in quotes}
-
-
-def only(quotes: list[Quote]) -> Quote:
-    assert len(quotes) == 1, quotes
-    return quotes[0]
 
 
 # The shape the issue asks for: a titled full name first, then the surname, then "he".
@@ -325,13 +318,7 @@ def test_benchmark_targets_on_shared_data(shared_dir: Path, monkeypatch: pytest.
     quotes_dir = shared_dir / "eval" / "quotes"
     if not quotes_dir.is_dir():
         pytest.skip("../shared/eval/quotes is absent")
-    # bench/ is scripts, not a package: load the script as a module (it imports bench/common.py).
-    monkeypatch.syspath_prepend(str(ROOT / "bench"))
-    spec = importlib.util.spec_from_file_location("bench_quotes", ROOT / "bench" / "quotes.py")
-    assert spec is not None and spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, spec.name, bench)  # dataclasses look their module up while it loads
-    spec.loader.exec_module(bench)
+    bench = load_quote_bench(monkeypatch)
     scores = bench.Scores()
     for article in bench.load(quotes_dir):
         scores.add(bench.score_article(article, False))
