@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.brief.serialize import BRIEF_JSON
@@ -194,3 +195,24 @@ async def article(
 
 
 USER = 1_300_000_000_000_000_001
+
+
+@contextlib.asynccontextmanager
+async def fresh_database(prefix: str) -> AsyncIterator[str]:
+    """The URL of a PostgreSQL database of the caller's own on the test server (created, then
+    dropped); the test is skipped, saying why, when the server lets no one create databases."""
+    assert PG_URL is not None
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # no right to create databases there: say so rather than fail
+        await admin.dispose()
+        pytest.skip(f"cannot create a database on {PG_URL_VARIABLE}'s server: {exc}")
+    try:
+        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()

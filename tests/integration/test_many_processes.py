@@ -18,17 +18,13 @@ import os
 import signal
 import sys
 import time
-import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from aiohttp import web
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.brief.serialize import BRIEF_JSON
 from bot.models import SourceKind, SourceSpec
@@ -40,7 +36,7 @@ from tests.fakediscord import FakeDiscord, default_world
 from tests.fakediscord.world import FakeChannel, FakeGuild, FakeMember, FakeWorld
 from tests.httpserver import LocalServer
 from tests.paths import ROOT
-from tests.storekit import PG_URL
+from tests.storekit import PG_URL, fresh_database
 
 FEEDS = 50
 SHARD_COUNT = 2
@@ -150,26 +146,6 @@ class Feeds:
         }
 
 
-@contextlib.asynccontextmanager
-async def fresh_database() -> AsyncIterator[str]:
-    """A database of this test's own on the test server (created, then dropped)."""
-    assert PG_URL is not None
-    name = f"nb_many_{uuid.uuid4().hex[:10]}"
-    admin = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # no right to create databases there: say so rather than fail
-        await admin.dispose()
-        pytest.skip(f"cannot create a database on NEWSBRIEF_TEST_DATABASE_URL's server: {exc}")
-    try:
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
-
-
 async def wait_for(what: str, condition: Callable[[], Awaitable[bool]]) -> None:
     """Wait until `condition()` holds, looking again every 50 ms (the servers run in between);
     fail, saying what was awaited, after DEADLINE. The check is the condition, never the time."""
@@ -242,7 +218,7 @@ def posted_by(fake: FakeDiscord, guild: int) -> set[str]:
 
 async def test_two_shards_and_two_workers_share_the_work_exactly_once(tmp_path: Path) -> None:
     async with contextlib.AsyncExitStack() as stack:
-        database_url = await stack.enter_async_context(fresh_database())
+        database_url = await stack.enter_async_context(fresh_database("nb_many"))
         fake = await stack.enter_async_context(
             FakeDiscord(four_guild_world(), shard_count=SHARD_COUNT, safety_timeout=DEADLINE)
         )

@@ -7,15 +7,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import func, select
 
 from bot.brief.build import ArticleText, BriefContext
 from bot.config import Settings, load_settings
@@ -34,6 +31,7 @@ from tests.feedkit import ARTICLE, rss
 from tests.httpserver import LocalServer, respond
 from tests.paths import ROOT
 from tests.service.test_feed_batch import FOLLOW_UP, as_fragment
+from tests.storekit import fresh_database
 
 pytest_plugins = ["tests.fakediscord.fixtures"]
 
@@ -205,26 +203,6 @@ async def test_a_page_fetched_on_request_whose_brief_fails_says_why_and_stays_qu
     assert made.changes.basis is ChangeBasis.FIRST_REPORT
 
 
-@contextlib.asynccontextmanager
-async def fresh_database() -> AsyncIterator[str]:
-    """A PostgreSQL database of this test's own (created, then dropped)."""
-    assert PG_URL is not None
-    name = f"nb_brief_{uuid.uuid4().hex[:10]}"
-    admin = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        await admin.dispose()
-        pytest.skip(f"cannot create a database on NEWSBRIEF_TEST_DATABASE_URL's server: {exc}")
-    try:
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
-
-
 @pytest.mark.skipif(PG_URL is None, reason="NEWSBRIEF_TEST_DATABASE_URL is not set: PostgreSQL only")
 async def test_two_work_stages_at_once_on_postgresql_brief_each_version_once(
     tmp_path: Path, server: LocalServer
@@ -240,7 +218,7 @@ async def test_two_work_stages_at_once_on_postgresql_brief_each_version_once(
     ]
     server.add("/feed.xml", respond(rss(items), content_type="application/rss+xml"))
     async with contextlib.AsyncExitStack() as stack:
-        url = await stack.enter_async_context(fresh_database())
+        url = await stack.enter_async_context(fresh_database("nb_brief"))
         settings = engine_settings(tmp_path, url)
         one = await stack.enter_async_context(Engine.open(settings, clock=Clock()))
         two = await stack.enter_async_context(Engine.open(settings, clock=Clock()))
