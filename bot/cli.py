@@ -38,8 +38,9 @@ from bot.models import SourceKind
 from bot.render import render_brief_rich, render_digest_rich
 from bot.service.polling import Engine, PollReport, SourceReport, fetch_settings
 from bot.service.startup import open_engine
-from bot.service.workers import SharedPolling, process_name
+from bot.service.workers import SharedPolling
 from bot.store import SNIPPET_END, SNIPPET_START, SourceRecord
+from bot.store.leases import process_name
 from bot.store.retries import RetrySummary
 
 log = logging.getLogger("newsbrief")

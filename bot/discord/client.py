@@ -49,8 +49,9 @@ from bot.service.moderation import Moderation
 from bot.service.polling import Engine, SourceReport
 from bot.service.reading import Reading
 from bot.service.startup import open_engine
-from bot.service.workers import SharedPolling, process_name
+from bot.service.workers import SharedPolling
 from bot.store import SourceRecord
+from bot.store.leases import process_name
 
 log = logging.getLogger(__name__)
 

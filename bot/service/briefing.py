@@ -22,9 +22,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import socket
-import uuid
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
@@ -35,6 +32,7 @@ from bot.brief.build import ArticleText, BriefContext
 from bot.brief.stories import StoryFeatures
 from bot.models import Brief, StoryArticle
 from bot.store import PendingBrief
+from bot.store.leases import process_name
 from bot.workers import WorkerError
 
 if TYPE_CHECKING:
@@ -61,7 +59,7 @@ class WorkStage:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.holder = f"briefs:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.holder = process_name("briefs")
         self._running = asyncio.Lock()  # one drain at a time in this process
         self._queued = asyncio.Event()  # set when the poll stage queued versions
         self._indexed: set[int] = set()  # new articles this engine put in its story index

@@ -17,9 +17,6 @@ import asyncio
 import contextlib
 import logging
 import math
-import os
-import socket
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -39,11 +36,6 @@ _PHASE_STEP = (math.sqrt(5) - 1) / 2
 # The longest a worker sleeps with nothing due, so new sources and a stop are noticed.
 IDLE_WAIT_MAX = timedelta(seconds=5)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def process_name(role: str) -> str:
-    """A holder name that says which process holds a lease: role, host, pid, and a unique tail."""
-    return f"{role}:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 def interval_phase(source_id: int, interval: timedelta) -> timedelta:

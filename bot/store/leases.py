@@ -14,6 +14,9 @@ killed with SIGKILL holds its rows until they expire, and then another process t
 
 from __future__ import annotations
 
+import os
+import socket
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,6 +26,11 @@ from sqlalchemy import and_, delete, func, insert, or_, select, update
 from bot.store.part import StorePart
 from bot.store.records import require_aware
 from bot.store.schema import leases
+
+
+def process_name(role: str) -> str:
+    """A holder name that says which process holds a lease: role, host, pid, and a unique tail."""
+    return f"{role}:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -31,11 +30,10 @@ from tests.feedkit import ARTICLE, rss
 from tests.httpserver import LocalServer, respond
 from tests.paths import ROOT
 from tests.service.test_feed_batch import FOLLOW_UP, as_fragment
-from tests.storekit import fresh_database
+from tests.storekit import PG_URL, fresh_database
 
 pytest_plugins = ["tests.fakediscord.fixtures"]
 
-PG_URL = os.environ.get("NEWSBRIEF_TEST_DATABASE_URL")
 
 POOL_ITEMS = [
     ("p1", "https://elmsworth.example/pool", "Pool to close", as_fragment(ARTICLE)),
